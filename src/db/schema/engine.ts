@@ -1,0 +1,85 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** Every state a job row can be in; the engine's state machine is documented in src/engine/README.md. */
+export const JOB_STATES = ['waiting', 'ready', 'running', 'succeeded', 'dead', 'blocked', 'discarded'] as const;
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** The durable truth about every job; the in-memory heap is only a cache over `state = 'ready'` rows. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    queue: text('queue').notNull(),
+    payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
+    priority: integer('priority').notNull().default(0),
+    runAt: tz('run_at').notNull().defaultNow(),
+    state: text('state', { enum: JOB_STATES }).notNull(),
+    attempt: integer('attempt').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(5),
+    leaseToken: uuid('lease_token'),
+    leaseExpiresAt: tz('lease_expires_at'),
+    lockedBy: text('locked_by'),
+    pendingParents: integer('pending_parents').notNull().default(0),
+    groupId: text('group_id'),
+    idempotencyKey: text('idempotency_key'),
+    lastError: jsonb('last_error'),
+    errors: jsonb('errors').notNull().default(sql`'[]'::jsonb`),
+    deadReason: text('dead_reason'),
+    result: jsonb('result'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+    finishedAt: tz('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('jobs_queue_idempotency_key_uq').on(t.queue, t.idempotencyKey),
+    index('jobs_ready_idx').on(t.priority, t.runAt, t.id).where(sql`state = 'ready'`),
+    index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`state = 'running'`),
+    index('jobs_dead_idx').on(t.finishedAt, t.id).where(sql`state = 'dead'`),
+    index('jobs_group_idx').on(t.groupId),
+    check('jobs_state_ck', sql`state in ('waiting','ready','running','succeeded','dead','blocked','discarded')`),
+    check('jobs_attempts_ck', sql`max_attempts >= 1 and attempt >= 0`),
+  ],
+);
+
+/** DAG edges: `jobId` runs only after `parentId` succeeded. */
+export const jobDependencies = pgTable(
+  'job_dependencies',
+  {
+    jobId: bigint('job_id', { mode: 'number' })
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    parentId: bigint('parent_id', { mode: 'number' })
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.parentId] }), index('job_dependencies_parent_idx').on(t.parentId)],
+);
+
+/** The event journal: one row per state change, written in the transaction that made the change. */
+export const jobEvents = pgTable(
+  'job_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: bigint('job_id', { mode: 'number' }),
+    groupId: text('group_id'),
+    type: text('type').notNull(),
+    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('job_events_created_idx').on(t.createdAt), index('job_events_group_idx').on(t.groupId, t.id)],
+);

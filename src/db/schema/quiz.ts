@@ -1,0 +1,61 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** A client's quiz request; its jobs carry `group_id = batches.id`. */
+export const batches = pgTable(
+  'batches',
+  {
+    id: text('id').primaryKey(),
+    request: jsonb('request').notNull(),
+    requestHash: text('request_hash').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    updatedAt: tz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('batches_idempotency_key_uq').on(t.idempotencyKey), index('batches_created_idx').on(t.createdAt, t.id)],
+);
+
+/** Accepted questions, written by the assemble job in its completion transaction. */
+export const questions = pgTable(
+  'questions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    batchId: text('batch_id')
+      .notNull()
+      .references(() => batches.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    question: text('question').notNull(),
+    options: jsonb('options').notNull(),
+    correctAnswer: integer('correct_answer').notNull(),
+    explanation: text('explanation').notNull(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('questions_batch_position_uq').on(t.batchId, t.position)],
+);
+
+/** Every model call, kept durably (also for jobs that later succeed): the DLQ transcript. */
+export const modelCalls = pgTable(
+  'model_calls',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: bigint('job_id', { mode: 'number' }).notNull(),
+    batchId: text('batch_id'),
+    jobAttempt: integer('job_attempt').notNull(),
+    n: integer('n').notNull(),
+    kind: text('kind').notNull(),
+    promptVersion: text('prompt_version').notNull(),
+    messages: jsonb('messages').notNull(),
+    rawOutput: text('raw_output'),
+    finishReason: text('finish_reason'),
+    issues: jsonb('issues').notNull().default(sql`'[]'::jsonb`),
+    normalisations: jsonb('normalisations').notNull().default(sql`'[]'::jsonb`),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    latencyMs: integer('latency_ms').notNull().default(0),
+    error: jsonb('error'),
+    createdAt: tz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('model_calls_job_idx').on(t.jobId, t.id), index('model_calls_batch_idx').on(t.batchId)],
+);

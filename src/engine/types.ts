@@ -1,0 +1,143 @@
+import type { Executor } from '../db/client.js';
+
+/**
+ * The engine's public contract. Everything above the engine (quiz pipeline, HTTP, CLI) codes
+ * against these types only; nothing here exposes a driver or ORM result.
+ */
+
+export type JobState = 'waiting' | 'ready' | 'running' | 'succeeded' | 'dead' | 'blocked' | 'discarded';
+
+/** Why a job is in the DLQ. */
+export type DeadReason = 'exhausted' | 'permanent' | 'lease_expired' | (string & {});
+
+export interface JobError {
+  message: string;
+  name?: string;
+  /** Handler-supplied machine-readable detail (e.g. a provider status). */
+  details?: unknown;
+}
+
+/** One entry of a job's attempt history (kept on the row; shown in the DLQ). */
+export interface AttemptRecord {
+  attempt: number;
+  at: string;
+  outcome: 'retry' | 'dead' | 'lease_expired' | 'released';
+  error: JobError | null;
+  worker: string | null;
+}
+
+export interface Job<P = unknown> {
+  id: number;
+  queue: string;
+  payload: P;
+  priority: number;
+  runAt: Date;
+  state: JobState;
+  attempt: number;
+  maxAttempts: number;
+  groupId: string | null;
+  idempotencyKey: string | null;
+  lastError: JobError | null;
+  errors: AttemptRecord[];
+  deadReason: string | null;
+  result: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** A job as a worker holds it: the lease token fences every later write. */
+export interface ClaimedJob<P = unknown> extends Job<P> {
+  leaseToken: string;
+  leaseExpiresAt: Date;
+}
+
+export type ClaimResult<P = unknown> = { claimed: true; job: ClaimedJob<P> } | { claimed: false };
+
+/** Every fenced write reports whether it applied; a lost lease is `applied: false`, never an exception. */
+export type FencedResult = { applied: true } | { applied: false; reason: 'lease_lost' };
+
+export interface EnqueueSpec<P = unknown> {
+  queue: string;
+  payload: P;
+  /** Lower runs first. Default 0. */
+  priority?: number;
+  runAt?: Date;
+  maxAttempts?: number;
+  /** Unique per queue: the same key returns the existing job instead of a duplicate. */
+  idempotencyKey?: string;
+  /** Groups jobs for events and listing (the quiz layer uses its batch id). */
+  groupId?: string;
+}
+
+export type EnqueueResult<P = unknown> = { created: true; job: Job<P> } | { created: false; job: Job<P> };
+
+/** A node of a graph enqueued atomically; `dependsOn` names other nodes' `ref`s or existing job ids. */
+export interface GraphNode<P = unknown> extends EnqueueSpec<P> {
+  ref: string;
+  dependsOn?: Array<string | { jobId: number }>;
+}
+
+export interface GraphResult {
+  jobs: Record<string, Job>;
+}
+
+/** The results of a job's parents, available to its handler (DAG). */
+export interface ParentResult {
+  id: number;
+  queue: string;
+  result: unknown;
+}
+
+export interface HandlerContext {
+  /** Aborted when the lease is lost or the worker is shutting down past its grace period. */
+  signal: AbortSignal;
+  parents: ParentResult[];
+  workerId: string;
+  /** Scoped structured logger. */
+  log: EngineLogger;
+}
+
+/**
+ * What a handler returns on success. `effects` runs inside the transaction that marks the job
+ * succeeded, fenced by the lease token: the effects commit at most once per job.
+ */
+export interface HandlerSuccess {
+  result?: unknown;
+  effects?: (tx: Executor, job: ClaimedJob) => Promise<void>;
+}
+
+export type Handler<P = unknown> = (job: ClaimedJob<P>, ctx: HandlerContext) => Promise<HandlerSuccess | void>;
+
+export interface TaskDefinition<P = unknown> {
+  handler: Handler<P>;
+  /** Backoff base/cap for this task; defaults from QUIZFORGE_RETRY_BASE_MS / QUIZFORGE_RETRY_MAX_MS. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Runs inside the transaction that dead-letters a job of this task (e.g. to emit a domain event). */
+  onDead?: (tx: Executor, job: Job<P>) => Promise<void>;
+  /** Runs inside the transaction that marks a job of this task succeeded, after `effects`. */
+  onSucceeded?: (tx: Executor, job: Job<P>) => Promise<void>;
+}
+
+export interface EngineEvent {
+  id: number;
+  jobId: number | null;
+  groupId: string | null;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface EngineLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): EngineLogger;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
