@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** How the model client reaches a model: a real server, a real server while recording, or cassettes only. */
+export type ModelMode = 'live' | 'record' | 'replay';
+
+export type ModelConfig = {
+  mode: ModelMode;
+  /** OpenAI-compatible base URL including `/v1`; undefined means the SDK default (api.openai.com). */
+  baseURL: string | undefined;
+  apiKey: string;
+  model: string;
+  timeoutMs: number;
+  fixturesDir: string;
+};
+
+export const DEFAULT_MODEL = 'gpt-4o-mini';
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Sent as the API key when no real key is needed (replay, or a local server without auth). */
+export const PLACEHOLDER_API_KEY = 'quizforge-no-key';
+
+/** Thrown when the environment describes an impossible model setup; the message names the variable. */
+export class ModelConfigError extends Error {
+  override readonly name = 'ModelConfigError';
+}
+
+const optionalText = z.string().trim().min(1).optional();
+
+const EnvSchema = z.object({
+  QUIZFORGE_MODEL_MODE: z.enum(['live', 'record', 'replay']).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OPENAI_API_KEY: optionalText,
+  QUIZFORGE_MODEL: optionalText,
+  QUIZFORGE_MODEL_TIMEOUT_MS: z.coerce.number().int().positive().max(3_600_000).optional(),
+  QUIZFORGE_FIXTURES_DIR: optionalText,
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Empty variables (common in .env files) mean "unset", not "invalid". */
+function pickSet(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(EnvSchema.shape)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') out[name] = value;
+  }
+  return out;
+}
+
+/** The repo's `fixtures/` directory, found from this module so it works from any cwd. */
+export function resolveFixturesDir(env: Env = process.env): string {
+  const fromEnv = env['QUIZFORGE_FIXTURES_DIR']?.trim();
+  if (fromEnv) return fromEnv;
+  return fileURLToPath(new URL('../../fixtures/', import.meta.url));
+}
+
+/** Reads the model setup from the environment once, failing loudly on a bad value instead of at first call. */
+export function resolveModelConfig(env: Env = process.env): ModelConfig {
+  const parsed = EnvSchema.safeParse(pickSet(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ModelConfigError(`Invalid model configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const hasServer = e.OPENAI_API_KEY !== undefined || e.OPENAI_BASE_URL !== undefined;
+  const mode: ModelMode = e.QUIZFORGE_MODEL_MODE ?? (hasServer ? 'live' : 'replay');
+  if (mode !== 'replay' && !hasServer) {
+    throw new ModelConfigError(
+      `QUIZFORGE_MODEL_MODE=${mode} needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server)`,
+    );
+  }
+  return {
+    mode,
+    baseURL: e.OPENAI_BASE_URL,
+    apiKey: mode === 'replay' ? PLACEHOLDER_API_KEY : (e.OPENAI_API_KEY ?? PLACEHOLDER_API_KEY),
+    model: e.QUIZFORGE_MODEL ?? DEFAULT_MODEL,
+    timeoutMs: e.QUIZFORGE_MODEL_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS,
+    fixturesDir: resolveFixturesDir(env),
+  };
+}
