@@ -1,0 +1,110 @@
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { z } from 'zod';
+import { FIXTURE_META_HEADER, encodeFixtureMeta } from './cassettes.js';
+import type { ModelClient } from './client.js';
+import { classifyModelError, isUserAbort } from './errors.js';
+import type { ModelError } from './errors.js';
+
+/** One chat call as the pipeline sees it: an answer with its costs, or a classified failure. */
+export type ChatOutcome =
+  | {
+      kind: 'completion';
+      content: string | null;
+      refusal: string | null;
+      finishReason: string | null;
+      usage: { promptTokens: number; completionTokens: number };
+      latencyMs: number;
+      /** The response JSON exactly as parsed by the SDK, for transcripts. */
+      raw: unknown;
+    }
+  | { kind: 'error'; error: ModelError };
+
+/** The request body callers pass; `model` may be omitted to use the client's configured model. */
+export type ChatRequestBody = Omit<ChatCompletionCreateParamsNonStreaming, 'model' | 'stream'> & {
+  model?: string;
+  stream?: false | null;
+};
+
+export type CallChatOptions = {
+  /** Stored with the cassette in record mode (topic, attempt, prompt versions...); never sent to a server. */
+  meta?: unknown;
+  signal?: AbortSignal;
+};
+
+/**
+ * Sends one chat completion and normalises the result, so no SDK shape leaks past the model layer.
+ * Provider and network failures come back as `{ kind: 'error' }`; only an abort requested through
+ * `signal` (the caller's own decision) and programmer errors are thrown.
+ */
+export async function callChat(
+  client: ModelClient,
+  body: ChatRequestBody,
+  opts: CallChatOptions = {},
+): Promise<ChatOutcome> {
+  if ((body as { stream?: unknown }).stream === true) {
+    throw new TypeError('callChat does not support streaming; omit `stream`');
+  }
+  // A falsy `stream` is dropped so it cannot split one logical request into two fixture keys.
+  const { stream: _stream, ...rest } = body;
+  const params: ChatCompletionCreateParamsNonStreaming = { ...rest, model: body.model ?? client.model };
+  const headers = opts.meta === undefined ? undefined : { [FIXTURE_META_HEADER]: encodeFixtureMeta(opts.meta) };
+  const started = performance.now();
+  let completion: unknown;
+  try {
+    completion = await client.openai.chat.completions.create(params, {
+      ...(headers ? { headers } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  } catch (err) {
+    if (isUserAbort(err)) throw err;
+    return { kind: 'error', error: classifyModelError(err) };
+  }
+  const latencyMs = Math.round(performance.now() - started);
+  return toOutcome(completion, latencyMs);
+}
+
+/** The part of a chat.completion we rely on; servers claiming OpenAI compatibility do drift. */
+const CompletionShape = z.object({
+  choices: z.array(
+    z.object({
+      message: z.object({
+        content: z.string().nullish(),
+        refusal: z.string().nullish(),
+      }),
+      finish_reason: z.string().nullish(),
+    }),
+  ),
+  usage: z
+    .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
+    .nullish(),
+});
+
+function toOutcome(completion: unknown, latencyMs: number): ChatOutcome {
+  const raw: unknown = JSON.parse(JSON.stringify(completion) ?? 'null');
+  const parsed = CompletionShape.safeParse(completion);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || '(root)';
+    return {
+      kind: 'error',
+      error: { kind: 'unknown', message: `malformed chat completion at ${where}: ${issue?.message ?? 'unknown'}` },
+    };
+  }
+  const completionData = parsed.data;
+  const choice = completionData.choices[0];
+  if (!choice) {
+    return { kind: 'error', error: { kind: 'unknown', message: 'model response contained no choices' } };
+  }
+  return {
+    kind: 'completion',
+    content: choice.message.content ?? null,
+    refusal: choice.message.refusal ?? null,
+    finishReason: choice.finish_reason ?? null,
+    usage: {
+      promptTokens: completionData.usage?.prompt_tokens ?? 0,
+      completionTokens: completionData.usage?.completion_tokens ?? 0,
+    },
+    latencyMs,
+    raw,
+  };
+}

@@ -1,0 +1,208 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+
+/** What a chat completion request must look like for the scripted server to accept it. */
+const ChatCompletionRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(z.looseObject({ role: z.string(), content: z.unknown() })).min(1),
+});
+
+export type ChatCompletionRequestBody = z.infer<typeof ChatCompletionRequestSchema>;
+
+type Timing = {
+  /** Wait this long before answering (or before destroying the socket): triggers client timeouts. */
+  delayMs?: number;
+};
+
+export type ScriptedReply = Timing &
+  (
+    | {
+        content: string;
+        finishReason?: 'stop' | 'length' | 'content_filter';
+        usage?: { promptTokens: number; completionTokens: number };
+        model?: string;
+      }
+    | { refusal: string }
+    | { status: number; error: { message: string; type?: string; code?: string }; headers?: Record<string, string> }
+    | { destroySocket: true }
+  );
+
+export type ScriptedRequest = {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Parsed JSON, or the raw text when it was not JSON. */
+  body: unknown;
+};
+
+export type ScriptFn = (req: {
+  body: ChatCompletionRequestBody;
+  /** 1-based count of chat completion requests so far, to script "fail twice then succeed". */
+  n: number;
+  headers: Record<string, string>;
+}) => ScriptedReply | Promise<ScriptedReply>;
+
+export type ScriptedServer = {
+  /** Base URL including `/v1`, ready for the SDK's `baseURL`. */
+  url: string;
+  /** Every request received, in arrival order, including rejected ones. */
+  requests: ScriptedRequest[];
+  close(): Promise<void>;
+};
+
+/**
+ * A tiny OpenAI-compatible server on 127.0.0.1 whose answers are scripted, so tests and offline
+ * fixture recording exercise the real SDK over real HTTP without a provider.
+ */
+export async function startScriptedServer(script: ScriptFn): Promise<ScriptedServer> {
+  const requests: ScriptedRequest[] = [];
+  let n = 0;
+  let seq = 0;
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        sendJson(res, 500, { error: { message: `scripted server: ${errorText(err)}`, type: 'server_error' } });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = await readBody(req);
+    const headers = flattenHeaders(req);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const body = parseJson(text);
+    requests.push({ method: req.method ?? 'GET', path, headers, body });
+    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+      sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: 'invalid_request_error' } });
+      return;
+    }
+    const parsed = ChatCompletionRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      sendJson(res, 400, {
+        error: {
+          message: `invalid request at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+          type: 'invalid_request_error',
+          code: null,
+        },
+      });
+      return;
+    }
+    n += 1;
+    const reply = await script({ body: parsed.data, n, headers });
+    if (reply.delayMs !== undefined && reply.delayMs > 0) {
+      const stillOpen = await waitUnlessClosed(res, reply.delayMs);
+      if (!stillOpen) return;
+    }
+    seq += 1;
+    sendReply(res, reply, parsed.data, seq);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendReply(res: ServerResponse, reply: ScriptedReply, body: ChatCompletionRequestBody, seq: number): void {
+  if ('destroySocket' in reply) {
+    res.socket?.destroy();
+    return;
+  }
+  if ('status' in reply) {
+    const error = { message: reply.error.message, type: reply.error.type ?? 'error', param: null, code: reply.error.code ?? null };
+    sendJson(res, reply.status, { error }, reply.headers);
+    return;
+  }
+  const isRefusal = 'refusal' in reply;
+  const content = isRefusal ? null : reply.content;
+  const promptTokens = isRefusal || !reply.usage ? estimateTokens(JSON.stringify(body.messages)) : reply.usage.promptTokens;
+  const completionTokens =
+    isRefusal || !reply.usage ? estimateTokens(isRefusal ? reply.refusal : reply.content) : reply.usage.completionTokens;
+  const completion = {
+    id: `chatcmpl-scripted-${seq}`,
+    object: 'chat.completion',
+    created: 1_700_000_000 + seq,
+    model: (!isRefusal && reply.model) || body.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: isRefusal ? reply.refusal : null },
+        logprobs: null,
+        finish_reason: isRefusal ? 'stop' : (reply.finishReason ?? 'stop'),
+      },
+    ],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  };
+  sendJson(res, 200, completion, { 'x-request-id': `req_scripted_${seq}` });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Resolves false if the client gave up (e.g. its timeout fired) before the delay ended. */
+function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(!res.destroyed && !res.socket?.destroyed);
+    }, ms);
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    res.once('close', onClose);
+  });
+}
+
+function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
