@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -43,8 +43,13 @@ export const modelCalls = pgTable(
     jobId: bigint('job_id', { mode: 'number' }).notNull(),
     batchId: text('batch_id'),
     jobAttempt: integer('job_attempt').notNull(),
+    /** Attempt budget period: bumped each time the job is replayed from the DLQ. */
+    epoch: integer('epoch').notNull().default(0),
     n: integer('n').notNull(),
     kind: text('kind').notNull(),
+    /** True when the call consumed validation budget (a completion came back), false for transport errors. */
+    counted: boolean('counted').notNull().default(false),
+    model: text('model'),
     promptVersion: text('prompt_version').notNull(),
     messages: jsonb('messages').notNull(),
     rawOutput: text('raw_output'),
@@ -55,6 +60,8 @@ export const modelCalls = pgTable(
     completionTokens: integer('completion_tokens').notNull().default(0),
     latencyMs: integer('latency_ms').notNull().default(0),
     error: jsonb('error'),
+    /** The repair loop's draft after this call, so a retried or replayed job resumes instead of restarting. */
+    state: jsonb('state'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [index('model_calls_job_idx').on(t.jobId, t.id), index('model_calls_batch_idx').on(t.batchId)],
