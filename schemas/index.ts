@@ -1,0 +1,2 @@
+export * from './batch-request.js';
+export * from './quiz-output.js';

@@ -1,0 +1,131 @@
+import { QUESTION_LIMITS, QuestionSchema, type Question } from '../../../schemas/index.js';
+import type { ExpectedShape, Issue, Normalisation } from './types.js';
+import { resolveCorrectAnswer } from './answer.js';
+import { isMetaOption } from './meta-options.js';
+import { checkQuestionStructure } from './structure.js';
+import { childPath, isPlainObject, normaliseText, ownValue, quote } from './text.js';
+
+const L = QUESTION_LIMITS;
+
+/** Everything learnt about one element of `questions`. */
+export interface QuestionCheck {
+  issues: Issue[];
+  normalisations: Normalisation[];
+  /** Set only when the question passes every rule on its own. */
+  question: Question | null;
+  /** `normaliseText` of the question text, for the cross-question duplicate rule. */
+  key: string | null;
+}
+
+class Collector {
+  readonly issues: Issue[] = [];
+  readonly normalisations: Normalisation[] = [];
+
+  issue(path: string, code: Issue['code'], message: string): void {
+    this.issues.push({ path, code, message });
+  }
+
+  /** Trims a string field, recording the change; anything else is left to the structural layer. */
+  trimmed(value: unknown, path: string): string | undefined {
+    if (typeof value !== 'string') return undefined;
+    const out = value.trim();
+    if (out !== value) this.normalisations.push({ path, kind: 'trim', from: value, to: out });
+    return out;
+  }
+}
+
+function checkLength(c: Collector, text: string | undefined, path: string, min: number, max: number, code: Issue['code']): void {
+  if (text !== undefined && (text.length < min || text.length > max)) {
+    c.issue(path, code, `must be ${min}–${max} characters after trimming; got ${text.length}`);
+  }
+}
+
+function checkOptions(c: Collector, raw: unknown, path: string, expected: number): Array<string | undefined> | null {
+  if (!Array.isArray(raw)) return null;
+  const options = raw.map((value: unknown, j) => c.trimmed(value, childPath(path, j)));
+  if (options.length !== expected) c.issue(path, 'option_count', `must contain exactly ${expected} options; got ${options.length}`);
+  const seen = new Map<string, number>();
+  options.forEach((option, j) => {
+    if (option === undefined) return;
+    const at = childPath(path, j);
+    if (option === '') {
+      c.issue(at, 'option_empty', 'must not be empty');
+      return;
+    }
+    if (option.length > L.optionMax) c.issue(at, 'option_too_long', `must be at most ${L.optionMax} characters; got ${option.length}`);
+    if (isMetaOption(option)) {
+      c.issue(at, 'meta_option', `is a meta-option (${quote(option)}); every option must be a standalone answer, never "All/None of the above", "A and B" or the like`);
+    }
+    const key = normaliseText(option);
+    const earlier = seen.get(key);
+    if (earlier === undefined) seen.set(key, j);
+    else c.issue(at, 'option_duplicate', `duplicates options[${earlier}] (${quote(option)}) once case, spacing and punctuation are ignored; every option must be distinct`);
+  });
+  return options;
+}
+
+function checkLeak(c: Collector, question: string | undefined, correct: string | undefined, path: string): void {
+  if (question === undefined || correct === undefined) return;
+  const answer = normaliseText(correct);
+  if (answer.length >= L.leakMinLength && normaliseText(question).includes(answer)) {
+    c.issue(path, 'answer_leak', `contains the text of the correct option (${quote(correct)}); rephrase the question so it does not give the answer away`);
+  }
+}
+
+/**
+ * Runs every rule that concerns one question on its own: the structural layer first, then the
+ * domain rules on each field that has the right type, so one bad field hides no other issue.
+ */
+export function checkQuestion(value: unknown, index: number, expect: ExpectedShape): QuestionCheck {
+  const path = childPath('questions', index);
+  const c = new Collector();
+  c.issues.push(...checkQuestionStructure(value, path));
+  if (!isPlainObject(value)) return { issues: c.issues, normalisations: [], question: null, key: null };
+
+  const questionPath = childPath(path, 'question');
+  const text = c.trimmed(ownValue(value, 'question'), questionPath);
+  checkLength(c, text, questionPath, L.questionMin, L.questionMax, 'question_length');
+
+  const optionsRaw = ownValue(value, 'options');
+  const options = checkOptions(c, optionsRaw, childPath(path, 'options'), expect.options);
+
+  let answerIndex: number | undefined;
+  const answerRaw = ownValue(value, 'correctAnswer');
+  if (typeof answerRaw === 'number' || typeof answerRaw === 'string') {
+    const resolved = resolveCorrectAnswer(answerRaw, options, options?.length ?? expect.options, childPath(path, 'correctAnswer'));
+    if (resolved.ok) {
+      answerIndex = resolved.index;
+      if (resolved.normalisation !== null) c.normalisations.push(resolved.normalisation);
+    } else {
+      c.issues.push(resolved.issue);
+    }
+  }
+  const correct = answerIndex === undefined ? undefined : options?.[answerIndex];
+  checkLeak(c, text, correct, questionPath);
+
+  const explanationPath = childPath(path, 'explanation');
+  const explanation = c.trimmed(ownValue(value, 'explanation'), explanationPath);
+  checkLength(c, explanation, explanationPath, L.explanationMin, L.explanationMax, 'explanation_length');
+
+  const key = text === undefined || text === '' ? null : normaliseText(text);
+  const base = { issues: c.issues, normalisations: c.normalisations, key };
+  if (c.issues.length > 0 || text === undefined || explanation === undefined || answerIndex === undefined || options === null) {
+    return { ...base, question: null };
+  }
+  return { ...base, question: finalGate(c, { question: text, options, correctAnswer: answerIndex, explanation }, path) };
+}
+
+/**
+ * The stored-question contract, applied last. Unreachable while the rules above are at least as
+ * strict as `QuestionSchema`; if the contract is ever tightened alone, this reports instead of
+ * letting a question the API would refuse through.
+ */
+function finalGate(c: Collector, candidate: { question: string; options: Array<string | undefined>; correctAnswer: number; explanation: string }, path: string): Question | null {
+  const parsed = QuestionSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const at = issue.path.reduce<string>((acc, key) => (typeof key === 'symbol' ? acc : childPath(acc, key)), path);
+    c.issue(at, 'schema_violation', issue.message);
+  }
+  return null;
+}

@@ -1,0 +1,67 @@
+import type { Question } from '../../../schemas/index.js';
+
+/** Stable rule codes: the repair prompt, metrics and tests key on these, so never rename one. */
+export const ISSUE_CODES = [
+  'input_too_large',
+  'json_parse',
+  'wrong_type',
+  'missing_field',
+  'unknown_key',
+  'question_count',
+  'option_count',
+  'question_length',
+  'explanation_length',
+  'option_empty',
+  'option_too_long',
+  'option_duplicate',
+  'meta_option',
+  'answer_out_of_range',
+  'answer_unresolved',
+  'answer_ambiguous',
+  'answer_leak',
+  'duplicate_question',
+  'schema_violation',
+] as const;
+
+export type IssueCode = (typeof ISSUE_CODES)[number];
+
+/** One broken rule, phrased so a model can fix it: `path` is like `questions[1].correctAnswer`. */
+export interface Issue {
+  path: string;
+  code: IssueCode;
+  message: string;
+}
+
+export const NORMALISATION_KINDS = [
+  'strip_code_fence',
+  'trim',
+  'answer_from_letter',
+  'answer_from_numeric_string',
+  'answer_from_option_text',
+] as const;
+
+export type NormalisationKind = (typeof NORMALISATION_KINDS)[number];
+
+/** A tolerated deviation that was rewritten deterministically; kept for audit and metrics. */
+export interface Normalisation {
+  path: string;
+  kind: NormalisationKind;
+  from: unknown;
+  to: unknown;
+}
+
+/** What one model call was asked to produce. */
+export interface ExpectedShape {
+  count: number;
+  options: number;
+}
+
+/** A question that passed every rule on its own, with its position in the model output. */
+export interface IndexedQuestion {
+  index: number;
+  question: Question;
+}
+
+export type ValidationResult =
+  | { ok: true; questions: Question[]; normalisations: Normalisation[] }
+  | { ok: false; issues: Issue[]; normalisations: Normalisation[]; partial: IndexedQuestion[] };

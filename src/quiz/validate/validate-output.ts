@@ -1,0 +1,74 @@
+import { QUIZ_LIMITS } from '../../../schemas/index.js';
+import type { ExpectedShape, IndexedQuestion, Issue, Normalisation, ValidationResult } from './types.js';
+import { parseRawOutput } from './parse.js';
+import { checkQuestion, type QuestionCheck } from './question.js';
+import { checkRootStructure } from './structure.js';
+import { childPath, isPlainObject, ownValue } from './text.js';
+
+function assertExpectedShape(expect: ExpectedShape): void {
+  const { count, options } = expect;
+  if (!Number.isInteger(count) || count < QUIZ_LIMITS.minCount || count > QUIZ_LIMITS.maxCount) {
+    throw new RangeError(`expect.count must be an integer ${QUIZ_LIMITS.minCount}–${QUIZ_LIMITS.maxCount}; got ${count}`);
+  }
+  if (!Number.isInteger(options) || options < QUIZ_LIMITS.minOptions || options > QUIZ_LIMITS.maxOptions) {
+    throw new RangeError(`expect.options must be an integer ${QUIZ_LIMITS.minOptions}–${QUIZ_LIMITS.maxOptions}; got ${options}`);
+  }
+}
+
+/** Later questions whose normalised text repeats an earlier one lose their place in `partial`. */
+function flagDuplicates(checks: QuestionCheck[]): void {
+  const first = new Map<string, number>();
+  checks.forEach((check, index) => {
+    if (check.key === null) return;
+    const earlier = first.get(check.key);
+    if (earlier === undefined) {
+      first.set(check.key, index);
+      return;
+    }
+    check.issues.push({
+      path: childPath(childPath('questions', index), 'question'),
+      code: 'duplicate_question',
+      message: `duplicates questions[${earlier}].question once case, spacing and punctuation are ignored; every question must be distinct`,
+    });
+    check.question = null;
+  });
+}
+
+function failure(issues: Issue[], normalisations: Normalisation[], partial: IndexedQuestion[]): ValidationResult {
+  return { ok: false, issues, normalisations, partial };
+}
+
+/**
+ * The single gate between model text and the rest of the system: parse → normalise → validate.
+ * Never throws on any `raw`; reports every issue of the output in one pass, and on failure returns
+ * the individually valid questions (`partial`) so the pipeline regenerates only the failing ones.
+ * Throws a RangeError only for an impossible `expect`, which is a caller bug.
+ */
+export function validateQuizOutput(raw: string, expect: ExpectedShape): ValidationResult {
+  assertExpectedShape(expect);
+  if (typeof raw !== 'string') {
+    return failure([{ path: '$', code: 'wrong_type', message: 'output must be text' }], [], []);
+  }
+  const parsed = parseRawOutput(raw);
+  if (!parsed.ok) return failure([parsed.issue], [], []);
+
+  const issues = checkRootStructure(parsed.value);
+  const normalisations = [...parsed.normalisations];
+  const questions = isPlainObject(parsed.value) ? ownValue(parsed.value, 'questions') : undefined;
+  if (!Array.isArray(questions)) return failure(issues, normalisations, []);
+
+  if (questions.length !== expect.count) {
+    issues.push({ path: 'questions', code: 'question_count', message: `must contain exactly ${expect.count} questions; got ${questions.length}` });
+  }
+  const checks = questions.map((value: unknown, index) => checkQuestion(value, index, expect));
+  flagDuplicates(checks);
+
+  const partial: IndexedQuestion[] = [];
+  checks.forEach((check, index) => {
+    issues.push(...check.issues);
+    normalisations.push(...check.normalisations);
+    if (check.question !== null) partial.push({ index, question: check.question });
+  });
+  if (issues.length === 0) return { ok: true, questions: partial.map((p) => p.question), normalisations };
+  return failure(issues, normalisations, partial);
+}
