@@ -1,0 +1,76 @@
+/**
+ * The CLI's HTTP client for a running quizforge service: `QUIZFORGE_URL` (default
+ * http://127.0.0.1:3000) with `QUIZFORGE_API_KEY` as a Bearer token.
+ */
+export interface ApiClientOptions {
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+export type ApiResponse = { ok: true; status: number; body: unknown; headers: Headers } | { ok: false; status: number; body: unknown; message: string };
+
+export function apiOptionsFromEnv(env: NodeJS.ProcessEnv): ApiClientOptions {
+  const baseUrl = (env.QUIZFORGE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const apiKey = env.QUIZFORGE_API_KEY && env.QUIZFORGE_API_KEY.trim() !== '' ? env.QUIZFORGE_API_KEY.trim() : undefined;
+  return { baseUrl, apiKey };
+}
+
+export function authHeaders(opts: ApiClientOptions): Record<string, string> {
+  return opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
+}
+
+/** One request; a network failure or an error envelope becomes `{ ok: false, message }`, never a throw. */
+export async function apiRequest(
+  opts: ApiClientOptions,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
+  let res: Response;
+  try {
+    res = await fetch(`${opts.baseUrl}${path}`, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...authHeaders(opts),
+        ...headers,
+      },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return { ok: false, status: 0, body: null, message: `cannot reach ${opts.baseUrl}${cause}` };
+  }
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  if (res.ok) return { ok: true, status: res.status, body: parsed, headers: res.headers };
+  return { ok: false, status: res.status, body: parsed, message: errorMessage(res.status, parsed) };
+}
+
+function errorMessage(status: number, body: unknown): string {
+  if (body && typeof body === 'object' && 'error' in body) {
+    const e = (body as { error: unknown }).error;
+    if (e && typeof e === 'object') {
+      const { code, message, issues } = e as { code?: unknown; message?: unknown; issues?: unknown };
+      const parts = [`HTTP ${status}`, typeof code === 'string' ? code : null, typeof message === 'string' ? message : null];
+      let out = parts.filter(Boolean).join(' ');
+      if (Array.isArray(issues)) {
+        for (const i of issues) {
+          if (i && typeof i === 'object') {
+            const { path, message: m } = i as { path?: unknown; message?: unknown };
+            out += `\n  ${String(path)}: ${String(m)}`;
+          }
+        }
+      }
+      return out;
+    }
+  }
+  return `HTTP ${status}`;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/** Parses an env var that may be empty into a list of non-empty, trimmed items. */
+const csv = z
+  .string()
+  .optional()
+  .transform((s) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
+
+const intFrom = (min: number, max: number, def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return def;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer ${min}–${max}; got ${JSON.stringify(s)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((s) => (s && s.trim() !== '' ? s.trim() : undefined)),
+  QUIZFORGE_DATA_DIR: z.string().optional().default('./data'),
+  HOST: z.string().optional().default('127.0.0.1'),
+  PORT: intFrom(0, 65535, 3000),
+  QUIZFORGE_API_KEYS: csv,
+  QUIZFORGE_ADMIN_KEYS: csv,
+  QUIZFORGE_CONCURRENCY: intFrom(1, 256, 4),
+  QUIZFORGE_EVENT_RETENTION_HOURS: intFrom(1, 24 * 365, 24 * 7),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+});
+
+export interface AppConfig {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  host: string;
+  port: number;
+  apiKeys: string[];
+  adminKeys: string[];
+  concurrency: number;
+  eventRetentionMs: number;
+  logLevel: string;
+}
+
+/** A misconfigured variable is named in the error, so the operator fixes the right thing. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads the process-level settings once; every component receives values, never `process.env`. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${msg}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.QUIZFORGE_DATA_DIR,
+    host: e.HOST,
+    port: e.PORT,
+    apiKeys: e.QUIZFORGE_API_KEYS,
+    // Admin keys are API keys too: an admin can do everything a client can.
+    adminKeys: e.QUIZFORGE_ADMIN_KEYS,
+    concurrency: e.QUIZFORGE_CONCURRENCY,
+    eventRetentionMs: e.QUIZFORGE_EVENT_RETENTION_HOURS * 3600_000,
+    logLevel: e.LOG_LEVEL,
+  };
+}
