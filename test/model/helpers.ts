@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createModelClient } from '../../src/model/client.js';
+import type { FetchLike } from '../../src/model/cassette-fetch.js';
 import type { ModelClient } from '../../src/model/client.js';
 import type { ModelConfig } from '../../src/model/config.js';
 
@@ -18,9 +19,14 @@ export function testConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
   };
 }
 
-export function testClient(overrides: Partial<ModelConfig> = {}): ModelClient {
-  return createModelClient(testConfig(overrides));
+export function testClient(overrides: Partial<ModelConfig> = {}, deps: { fetch?: FetchLike } = {}): ModelClient {
+  return createModelClient(testConfig(overrides), deps);
 }
+
+/** A fetch that fails the test if anything tries to reach the network. */
+export const forbiddenFetch: FetchLike = (input) => {
+  throw new Error(`network access attempted in replay: ${String(input instanceof Request ? input.url : input)}`);
+};
 
 /** A fresh directory per test; the returned cleanup removes it. */
 export async function makeTempDir(prefix = 'quizforge-model-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
