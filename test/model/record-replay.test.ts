@@ -75,6 +75,15 @@ describe('record mode', () => {
     expect(await jsonFiles(dir).catch(() => [])).toEqual([]);
   });
 
+  it('a timeout while recording is classified and leaves no cassette', async () => {
+    server = await startScriptedServer(() => ({ delayMs: 1_000, content: 'late' }));
+    const dir = await fixturesDir();
+    const recorder = testClient({ mode: 'record', baseURL: server.url, fixturesDir: dir, timeoutMs: 100 });
+    const outcome = await callChat(recorder, BODY);
+    expect(outcome).toMatchObject({ kind: 'error', error: { kind: 'timeout' } });
+    expect(await jsonFiles(dir).catch(() => [])).toEqual([]);
+  });
+
   it('records many concurrent calls, identical ones into one file, with no temp files left', async () => {
     server = await startScriptedServer(({ body }) => ({ content: `answer to ${JSON.stringify(body.messages)}` }));
     const dir = await fixturesDir();
