@@ -1,5 +1,5 @@
 import { QUESTION_LIMITS, QuestionSchema, type Question } from '../../../schemas/index.js';
-import type { ExpectedShape, Issue, Normalisation } from './types.js';
+import { MAX_CHECKED_OPTIONS, type ExpectedShape, type Issue, type Normalisation } from './types.js';
 import { resolveCorrectAnswer } from './answer.js';
 import { isMetaOption } from './meta-options.js';
 import { checkQuestionStructure } from './structure.js';
@@ -40,10 +40,13 @@ function checkLength(c: Collector, text: string | undefined, path: string, min: 
   }
 }
 
-function checkOptions(c: Collector, raw: unknown, path: string, expected: number): Array<string | undefined> | null {
+function checkOptions(c: Collector, raw: unknown, length: number, path: string, expected: number): Array<string | undefined> | null {
   if (!Array.isArray(raw)) return null;
   const options = raw.map((value: unknown, j) => c.trimmed(value, childPath(path, j)));
-  if (options.length !== expected) c.issue(path, 'option_count', `must contain exactly ${expected} options; got ${options.length}`);
+  if (length !== expected) {
+    const bound = length > options.length ? ` (only the first ${options.length} were checked)` : '';
+    c.issue(path, 'option_count', `must contain exactly ${expected} options; got ${length}${bound}`);
+  }
   const seen = new Map<string, number>();
   options.forEach((option, j) => {
     if (option === undefined) return;
@@ -79,20 +82,23 @@ function checkLeak(c: Collector, question: string | undefined, correct: string |
 export function checkQuestion(value: unknown, index: number, expect: ExpectedShape): QuestionCheck {
   const path = childPath('questions', index);
   const c = new Collector();
-  c.issues.push(...checkQuestionStructure(value, path));
-  if (!isPlainObject(value)) return { issues: c.issues, normalisations: [], question: null, key: null };
+  if (!isPlainObject(value)) return { issues: checkQuestionStructure(value, path), normalisations: [], question: null, key: null };
+  const rawOptions = ownValue(value, 'options');
+  const optionsLength = Array.isArray(rawOptions) ? rawOptions.length : 0;
+  // A bounded view: a runaway options array is checked only up to MAX_CHECKED_OPTIONS elements.
+  const view: object = optionsLength > MAX_CHECKED_OPTIONS && Array.isArray(rawOptions) ? { ...value, options: rawOptions.slice(0, MAX_CHECKED_OPTIONS) } : value;
+  c.issues.push(...checkQuestionStructure(view, path));
 
   const questionPath = childPath(path, 'question');
-  const text = c.trimmed(ownValue(value, 'question'), questionPath);
+  const text = c.trimmed(ownValue(view, 'question'), questionPath);
   checkLength(c, text, questionPath, L.questionMin, L.questionMax, 'question_length');
 
-  const optionsRaw = ownValue(value, 'options');
-  const options = checkOptions(c, optionsRaw, childPath(path, 'options'), expect.options);
+  const options = checkOptions(c, ownValue(view, 'options'), optionsLength, childPath(path, 'options'), expect.options);
 
   let answerIndex: number | undefined;
-  const answerRaw = ownValue(value, 'correctAnswer');
+  const answerRaw = ownValue(view, 'correctAnswer');
   if (typeof answerRaw === 'number' || typeof answerRaw === 'string') {
-    const resolved = resolveCorrectAnswer(answerRaw, options, options?.length ?? expect.options, childPath(path, 'correctAnswer'));
+    const resolved = resolveCorrectAnswer(answerRaw, options, options === null ? expect.options : optionsLength, childPath(path, 'correctAnswer'));
     if (resolved.ok) {
       answerIndex = resolved.index;
       if (resolved.normalisation !== null) c.normalisations.push(resolved.normalisation);
@@ -104,7 +110,7 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
   checkLeak(c, text, correct, questionPath);
 
   const explanationPath = childPath(path, 'explanation');
-  const explanation = c.trimmed(ownValue(value, 'explanation'), explanationPath);
+  const explanation = c.trimmed(ownValue(view, 'explanation'), explanationPath);
   checkLength(c, explanation, explanationPath, L.explanationMin, L.explanationMax, 'explanation_length');
 
   const key = text === undefined || text === '' ? null : normaliseText(text);

@@ -29,8 +29,8 @@ const QUOTE_MAX = 60;
 
 /** Quotes model text inside a message, bounded so a hostile 1 MB string cannot bloat the issue list. */
 export function quote(s: string): string {
-  const chars = Array.from(s);
-  const shown = chars.length > QUOTE_MAX ? `${chars.slice(0, QUOTE_MAX).join('')}…` : s;
+  const chars = Array.from(s.slice(0, QUOTE_MAX * 2 + 1));
+  const shown = chars.length > QUOTE_MAX || s.length > QUOTE_MAX * 2 + 1 ? `${chars.slice(0, QUOTE_MAX).join('')}…` : s;
   return JSON.stringify(shown);
 }
 

@@ -50,6 +50,13 @@ export interface Normalisation {
   to: unknown;
 }
 
+/**
+ * Work bounds for runaway outputs: elements past these are not checked one by one (the count
+ * issue already says what is wrong), so a megabyte of `{}` costs milliseconds, not seconds.
+ */
+export const MAX_CHECKED_QUESTIONS = 100;
+export const MAX_CHECKED_OPTIONS = 12;
+
 /** What one model call was asked to produce. */
 export interface ExpectedShape {
   count: number;

@@ -1,5 +1,5 @@
 import { QUIZ_LIMITS } from '../../../schemas/index.js';
-import type { ExpectedShape, IndexedQuestion, Issue, Normalisation, ValidationResult } from './types.js';
+import { MAX_CHECKED_QUESTIONS, type ExpectedShape, type IndexedQuestion, type Issue, type Normalisation, type ValidationResult } from './types.js';
 import { parseRawOutput } from './parse.js';
 import { checkQuestion, type QuestionCheck } from './question.js';
 import { checkRootStructure } from './structure.js';
@@ -57,10 +57,12 @@ export function validateQuizOutput(raw: string, expect: ExpectedShape): Validati
   const questions = isPlainObject(parsed.value) ? ownValue(parsed.value, 'questions') : undefined;
   if (!Array.isArray(questions)) return failure(issues, normalisations, []);
 
+  const checked = questions.slice(0, MAX_CHECKED_QUESTIONS);
   if (questions.length !== expect.count) {
-    issues.push({ path: 'questions', code: 'question_count', message: `must contain exactly ${expect.count} questions; got ${questions.length}` });
+    const bound = questions.length > checked.length ? ` (only the first ${checked.length} were checked)` : '';
+    issues.push({ path: 'questions', code: 'question_count', message: `must contain exactly ${expect.count} questions; got ${questions.length}${bound}` });
   }
-  const checks = questions.map((value: unknown, index) => checkQuestion(value, index, expect));
+  const checks = checked.map((value: unknown, index) => checkQuestion(value, index, expect));
   flagDuplicates(checks);
 
   const partial: IndexedQuestion[] = [];

@@ -77,6 +77,22 @@ describe('validateQuizOutput: one rule at a time', () => {
     expect(only(outputText(validQuestions(4))).message).toBe('must contain exactly 3 questions; got 4');
   });
 
+  it('question_count: a runaway output is checked only up to a bound', () => {
+    const questions: unknown[] = [...validQuestions(3), ...Array.from({ length: 500 }, () => ({}))];
+    const result = validateQuizOutput(outputText(questions), EXPECT);
+    const issues = issuesOf(result);
+    expect(issues[0]).toEqual({ path: 'questions', code: 'question_count', message: 'must contain exactly 3 questions; got 503 (only the first 100 were checked)' });
+    expect(issues.some((i) => i.path.startsWith('questions[100]'))).toBe(false);
+    expect(issues.some((i) => i.path.startsWith('questions[99]'))).toBe(true);
+    expect(!result.ok && result.partial.map((p) => p.index)).toEqual([0, 1, 2]);
+  });
+
+  it('option_count: a runaway options array is checked only up to a bound', () => {
+    const options = Array.from({ length: 1000 }, (_, i) => (i === 500 ? 7 : `Option ${i}`));
+    const issues = issuesOf(validateQuizOutput(withQuestion(3, 0, { options }), EXPECT));
+    expect(issues).toEqual([{ path: 'questions[0].options', code: 'option_count', message: 'must contain exactly 4 options; got 1000 (only the first 12 were checked)' }]);
+  });
+
   it('option_count', () => {
     const q = validQuestion(0);
     const issue = only(withQuestion(3, 0, { options: (q.options as string[]).slice(0, 3) }));
