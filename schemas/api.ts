@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { BatchRequestSchema } from './batch-request.js';
+import { QuestionSchema } from './quiz-output.js';
+
+/**
+ * The HTTP contract in one place: every request and response body of the API, the error envelope
+ * and the SSE event payload. Routes parse with these, tests assert responses against them, and
+ * `/openapi.json` is generated from them, so the three cannot drift apart.
+ *
+ * Response schemas describe the JSON wire format (timestamps are ISO strings) and are open objects:
+ * clients must ignore fields they do not know.
+ */
+
+export { BatchRequestSchema };
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Every machine-readable error code the API answers with. */
+export const ERROR_CODES = [
+  'bad_request',
+  'validation_failed',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'idempotency_conflict',
+  'conflict',
+  'payload_too_large',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorIssueSchema = z.object({
+  path: z.string().describe('Dotted path of the offending field ("count", "options.1"), or a header/query name.'),
+  message: z.string(),
+});
+export type ErrorIssue = z.output<typeof ErrorIssueSchema>;
+
+export const ErrorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      issues: z.array(ErrorIssueSchema).optional(),
+    }),
+  });
+export type ErrorEnvelope = z.output<typeof ErrorEnvelopeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+/** Batch ids are opaque; anything outside this alphabet cannot exist and is answered 404 unread. */
+export const BATCH_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+/** DLQ entries are addressed by the dead job's bigint id; non-numeric or out-of-range ids are 404. */
+export const JOB_ID_PATTERN = /^[1-9][0-9]{0,15}$/;
+
+export const PAGE_LIMITS = { default: 20, max: 100 } as const;
+
+export const ListQuerySchema = z.object({
+  cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMITS.max).default(PAGE_LIMITS.default),
+});
+export type ListQuery = z.output<typeof ListQuerySchema>;
+
+/** Printable ASCII without spaces, bounded: what a client-generated UUID or token looks like. */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be 1-200 printable ASCII characters without spaces');
+
+export const EventsQuerySchema = z.object({
+  lastEventId: z
+    .string()
+    .regex(/^[0-9]{1,15}$/, 'must be a non-negative event id')
+    .optional()
+    .describe('For clients that cannot set the `Last-Event-ID` header.'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Batches
+
+export const BatchStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed']);
+const Timestamp = z.iso.datetime({ offset: true });
+
+export const JobSummarySchema = z.object({
+  id: z.int(),
+  kind: z.string(),
+  state: z.string(),
+  attempts: z.int().min(0),
+});
+
+export const UsageSchema = z.object({
+  promptTokens: z.int().min(0),
+  completionTokens: z.int().min(0),
+  modelCalls: z.int().min(0),
+});
+
+export const BatchViewSchema = z
+  .object({
+    id: z.string(),
+    status: BatchStatusSchema.describe('`failed` while any of its jobs is dead; a replay can resume it.'),
+    request: BatchRequestSchema,
+    questions: z.array(QuestionSchema).nullable().describe('Filled once the batch succeeded.'),
+    jobs: z.array(JobSummarySchema),
+    usage: UsageSchema,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  });
+export type BatchViewWire = z.output<typeof BatchViewSchema>;
+
+/** A list row: enough for a dashboard line and a progress bar; fetch the batch for the rest. */
+export const BatchSummarySchema = z.object({
+  id: z.string(),
+  status: BatchStatusSchema,
+  topic: z.string(),
+  count: z.int(),
+  progress: z.object({ done: z.int().min(0), total: z.int().min(0) }).describe('Chunk jobs done / total.'),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const BatchListSchema = z
+  .object({ items: z.array(BatchSummarySchema), nextCursor: z.string().nullable() });
+
+// ---------------------------------------------------------------------------------------------
+// DLQ
+
+export const DlqItemSchema = z
+  .object({
+    id: z.int().describe('The dead job id; DLQ entries are addressed by it.'),
+    batchId: z.string().nullable(),
+    kind: z.string(),
+    reason: z.string().nullable().describe('Why it died: exhausted, permanent, lease_expired, …'),
+    attempts: z.int().min(0).describe('Model calls recorded for this job.'),
+    lastError: z.looseObject({ message: z.string() }).nullable(),
+    diedAt: Timestamp.nullable(),
+  });
+
+export const DlqListSchema = z.object({ items: z.array(DlqItemSchema), nextCursor: z.string().nullable() });
+
+export const TranscriptAttemptSchema = z.object({
+  n: z.int().describe('1-based call number within the job, across retries and replays.'),
+  messages: z.array(z.looseObject({ role: z.string(), content: z.string() })).describe('The prompt sent to the model.'),
+  rawOutput: z.string().nullable().describe('Untrusted model output, verbatim: render escaped.'),
+  finishReason: z.string().nullable(),
+  issues: z.array(z.looseObject({ path: z.string(), code: z.string(), message: z.string() })),
+  normalisations: z.array(z.unknown()),
+  usage: z.object({ promptTokens: z.int().min(0), completionTokens: z.int().min(0) }),
+  error: z.looseObject({ kind: z.string(), message: z.string() }).nullable(),
+});
+
+export const DlqEntrySchema = DlqItemSchema.extend({
+  state: z.string().describe('The job state now (dead until replayed or discarded).'),
+  attempts: z.array(TranscriptAttemptSchema),
+});
+
+export const ReplayBodySchema = z
+  .strictObject({
+    maxAttempts: z.int().min(1).max(20).optional().describe('Attempts the replayed job gets.'),
+  });
+export type ReplayBody = z.output<typeof ReplayBodySchema>;
+
+export const DlqActionResultSchema = z.object({
+  id: z.int(),
+  action: z.enum(['replayed', 'discarded']),
+  state: z.string().optional().describe('The job state after the action, when known.'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operations and SSE
+
+export const HealthSchema = z.object({ status: z.literal('ok') });
+
+export const ReadinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({
+    database: z.enum(['ok', 'unreachable']),
+    migrations: z.object({ applied: z.int(), expected: z.int(), pending: z.array(z.string()) }).nullable(),
+  }),
+});
+
+/** The names of SSE events (a superset may appear; clients must ignore unknown ones). */
+export const SSE_EVENT_NAMES = [
+  'job.enqueued',
+  'job.started',
+  'job.retry_scheduled',
+  'job.succeeded',
+  'job.dead',
+  'job.replayed',
+  'job.discarded',
+  'batch.succeeded',
+  'batch.failed',
+] as const;
+
+export const SseEventDataSchema = z
+  .looseObject({
+    jobId: z.int().nullable(),
+    batchId: z.string().nullable(),
+    state: z.string(),
+    at: Timestamp,
+  });
+export type SseEventData = z.output<typeof SseEventDataSchema>;

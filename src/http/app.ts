@@ -1,0 +1,103 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { Authenticator, authContext, requireAuth } from './auth.js';
+import type { AppDeps } from './deps.js';
+import { mapDomainError } from './domain-errors.js';
+import type { AppEnv } from './env.js';
+import { ApiError, createErrorHandler, methodNotAllowed, notFoundHandler } from './errors.js';
+import { observe } from './observe.js';
+import { registerBatchRoutes } from './routes/batches.js';
+import { registerDlqRoutes } from './routes/dlq.js';
+import { registerOpsRoutes } from './routes/ops.js';
+import { EventHub } from './sse-hub.js';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+export const DEFAULT_KEEP_ALIVE_MS = 15_000;
+
+/** Every API path with the methods it answers; anything else on these paths is 405. */
+const API_PATHS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['/v1/batches', ['GET', 'POST']],
+  ['/v1/batches/:id', ['GET']],
+  ['/v1/batches/:id/events', ['GET']],
+  ['/v1/events', ['GET']],
+  ['/v1/dlq', ['GET']],
+  ['/v1/dlq/:id', ['GET']],
+  ['/v1/dlq/:id/replay', ['POST']],
+  ['/v1/dlq/:id/discard', ['POST']],
+  ['/healthz', ['GET']],
+  ['/readyz', ['GET']],
+  ['/metrics', ['GET']],
+  ['/openapi.json', ['GET']],
+];
+
+export type QuizforgeApp = Hono<AppEnv> & {
+  /** The SSE fan-out; `close()` it on shutdown. */
+  hub: EventHub;
+  /** False when no key is configured: `startServer` then only binds loopback. */
+  authEnabled: boolean;
+};
+
+/**
+ * Builds the whole HTTP surface from its dependencies, with no I/O at construction, so tests drive
+ * it through `app.request()` and `serve` runs the same object. Middleware order: request id →
+ * access log/metrics → security headers → auth context → body limit → routes → pages → 404/405.
+ */
+export function createApp(deps: AppDeps): QuizforgeApp {
+  const app = new Hono<AppEnv>();
+  const auth = new Authenticator(deps.auth);
+  const hub = new EventHub(deps.engine.events, {
+    logger: deps.logger,
+    ...(deps.sse?.pollMs === undefined ? {} : { pollMs: deps.sse.pollMs }),
+  });
+  const bodyLimitBytes = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(observe({ logger: deps.logger, registry: deps.registry }));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(authContext(auth));
+  app.use(
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `request body larger than ${bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+  app.use('/v1/*', requireAuth('api'));
+
+  registerBatchRoutes(app, {
+    quiz: deps.quiz,
+    feed: deps.engine.events,
+    hub,
+    keepAliveMs: deps.sse?.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
+  });
+  registerDlqRoutes(app, deps.quiz);
+  registerOpsRoutes(app, { database: deps.database, registry: deps.registry });
+  deps.pages?.(app);
+
+  for (const [path, allow] of API_PATHS) {
+    app.all(path, () => {
+      throw methodNotAllowed(allow.includes('GET') ? [...allow, 'HEAD'] : allow);
+    });
+  }
+  app.notFound(notFoundHandler);
+  app.onError(createErrorHandler(mapDomainError));
+  return Object.assign(app, { hub, authEnabled: auth.enabled });
+}

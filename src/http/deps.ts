@@ -1,0 +1,53 @@
+import type { Hono } from 'hono';
+import type { Registry } from 'prom-client';
+import type { BatchRequest } from '../../schemas/batch-request.js';
+import type { Database } from '../db/client.js';
+import type { EngineEvent } from '../engine/types.js';
+import type { Logger } from '../log.js';
+import type { AuthConfig } from './auth.js';
+import type { AppEnv } from './env.js';
+
+/**
+ * What the HTTP layer needs from the quiz service, declared here so routes depend on a contract
+ * rather than an implementation; `createQuizService(...)` satisfies it structurally.
+ * Views are passed through to JSON as they are; `schemas/api.ts` documents their wire shape.
+ */
+export interface QuizApi {
+  submit(request: BatchRequest, opts: { idempotencyKey?: string }): Promise<{ created: boolean; batch: { id: string } }>;
+  get(id: string): Promise<object | null>;
+  list(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
+  dlqList(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
+  dlqGet(jobId: number): Promise<object | null>;
+  dlqReplay(jobId: number, opts: { maxAttempts?: number }): Promise<unknown>;
+  dlqDiscard(jobId: number): Promise<unknown>;
+}
+
+/** The engine's event journal as the SSE hub reads it: replay by id, plus wake-up hints. */
+export interface EventFeed {
+  readAfter(afterId: number, opts?: { groupId?: string; limit?: number }): Promise<EngineEvent[]>;
+  subscribe(onWake: () => void): (() => void | Promise<void>) | Promise<() => void | Promise<void>>;
+}
+
+export interface AppDeps {
+  quiz: QuizApi;
+  engine: { events: EventFeed };
+  database: Database;
+  /** The process registry; engine and pipeline register theirs, the app adds HTTP latency. */
+  registry: Registry;
+  logger: Logger;
+  auth: AuthConfig;
+  /** Largest accepted request body; default 64 KiB. */
+  bodyLimitBytes?: number;
+  sse?: {
+    /** Interval of `: keep-alive` comments; default 15 s (keep it below the proxy's read timeout). */
+    keepAliveMs?: number;
+    /** Fallback poll while clients are connected, in case a NOTIFY is lost; default 2 s. */
+    pollMs?: number;
+  };
+  /**
+   * Mounts the server-rendered pages. Called after the API routes and before the 404/405
+   * fallbacks, so page routes share the app's request id, logging, security headers, error
+   * envelope and auth context (use `requireAuth()` from `./auth.js` on them).
+   */
+  pages?: (app: Hono<AppEnv>) => void;
+}

@@ -1,0 +1,21 @@
+import { NotDeadError } from '../engine/errors.js';
+import { IdempotencyConflictError, UnknownJobError } from '../quiz/errors.js';
+import { ApiError, notFound } from './errors.js';
+
+/**
+ * Translates the service's typed refusals into HTTP answers, in one table, so a route never
+ * decides a status code for a domain error on its own.
+ */
+export function mapDomainError(err: unknown): ApiError | null {
+  if (err instanceof NotDeadError) {
+    return err.state === null ? notFound('dead job') : new ApiError(409, 'conflict', `job ${err.jobId} is ${err.state}, not dead`);
+  }
+  if (err instanceof UnknownJobError) return notFound('dead job');
+  if (err instanceof IdempotencyConflictError) {
+    return new ApiError(409, 'idempotency_conflict', 'Idempotency-Key was already used with a different request body');
+  }
+  if (err instanceof Error && (err.name === 'InvalidCursorError' || err.name === 'CursorError')) {
+    return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
+  }
+  return null;
+}

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import {
+  BatchListSchema,
+  BatchRequestSchema,
+  BatchViewSchema,
+  DlqActionResultSchema,
+  DlqEntrySchema,
+  DlqListSchema,
+  ErrorEnvelopeSchema,
+  EventsQuerySchema,
+  HealthSchema,
+  IdempotencyKeySchema,
+  ListQuerySchema,
+  ReadinessSchema,
+  ReplayBodySchema,
+  SSE_EVENT_NAMES,
+  SseEventDataSchema,
+} from '../../schemas/api.js';
+import { SESSION_COOKIE } from './auth.js';
+
+type Json = Record<string, unknown>;
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * Converts with zod's own `z.toJSONSchema` (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
+ * Named sub-schemas land in `$defs`; they are hoisted into components so every `$ref` resolves
+ * against the document root.
+ */
+function convert(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
+  const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  delete out.$schema;
+  const defs = out.$defs as Json | undefined;
+  delete out.$defs;
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node === null || typeof node !== 'object') return node;
+    const copy: Json = {};
+    for (const [k, v] of Object.entries(node)) {
+      copy[k] = k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewrite(v);
+    }
+    return copy;
+  };
+  if (defs) for (const [name, def] of Object.entries(defs)) components[name] ??= rewrite(def);
+  return rewrite(out) as Json;
+}
+
+const ERROR_STATUSES: Record<string, string> = {
+  '400': 'Malformed request (e.g. a body that is not JSON).',
+  '401': 'Missing or invalid API key (`WWW-Authenticate: Bearer`).',
+  '403': 'The key lacks the needed scope.',
+  '404': 'Unknown id or route.',
+  '409': 'Conflict (idempotency key reused with another body; DLQ entry no longer dead).',
+  '413': 'Request body larger than the limit.',
+  '422': 'Well-formed input that violates the schema; `issues` name each field.',
+  '503': 'A dependency is unavailable; retry later.',
+};
+
+function errors(...codes: string[]): Json {
+  const out: Json = {};
+  for (const code of codes) {
+    out[code] = { description: ERROR_STATUSES[code], content: { 'application/json': { schema: ref('Error') } } };
+  }
+  return out;
+}
+
+const jsonBody = (name: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(name) } },
+});
+
+/** The OpenAPI 3.1 description of the API, generated from the contracts in `schemas/api.ts`. */
+export function buildOpenApiDocument(): Json {
+  const schemas: Json = {};
+  const add = (name: string, schema: z.ZodType, io: 'input' | 'output') => {
+    schemas[name] = convert(schema, io, schemas);
+  };
+  add('Error', ErrorEnvelopeSchema, 'output');
+  add('BatchRequest', BatchRequestSchema, 'input');
+  add('Batch', BatchViewSchema, 'output');
+  add('BatchList', BatchListSchema, 'output');
+  add('DlqList', DlqListSchema, 'output');
+  add('DlqEntry', DlqEntrySchema, 'output');
+  add('ReplayRequest', ReplayBodySchema, 'input');
+  add('DlqActionResult', DlqActionResultSchema, 'output');
+  add('Health', HealthSchema, 'output');
+  add('Readiness', ReadinessSchema, 'output');
+  add('StreamEvent', SseEventDataSchema, 'output');
+
+  const param = (name: string, where: 'query' | 'path' | 'header', schema: z.ZodType, required: boolean, description?: string) => ({
+    name,
+    in: where,
+    required,
+    ...(description ? { description } : {}),
+    schema: convert(schema, 'input', schemas),
+  });
+  const listParams = [
+    param('cursor', 'query', ListQuerySchema.shape.cursor, false, 'The `nextCursor` of the previous page.'),
+    param('limit', 'query', ListQuerySchema.shape.limit, false),
+  ];
+  const batchId = param('id', 'path', z.string().regex(/^[A-Za-z0-9_-]{1,100}$/), true);
+  const jobId = param('id', 'path', z.string().regex(/^[1-9][0-9]{0,15}$/), true, 'The dead job id.');
+  const resume = [
+    param('Last-Event-ID', 'header', z.string().regex(/^[0-9]{1,15}$/), false, 'Resume after this event id.'),
+    param('lastEventId', 'query', EventsQuerySchema.shape.lastEventId, false),
+  ];
+  const stream = {
+    description: `Server-Sent Events: \`id\` is the journal id, \`event\` one of ${SSE_EVENT_NAMES.join(', ')} (or newer), \`data\` a StreamEvent; \`: keep-alive\` comments every 15 s.`,
+    content: { 'text/event-stream': { schema: ref('StreamEvent') } },
+  };
+  const open: Json[] = [];
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'quizforge',
+      version: '1',
+      description:
+        'Quiz batches written by a language model, validated, run on a durable job engine. Errors share one envelope; schema violations are 422.',
+    },
+    security: [{ bearerAuth: [] }, { sessionCookie: [] }],
+    paths: {
+      '/v1/batches': {
+        post: {
+          summary: 'Request a quiz batch',
+          parameters: [param('Idempotency-Key', 'header', IdempotencyKeySchema, false, 'Same key + same body returns the same batch.')],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('BatchRequest') } } },
+          responses: {
+            '202': { ...jsonBody('Batch', 'Accepted; `Location` names the batch.'), headers: { Location: { schema: { type: 'string' } } } },
+            '200': jsonBody('Batch', 'Idempotent repeat: the existing batch, nothing created.'),
+            ...errors('400', '401', '409', '413', '422'),
+          },
+        },
+        get: {
+          summary: 'Recent batches, newest first',
+          parameters: listParams,
+          responses: { '200': jsonBody('BatchList', 'A page of batches.'), ...errors('401', '422') },
+        },
+      },
+      '/v1/batches/{id}': {
+        get: { summary: 'One batch', parameters: [batchId], responses: { '200': jsonBody('Batch', 'The batch.'), ...errors('401', '404') } },
+      },
+      '/v1/batches/{id}/events': {
+        get: { summary: "A batch's event stream", parameters: [batchId, ...resume], responses: { '200': stream, ...errors('401', '404', '422', '503') } },
+      },
+      '/v1/events': {
+        get: { summary: 'Every event', parameters: resume, responses: { '200': stream, ...errors('401', '422', '503') } },
+      },
+      '/v1/dlq': {
+        get: { summary: 'Dead jobs, newest first', parameters: listParams, responses: { '200': jsonBody('DlqList', 'A page of DLQ entries.'), ...errors('401', '422') } },
+      },
+      '/v1/dlq/{id}': {
+        get: { summary: 'A DLQ entry with its transcript', parameters: [jobId], responses: { '200': jsonBody('DlqEntry', 'The entry.'), ...errors('401', '404') } },
+      },
+      '/v1/dlq/{id}/replay': {
+        post: {
+          summary: 'Replay a dead job (admin)',
+          parameters: [jobId],
+          requestBody: { required: false, content: { 'application/json': { schema: ref('ReplayRequest') } } },
+          responses: { '202': jsonBody('DlqActionResult', 'Replayed.'), ...errors('400', '401', '403', '404', '409', '413', '422') },
+        },
+      },
+      '/v1/dlq/{id}/discard': {
+        post: { summary: 'Discard a dead job (admin)', parameters: [jobId], responses: { '200': jsonBody('DlqActionResult', 'Discarded.'), ...errors('401', '403', '404', '409') } },
+      },
+      '/healthz': { get: { summary: 'Process is up', security: open, responses: { '200': jsonBody('Health', 'Up.') } } },
+      '/readyz': {
+        get: {
+          summary: 'Database reachable and migrations applied',
+          security: open,
+          responses: { '200': jsonBody('Readiness', 'Ready.'), '503': jsonBody('Readiness', 'Not ready.') },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors('401') } },
+      },
+      '/openapi.json': { get: { summary: 'This document', security: open, responses: { '200': { description: 'OpenAPI 3.1.' } } } },
+    },
+    components: {
+      schemas,
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'A key from QUIZFORGE_API_KEYS or QUIZFORGE_ADMIN_KEYS.' },
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Set by the pages’ login form.' },
+      },
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { Hono } from 'hono';
+import { ListQuerySchema, ReplayBodySchema } from '../../../schemas/api.js';
+import { requireAuth } from '../auth.js';
+import type { QuizApi } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { notFound } from '../errors.js';
+import { jobIdParam, readJson, readQuery } from '../validate.js';
+
+function stateOf(result: unknown): { state?: string } {
+  const state = (result as { state?: unknown } | null | undefined)?.state;
+  return typeof state === 'string' ? { state } : {};
+}
+
+/** The dead-letter queue: browse and inspect with an API key; replay and discard need admin. */
+export function registerDlqRoutes(app: Hono<AppEnv>, quiz: QuizApi): void {
+  app.get('/v1/dlq', async (c) => {
+    const { cursor, limit } = readQuery(c, ListQuerySchema);
+    return c.json(await quiz.dlqList(cursor === undefined ? { limit } : { cursor, limit }));
+  });
+
+  app.get('/v1/dlq/:id', async (c) => {
+    const entry = await quiz.dlqGet(jobIdParam(c));
+    if (!entry) throw notFound('dead job');
+    return c.json(entry);
+  });
+
+  app.post('/v1/dlq/:id/replay', requireAuth('admin'), async (c) => {
+    const id = jobIdParam(c);
+    const { maxAttempts } = await readJson(c, ReplayBodySchema, { emptyAs: {} });
+    const result = await quiz.dlqReplay(id, maxAttempts === undefined ? {} : { maxAttempts });
+    return c.json({ id, action: 'replayed' as const, ...stateOf(result) }, 202);
+  });
+
+  app.post('/v1/dlq/:id/discard', requireAuth('admin'), async (c) => {
+    const id = jobIdParam(c);
+    const result = await quiz.dlqDiscard(id);
+    return c.json({ id, action: 'discarded' as const, ...stateOf(result) }, 200);
+  });
+}

@@ -1,0 +1,99 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from '../log.js';
+import type { QuizforgeApp } from './app.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 3000;
+
+/** Loopback literals and names; anything else might be reachable from another machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(v4);
+}
+
+export type BindCheck = { ok: true; warning: string | null } | { ok: false; error: string };
+
+/**
+ * The one rule that keeps an unauthenticated service private: without keys it may only listen on
+ * loopback. Pure, so the refusal is tested without opening sockets.
+ */
+export function checkBind(host: string, authEnabled: boolean): BindCheck {
+  if (authEnabled) return { ok: true, warning: null };
+  if (isLoopback(host)) {
+    return { ok: true, warning: `no API keys configured: the API is unauthenticated and only listens on ${host}` };
+  }
+  return {
+    ok: false,
+    error:
+      `refusing to listen on ${host || '(all interfaces)'} without API keys: anyone who can reach it could use the API. ` +
+      'Set QUIZFORGE_API_KEYS (and QUIZFORGE_ADMIN_KEYS), or bind to 127.0.0.1.',
+  };
+}
+
+export interface ServerOptions {
+  app: QuizforgeApp;
+  logger: Logger;
+  /** Default `HOST` or 127.0.0.1. */
+  host?: string;
+  /** Default `PORT` or 3000; 0 picks a free port (tests). */
+  port?: number;
+  /** How long `close()` lets in-flight requests finish before cutting connections. Default 5 s. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  server: Server;
+  /** Ends SSE streams, stops accepting, lets in-flight requests finish (bounded), then resolves. */
+  close(): Promise<void>;
+}
+
+function portFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0-65535, got ${JSON.stringify(raw)}`);
+  return port;
+}
+
+/** Serves the app on Node after the bind check; resolves once listening, rejects on a refused bind. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? process.env.HOST ?? DEFAULT_HOST;
+  const port = opts.port ?? portFromEnv(process.env.PORT);
+  const check = checkBind(host, opts.app.authEnabled);
+  if (!check.ok) throw new Error(check.error);
+  const log = opts.logger.child({ component: 'http' });
+  if (check.warning) log.warn(check.warning);
+
+  const server = createAdaptorServer({ fetch: opts.app.fetch, hostname: host }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'http server error'));
+  const address = server.address() as AddressInfo;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shown}:${address.port}`;
+  log.info({ url, auth: opts.app.authEnabled }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await opts.app.hub.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), opts.shutdownGraceMs ?? 5000);
+      grace.unref();
+      await closed;
+      clearTimeout(grace);
+    })());
+  return { url, host, port: address.port, server, close };
+}
