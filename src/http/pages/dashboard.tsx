@@ -1,0 +1,115 @@
+import type { JobState } from '../../engine/types.js';
+import type { BatchSummary, PagesDeps } from './deps.js';
+import { Layout, formatTime } from './layout.js';
+
+/** The order the tiles are shown in: the path a job normally takes, then the exits. */
+export const STATE_ORDER: readonly JobState[] = ['waiting', 'blocked', 'ready', 'running', 'succeeded', 'dead', 'discarded'];
+export const THROUGHPUT_WINDOW_MS = 5 * 60_000;
+const RECENT_BATCHES = 15;
+
+export interface BatchRow {
+  id: string;
+  topic: string;
+  status: string;
+  done: number;
+  total: number;
+  createdAt: string;
+}
+
+/** What the dashboard shows, also served as JSON so the page's script can refresh it on events. */
+export interface DashboardSummary {
+  counts: Record<JobState, number>;
+  throughput: { windowSeconds: number; succeeded: number; dead: number };
+  batches: BatchRow[];
+}
+
+function toRow(b: BatchSummary): BatchRow {
+  return { id: b.id, topic: b.topic, status: b.status, done: b.progress.done, total: b.progress.total, createdAt: b.createdAt };
+}
+
+export async function loadSummary(deps: PagesDeps): Promise<DashboardSummary> {
+  const [raw, throughput, batches] = await Promise.all([
+    deps.stats.countByState(),
+    deps.stats.throughput(THROUGHPUT_WINDOW_MS),
+    deps.quiz.list({ limit: RECENT_BATCHES }),
+  ]);
+  const counts = Object.fromEntries(STATE_ORDER.map((s) => [s, raw[s] ?? 0])) as Record<JobState, number>;
+  return {
+    counts,
+    throughput: { windowSeconds: THROUGHPUT_WINDOW_MS / 1000, ...throughput },
+    batches: batches.items.map(toRow),
+  };
+}
+
+export function DashboardPage(props: { summary: DashboardSummary; canLogOut: boolean }) {
+  const { counts, throughput, batches } = props.summary;
+  const minutes = throughput.windowSeconds / 60;
+  return (
+    <Layout title="Dashboard" nav="dashboard" canLogOut={props.canLogOut} scripts={['dashboard.js']}>
+      <div data-dashboard="" data-stream="/v1/events" data-summary="/dashboard.json">
+        <h1>Dashboard</h1>
+        <h2>Jobs by state</h2>
+        <dl class="tiles" id="counts">
+          {STATE_ORDER.map((s) => (
+            <div>
+              <dt class={`state-${s}`}>{s}</dt>
+              <dd data-count={s}>{counts[s]}</dd>
+            </div>
+          ))}
+        </dl>
+        <h2>Throughput</h2>
+        <dl class="tiles" id="throughput">
+          <div>
+            <dt>{`succeeded / ${minutes} min`}</dt>
+            <dd data-throughput="succeeded">{throughput.succeeded}</dd>
+          </div>
+          <div>
+            <dt>{`dead / ${minutes} min`}</dt>
+            <dd data-throughput="dead">{throughput.dead}</dd>
+          </div>
+        </dl>
+        <h2>Recent batches</h2>
+        <section class="card">
+          <table>
+            <thead>
+              <tr>
+                <th>Batch</th>
+                <th>Topic</th>
+                <th>Status</th>
+                <th>Progress</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody id="batches-body">
+              {batches.map((b) => (
+                <tr data-batch-id={b.id}>
+                  <td>
+                    <a href={`/v1/batches/${encodeURIComponent(b.id)}`}>{b.id.slice(0, 8)}</a>
+                  </td>
+                  <td>{b.topic}</td>
+                  <td class={`status-${b.status}`}>{b.status}</td>
+                  <td>
+                    <progress max={Math.max(1, b.total)} value={b.done}></progress> {`${b.done}/${b.total}`}
+                  </td>
+                  <td class="muted">{formatTime(b.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p id="batches-empty" class="muted" hidden={batches.length > 0}>
+            No batches yet.
+          </p>
+        </section>
+        <h2>
+          Live events <span id="conn" data-state="connecting">connecting…</span>
+        </h2>
+        <section class="card">
+          <ol id="feed" aria-live="polite"></ol>
+          <p id="feed-empty" class="muted">
+            Waiting for events…
+          </p>
+        </section>
+      </div>
+    </Layout>
+  );
+}

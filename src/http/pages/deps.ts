@@ -1,0 +1,32 @@
+import type { JobState } from '../../engine/types.js';
+import type { BatchSummary, DlqEntryView, DlqItemView, PageView, TranscriptAttemptView } from '../../quiz/views.js';
+
+/**
+ * What the pages need from the rest of the service: the quiz service's read views and DLQ
+ * actions, and two engine figures. Auth is not a dep: the app's `Authenticator` reaches the pages
+ * on the request context (`c.var.auth`), the same one the API uses.
+ */
+
+export type { BatchSummary, DlqEntryView, DlqItemView, PageView, TranscriptAttemptView };
+
+/** The quiz service as the pages use it; `createQuizService(...)` satisfies it structurally. */
+export interface PagesQuiz {
+  list(opts: { cursor?: string; limit?: number }): Promise<PageView<BatchSummary>>;
+  dlqList(opts: { cursor?: string; limit?: number }): Promise<PageView<DlqItemView>>;
+  /** Null when no dead job has this id. */
+  dlqGet(jobId: number): Promise<DlqEntryView | null>;
+  /** Throws the engine's `NotDeadError` (or `UnknownJobError`) when the job is not dead. */
+  dlqReplay(jobId: number, opts: { maxAttempts?: number }): Promise<unknown>;
+  dlqDiscard(jobId: number): Promise<unknown>;
+}
+
+export interface PagesStats {
+  countByState(): Promise<Partial<Record<JobState, number>>>;
+  /** Jobs that finished (succeeded / died) in the trailing window, for the throughput tiles. */
+  throughput(windowMs: number): Promise<{ succeeded: number; dead: number }>;
+}
+
+export interface PagesDeps {
+  quiz: PagesQuiz;
+  stats: PagesStats;
+}

@@ -1,0 +1,76 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { SESSION_COOKIE, type Scope } from '../auth.js';
+import type { AppEnv } from '../env.js';
+
+/**
+ * Who may see and do what on the pages. Same keys as the API (Bearer header or the login form's
+ * session cookie), but a browser without a session is sent to the login form, not given JSON.
+ */
+
+/** The caller's scope, `admin` for everyone when no keys are configured (loopback-only mode). */
+export function pageScope(c: Context<AppEnv>): Scope | null {
+  const auth = c.var.auth;
+  if (!auth.enabled) return 'admin';
+  const header = c.req.header('authorization');
+  if (header !== undefined) {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+    return match?.[1] ? auth.checkKey(match[1]) : null;
+  }
+  const token = getCookie(c, SESSION_COOKIE);
+  return token === undefined ? null : auth.checkSession(token);
+}
+
+/** True when a log-out button makes sense: keys are configured and this request carries a session. */
+export function hasSession(c: Context<AppEnv>): boolean {
+  return c.var.auth.enabled && getCookie(c, SESSION_COOKIE) !== undefined && pageScope(c) !== null;
+}
+
+/**
+ * Cross-site request forgery guard for the pages' form posts. The session cookie is already
+ * SameSite=Strict; this adds a same-origin check that also holds for browsers that ignore SameSite.
+ * A browser always says where a POST came from (Sec-Fetch-Site, or at least Origin); a request with
+ * neither is not from a browser and so cannot carry a forged cookie.
+ */
+export function isSameOrigin(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  const origin = c.req.header('origin');
+  if (origin === undefined) return true;
+  if (origin === 'null') return false;
+  const host = c.req.header('host');
+  try {
+    // Scheme is not compared: behind a TLS-terminating proxy the app sees http for an https origin.
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+export function sameOriginPosts(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method === 'POST' && !isSameOrigin(c)) {
+      return c.text('Cross-site form posts are refused.', 403);
+    }
+    await next();
+  };
+}
+
+/** Where to send a reader after logging in: only paths on this site, never `//elsewhere`. */
+export function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}
+
+/** Sends a visitor without a session to the login form, remembering where they were going. */
+export function requireSession(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (pageScope(c) !== null) return next();
+    if (c.req.path.endsWith('.json')) return c.json({ error: { code: 'unauthorized', message: 'Log in first.' } }, 401);
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') {
+      const url = new URL(c.req.url);
+      return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+    }
+    return c.text('Log in first.', 401);
+  };
+}
