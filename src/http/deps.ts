@@ -26,6 +26,8 @@ export interface QuizApi {
 export interface EventFeed {
   readAfter(afterId: number, opts?: { groupId?: string; limit?: number }): Promise<EngineEvent[]>;
   subscribe(onWake: () => void): (() => void | Promise<void>) | Promise<() => void | Promise<void>>;
+  /** The newest event id (0 when empty), where a live-only stream starts; paged to when absent. */
+  latestId?(): Promise<number>;
 }
 
 export interface AppDeps {

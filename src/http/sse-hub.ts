@@ -93,9 +93,13 @@ export class EventHub {
     return this.started;
   }
 
-  /** Live streams start at the end of the journal; skip to it a page at a time. */
+  /**
+   * Live streams start at the end of the journal. The gap-aware reader walks the last stretch
+   * (from a little before the newest id, or from the start without `latestId`), so an event
+   * whose transaction is still open just below the tip is not skipped.
+   */
   private async findHead(): Promise<number> {
-    let head = 0;
+    let head = this.feed.latestId ? Math.max(0, (await this.feed.latestId()) - 1000) : 0;
     for (;;) {
       const page = await this.feed.readAfter(head, { limit: 5000 });
       const last = page.at(-1);
