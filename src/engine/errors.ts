@@ -69,3 +69,11 @@ export function coerceError(err: unknown): Error {
     return new Error(String(err));
   }
 }
+
+/** A DLQ page cursor that this engine did not produce (or that was tampered with). */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+  constructor(readonly cursor: string) {
+    super('invalid cursor');
+  }
+}

@@ -109,16 +109,23 @@ export interface HandlerSuccess {
 
 export type Handler<P = unknown> = (job: ClaimedJob<P>, ctx: HandlerContext) => Promise<HandlerSuccess | void>;
 
+/**
+ * A task (one queue's handler and policies). Members are declared as methods so that a
+ * `TaskDefinition<MyPayload>` can sit in a `Record<string, TaskDefinition>` without `any`.
+ */
 export interface TaskDefinition<P = unknown> {
-  handler: Handler<P>;
+  handler(job: ClaimedJob<P>, ctx: HandlerContext): Promise<HandlerSuccess | void>;
   /** Backoff base/cap for this task; defaults from QUIZFORGE_RETRY_BASE_MS / QUIZFORGE_RETRY_MAX_MS. */
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Runs inside the transaction that dead-letters a job of this task (e.g. to emit a domain event). */
-  onDead?: (tx: Executor, job: Job<P>) => Promise<void>;
+  onDead?(tx: Executor, job: Job<P>): Promise<void>;
   /** Runs inside the transaction that marks a job of this task succeeded, after `effects`. */
-  onSucceeded?: (tx: Executor, job: Job<P>) => Promise<void>;
+  onSucceeded?(tx: Executor, job: Job<P>): Promise<void>;
 }
+
+/** A fenced write that, when it applied, also returns the job as it now is. */
+export type FencedJobResult = { applied: true; job: Job } | { applied: false; reason: 'lease_lost' };
 
 export interface EngineEvent {
   id: number;

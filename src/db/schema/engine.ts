@@ -79,7 +79,9 @@ export const jobEvents = pgTable(
     groupId: text('group_id'),
     type: text('type').notNull(),
     data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
-    createdAt: tz('created_at').notNull().defaultNow(),
+    // Wall-clock insert time (not transaction start): readers use it to tell a sequence gap left by
+    // a still-open transaction from one left by a rollback (see readEventsAfter).
+    createdAt: tz('created_at').notNull().default(sql`clock_timestamp()`),
   },
   (t) => [index('job_events_created_idx').on(t.createdAt), index('job_events_group_idx').on(t.groupId, t.id)],
 );

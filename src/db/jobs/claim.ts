@@ -1,0 +1,64 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import type { ClaimedJob, ParentResult } from '../../engine/types.js';
+import { queryOne, queryRows, toDateOrNull } from '../rows.js';
+import { eventsFrom, jsonParam, toClaimedJob, toParents } from './rows.js';
+
+export interface ClaimParams {
+  queues: readonly string[];
+  workerId: string;
+  leaseMs: number;
+  limit: number;
+}
+
+/** A claimed job together with its parents' results (read in the claim statement, for ctx.parents). */
+export interface ClaimedRow {
+  job: ClaimedJob;
+  parents: ParentResult[];
+}
+
+/**
+ * THE lock: one statement picks up to `limit` due ready jobs of `queues` in (priority, run_at, id)
+ * order with FOR UPDATE SKIP LOCKED, marks them running with a fresh lease token and expiry,
+ * bumps the attempt and journals `job.started`. A row another claimer holds or already took is
+ * simply not returned, so a lost race can never look like a claim.
+ */
+export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRow[]> {
+  if (p.limit <= 0 || p.queues.length === 0) return [];
+  const rows = await queryRows(
+    ex,
+    sql`WITH cand AS (
+          SELECT j.id FROM jobs j
+          WHERE j.state = 'ready' AND j.run_at <= now()
+            AND j.queue IN (SELECT jsonb_array_elements_text(${jsonParam(p.queues)}))
+          ORDER BY j.priority, j.run_at, j.id
+          LIMIT ${p.limit}
+          FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+          UPDATE jobs j
+          SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
+              lease_expires_at = now() + make_interval(secs => ${p.leaseMs}::double precision / 1000),
+              locked_by = ${p.workerId}, updated_at = now()
+          FROM cand WHERE j.id = cand.id
+          RETURNING j.*
+        ), ev AS (${eventsFrom('claimed', 'job.started', sql`jsonb_build_object('workerId', e.locked_by)`)})
+        SELECT c.*,
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id), '[]'::jsonb)
+             FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id) AS parents
+        FROM claimed c
+        ORDER BY c.priority, c.run_at, c.id`,
+  );
+  return rows.map((r) => ({ job: toClaimedJob(r), parents: toParents(r.parents) }));
+}
+
+/** Earliest run_at among ready jobs of `queues` that are not yet due: the delayed-job timer. */
+export async function nextRunAt(ex: Executor, queues: readonly string[]): Promise<Date | null> {
+  if (queues.length === 0) return null;
+  const row = await queryOne(
+    ex,
+    sql`SELECT min(j.run_at) AS at FROM jobs j
+        WHERE j.state = 'ready' AND j.run_at > now()
+          AND j.queue IN (SELECT jsonb_array_elements_text(${jsonParam(queues)}))`,
+  );
+  return toDateOrNull(row?.at, 'at');
+}

@@ -1,0 +1,74 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import type { EngineEvent } from '../../engine/types.js';
+import { queryRows, toInt } from '../rows.js';
+import { jsonParam, toEvent } from './rows.js';
+
+/** Inserts one domain event (e.g. `batch.succeeded`) in the caller's transaction; the trigger NOTIFYs. */
+export async function appendEvent(
+  ex: Executor,
+  ev: { jobId?: number | null | undefined; groupId?: string | null | undefined; type: string; data?: Record<string, unknown> | undefined },
+): Promise<EngineEvent> {
+  const rows = await queryRows(
+    ex,
+    sql`INSERT INTO job_events (job_id, group_id, type, data)
+        VALUES (${ev.jobId ?? null}::bigint, ${ev.groupId ?? null}::text, ${ev.type}, ${jsonParam(ev.data ?? {})})
+        RETURNING *`,
+  );
+  const row = rows[0];
+  if (!row) throw new Error('appendEvent: insert returned no row');
+  return toEvent(row);
+}
+
+/**
+ * Events with id > afterId in id order, stopping before a gap that may still fill.
+ *
+ * Ids come from a sequence when the row is inserted, but transactions commit in any order: id 10
+ * can become visible after id 11. A reader that took 11 and moved its cursor past 10 would never
+ * see 10. So the read stops at the first missing id whose successor was inserted less than
+ * `gapGraceMs` ago (the missing id then belongs to a transaction still open, or to a rollback;
+ * after the grace period it is treated as a rollback). Events are thus delivered in id order and
+ * none is skipped unless its transaction stayed open longer than the grace period after a later
+ * event was written.
+ */
+export async function readEventsAfter(
+  ex: Executor,
+  p: { afterId: number; limit: number; groupId?: string | undefined; gapGraceMs: number },
+): Promise<EngineEvent[]> {
+  const group = p.groupId !== undefined ? sql`AND e.group_id = ${p.groupId}` : sql``;
+  const rows = await queryRows(
+    ex,
+    sql`WITH young_gap AS (
+          SELECT min(s.id) AS stop FROM job_events s
+          WHERE s.id > ${p.afterId}::bigint + 1
+            AND s.created_at > clock_timestamp() - make_interval(secs => ${p.gapGraceMs}::double precision / 1000)
+            AND NOT EXISTS (SELECT 1 FROM job_events g WHERE g.id = s.id - 1)
+        )
+        SELECT e.* FROM job_events e
+        WHERE e.id > ${p.afterId}::bigint ${group}
+          AND e.id < coalesce((SELECT stop FROM young_gap), 9223372036854775807)
+        ORDER BY e.id
+        LIMIT ${p.limit}`,
+  );
+  return rows.map(toEvent);
+}
+
+/** Deletes events older than `olderThanMs`; returns how many. Readers resume by id, so pruning is safe. */
+export async function pruneEvents(ex: Executor, olderThanMs: number): Promise<number> {
+  const rows = await queryRows(
+    ex,
+    sql`WITH del AS (
+          DELETE FROM job_events
+          WHERE created_at < now() - make_interval(secs => ${olderThanMs}::double precision / 1000)
+          RETURNING 1
+        ) SELECT count(*) AS n FROM del`,
+  );
+  return toInt(rows[0]?.n ?? 0, 'n');
+}
+
+/** The id of the newest event (0 when empty): where a live reader that wants only new events starts. */
+export async function latestEventId(ex: Executor): Promise<number> {
+  const rows = await queryRows(ex, sql`SELECT coalesce(max(id), 0) AS id FROM job_events`);
+  return toInt(rows[0]?.id ?? 0, 'id');
+}
+

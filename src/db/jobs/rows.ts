@@ -1,0 +1,152 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { AttemptRecord, ClaimedJob, EngineEvent, Job, JobError, JobState, ParentResult } from '../../engine/types.js';
+import { toDate, toDateOrNull, toInt, toJson, toStr, toStrOrNull } from '../rows.js';
+
+/**
+ * Row → domain conversion for the engine tables, done once here so that no caller ever sees a
+ * driver's idea of a bigint, a timestamp or a jsonb value.
+ */
+
+type Row = Record<string, unknown>;
+
+const STATES: ReadonlySet<string> = new Set<JobState>([
+  'waiting',
+  'ready',
+  'running',
+  'succeeded',
+  'dead',
+  'blocked',
+  'discarded',
+]);
+
+/** The channel workers LISTEN on for "jobs became ready" hints. */
+export const JOBS_CHANNEL = 'quizforge_jobs';
+/** The channel the job_events trigger NOTIFYs after every insert (see drizzle/0003). */
+export const EVENTS_CHANNEL = 'quizforge_events';
+
+function toState(value: unknown): JobState {
+  const s = toStr(value, 'state');
+  if (!STATES.has(s)) throw new Error(`database boundary: unknown job state ${s}`);
+  return s as JobState;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** jsonb error documents are written by this module, so a malformed one is a bug: fail loudly. */
+export function toJobError(value: unknown): JobError | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value) || typeof value.message !== 'string') {
+    throw new Error(`database boundary: malformed job error ${JSON.stringify(value)}`);
+  }
+  const err: JobError = { message: value.message };
+  if (typeof value.name === 'string') err.name = value.name;
+  if ('details' in value && value.details !== undefined && value.details !== null) err.details = value.details;
+  return err;
+}
+
+function toAttempts(value: unknown): AttemptRecord[] {
+  if (!Array.isArray(value)) throw new Error('database boundary: jobs.errors is not an array');
+  return value.map((entry: unknown): AttemptRecord => {
+    if (!isObject(entry)) throw new Error('database boundary: malformed attempt record');
+    const outcome = entry.outcome;
+    if (outcome !== 'retry' && outcome !== 'dead' && outcome !== 'lease_expired' && outcome !== 'released') {
+      throw new Error(`database boundary: unknown attempt outcome ${String(outcome)}`);
+    }
+    return {
+      attempt: toInt(entry.attempt, 'errors.attempt'),
+      at: toStr(entry.at, 'errors.at'),
+      outcome,
+      error: toJobError(entry.error),
+      worker: toStrOrNull(entry.worker, 'errors.worker'),
+    };
+  });
+}
+
+/** Converts a `jobs` row (all columns) into the domain Job. */
+export function toJob(r: Row): Job {
+  return {
+    id: toInt(r.id, 'id'),
+    queue: toStr(r.queue, 'queue'),
+    payload: toJson(r.payload),
+    priority: toInt(r.priority, 'priority'),
+    runAt: toDate(r.run_at, 'run_at'),
+    state: toState(r.state),
+    attempt: toInt(r.attempt, 'attempt'),
+    maxAttempts: toInt(r.max_attempts, 'max_attempts'),
+    groupId: toStrOrNull(r.group_id, 'group_id'),
+    idempotencyKey: toStrOrNull(r.idempotency_key, 'idempotency_key'),
+    lastError: toJobError(r.last_error),
+    errors: toAttempts(r.errors),
+    deadReason: toStrOrNull(r.dead_reason, 'dead_reason'),
+    result: toJson(r.result),
+    createdAt: toDate(r.created_at, 'created_at'),
+    updatedAt: toDate(r.updated_at, 'updated_at'),
+    finishedAt: toDateOrNull(r.finished_at, 'finished_at'),
+  };
+}
+
+/** A claimed row additionally carries its lease (and, from the claim statement, its parents). */
+export function toClaimedJob(r: Row): ClaimedJob {
+  return {
+    ...toJob(r),
+    leaseToken: toStr(r.lease_token, 'lease_token'),
+    leaseExpiresAt: toDate(r.lease_expires_at, 'lease_expires_at'),
+  };
+}
+
+export function toParents(value: unknown): ParentResult[] {
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) throw new Error('database boundary: parents is not an array');
+  return value.map((p: unknown) => {
+    if (!isObject(p)) throw new Error('database boundary: malformed parent');
+    return { id: toInt(p.id, 'parent.id'), queue: toStr(p.queue, 'parent.queue'), result: toJson(p.result) };
+  });
+}
+
+export function toEvent(r: Row): EngineEvent {
+  const data = toJson(r.data);
+  return {
+    id: toInt(r.id, 'id'),
+    jobId: r.job_id === null || r.job_id === undefined ? null : toInt(r.job_id, 'job_id'),
+    groupId: toStrOrNull(r.group_id, 'group_id'),
+    type: toStr(r.type, 'type'),
+    data: isObject(data) ? data : {},
+    createdAt: toDate(r.created_at, 'created_at'),
+  };
+}
+
+/** A list of values bound as ONE jsonb parameter (drizzle expands JS arrays into `($1, $2…)`). */
+export function jsonParam(value: unknown): SQL {
+  return sql`${JSON.stringify(value)}::jsonb`;
+}
+
+/**
+ * `INSERT INTO job_events` rows for every row of `cte` (a CTE name written in this module, never
+ * user input) with the standard data `{ jobId, groupId, queue, state, attempt }` plus `extra`.
+ */
+export function eventsFrom(cte: string, type: string, extra: SQL = sql`'{}'::jsonb`, where: SQL = sql`true`): SQL {
+  const from = sql.raw(cte);
+  return sql`INSERT INTO job_events (job_id, group_id, type, data)
+    SELECT e.id, e.group_id, ${type}::text,
+      jsonb_build_object('jobId', e.id, 'groupId', e.group_id, 'queue', e.queue, 'state', e.state, 'attempt', e.attempt) || ${extra}
+    FROM ${from} e WHERE ${where}`;
+}
+
+/**
+ * A scalar subquery that NOTIFYs workers about rows of `cte` now in state 'ready'. Uncorrelated,
+ * so PostgreSQL evaluates it once, and only if the outer query produces a row. The payload names
+ * the queues, the count and the earliest run_at, and itemises up to 20 jobs for the workers' heaps.
+ */
+export function readyNotify(cte: string): SQL {
+  const from = sql.raw(cte);
+  return sql`(SELECT pg_notify(${JOBS_CHANNEL}, json_build_object(
+      'n', count(*),
+      'q', (SELECT json_agg(DISTINCT r.queue) FROM ${from} r WHERE r.state = 'ready'),
+      'at', floor(extract(epoch FROM min(w.run_at)) * 1000),
+      'j', CASE WHEN count(*) <= 20
+             THEN json_agg(json_build_array(w.id, w.priority, floor(extract(epoch FROM w.run_at) * 1000), w.queue))
+           END)::text)
+    FROM ${from} w WHERE w.state = 'ready' HAVING count(*) > 0)`;
+}

@@ -1,0 +1,467 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Database } from '../db/client.js';
+import { claimJobs, extendLeases, JOBS_CHANNEL, nextRunAt, pruneEvents, releaseJobs } from '../db/jobs/index.js';
+import { decideFailure } from './backoff.js';
+import { Completer } from './completer.js';
+import type { EngineConfig } from './config.js';
+import { describeDbError, retryTransient } from './db-errors.js';
+import { BinaryHeap, runsBefore } from './heap.js';
+import type { EngineMetrics } from './metrics.js';
+import { completeInTransaction, failInTransaction, reapOnce } from './ops.js';
+import type { ClaimedJob, EngineLogger, HandlerSuccess, Job, ParentResult, TaskDefinition } from './types.js';
+import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worker-events.js';
+import { parseWake, type Candidate } from './wake.js';
+
+export interface WorkerOptions {
+  /** Queue name → task. The worker claims only these queues. */
+  tasks: Record<string, TaskDefinition>;
+  /** Handlers running at once. Default 1. */
+  concurrency?: number;
+  workerId?: string;
+  leaseMs?: number;
+  heartbeatMs?: number;
+  pollMs?: number;
+  reaperIntervalMs?: number;
+  /** Run the expired-lease reaper in this worker (default true). */
+  runReaper?: boolean;
+  /** Claimed-but-not-started jobs held beyond `concurrency` (see EngineConfig.prefetch). */
+  prefetch?: number;
+  claimBatch?: number;
+}
+
+export interface Worker {
+  readonly id: string;
+  /** Resolves once the worker listens and has made its first claim attempt. */
+  start(): Promise<void>;
+  /** Stop claiming, let running handlers finish within `graceMs`, release the rest, resolve. */
+  stop(opts?: { graceMs?: number }): Promise<void>;
+  on<K extends WorkerEventName>(event: K, fn: (payload: WorkerEventMap[K]) => void): () => void;
+  /** Jobs claimed and not yet finished (running or waiting for a slot). */
+  readonly held: number;
+}
+
+/** Shutdown reason given to handlers' abort signals. */
+export class WorkerStoppingError extends Error {
+  override readonly name = 'WorkerStoppingError';
+}
+
+/** Abort reason when a heartbeat finds the lease gone (another worker owns the job now). */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+interface Held {
+  job: ClaimedJob;
+  parents: ParentResult[];
+  phase: 'queued' | 'running' | 'finishing';
+  controller: AbortController;
+  lost: boolean;
+}
+
+interface Deps {
+  database: Database;
+  config: EngineConfig;
+  log: EngineLogger;
+  metrics: EngineMetrics | undefined;
+}
+
+/**
+ * A worker: claims jobs of its queues in batches, runs them under leases it heartbeats, writes
+ * their outcomes fenced by the lease, and survives database errors by logging and carrying on.
+ *
+ * Local state is a cache of the database, never the truth: `ready` is a binary heap, ordered by
+ * (priority, run_at, id), of unclaimed ready jobs this worker has heard of (NOTIFY payloads);
+ * `delayed` holds not-yet-due ones and drives one timer; `local` is the heap of jobs it has
+ * claimed and not yet started. The claim statement is the lock: when it returns fewer rows than
+ * the heap promised, the heap was stale and is dropped.
+ */
+export class EngineWorker implements Worker {
+  readonly id: string;
+  private readonly queues: string[];
+  private readonly cfg: EngineConfig & { concurrency: number; runReaper: boolean };
+  private readonly log: EngineLogger;
+  private readonly events: WorkerEvents;
+  private readonly completer: Completer;
+  private readonly ready = new BinaryHeap<Candidate>(runsBefore);
+  private readonly delayed = new BinaryHeap<Candidate>((a, b) => a.runAt < b.runAt || (a.runAt === b.runAt && a.id < b.id));
+  private readonly local = new BinaryHeap<Held>((a, b) => runsBefore(a.job, b.job));
+  private readonly heldJobs = new Map<number, Held>();
+  private readonly runningDone = new Set<Promise<void>>();
+  private running = 0;
+  private moreMaybe = false;
+  private claiming = false;
+  private fillScheduled = false;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private stopping: Promise<void> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private delayTimer: { at: number; timer: NodeJS.Timeout } | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly tasks: Record<string, TaskDefinition>,
+    opts: Omit<WorkerOptions, 'tasks'>,
+  ) {
+    this.id = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.queues = Object.keys(tasks);
+    const c = deps.config;
+    this.cfg = {
+      ...c,
+      leaseMs: opts.leaseMs ?? c.leaseMs,
+      heartbeatMs: opts.heartbeatMs ?? Math.min(c.heartbeatMs, Math.floor((opts.leaseMs ?? c.leaseMs) / 3)),
+      pollMs: opts.pollMs ?? c.pollMs,
+      reaperIntervalMs: opts.reaperIntervalMs ?? c.reaperIntervalMs,
+      prefetch: opts.prefetch ?? c.prefetch,
+      claimBatch: opts.claimBatch ?? c.claimBatch,
+      concurrency: Math.max(1, opts.concurrency ?? 1),
+      runReaper: opts.runReaper ?? true,
+    };
+    if (this.cfg.heartbeatMs >= this.cfg.leaseMs) throw new Error('worker: heartbeatMs must be below leaseMs');
+    this.log = deps.log.child({ component: 'worker', workerId: this.id });
+    this.events = new WorkerEvents(this.log);
+    this.completer = new Completer(deps.database, {
+      batch: c.completionBatch,
+      flushMs: c.completionFlushMs,
+      log: this.log,
+    });
+  }
+
+  get held(): number {
+    return this.heldJobs.size;
+  }
+
+  on<K extends WorkerEventName>(event: K, fn: (payload: WorkerEventMap[K]) => void): () => void {
+    return this.events.on(event, fn);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`worker ${this.id} cannot start: it is ${this.state}`);
+    this.state = 'running';
+    try {
+      this.unlisten = await this.deps.database.listen(JOBS_CHANNEL, (payload) => this.onWake(payload));
+    } catch (err) {
+      // NOTIFY is only a hint: without it the worker still finds work by polling.
+      this.fault(err, 'listen');
+    }
+    const every = (ms: number, fn: () => Promise<void>) => {
+      const t = setInterval(() => void fn().catch((err: unknown) => this.fault(err, 'timer')), ms);
+      this.timers.push(t);
+    };
+    every(this.cfg.pollMs, async () => this.poll());
+    every(this.cfg.heartbeatMs, async () => this.heartbeat());
+    if (this.cfg.runReaper) every(this.cfg.reaperIntervalMs, async () => this.reap());
+    this.events.emit('worker:started', { workerId: this.id });
+    await this.poll();
+  }
+
+  stop(opts: { graceMs?: number } = {}): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = this.shutdown(opts.graceMs ?? 30_000);
+    return this.stopping;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    if (this.delayTimer) clearTimeout(this.delayTimer.timer);
+    this.delayTimer = null;
+    await this.unlisten?.().catch((err: unknown) => this.fault(err, 'unlisten'));
+    while (this.claiming) await sleep(5);
+    let released = await this.release([...this.heldJobs.values()].filter((h) => h.phase === 'queued'));
+    if (this.runningDone.size > 0) {
+      const all = Promise.allSettled([...this.runningDone]);
+      await Promise.race([all, sleep(graceMs)]);
+    }
+    const late = [...this.heldJobs.values()].filter((h) => h.phase === 'running');
+    for (const h of late) h.controller.abort(new WorkerStoppingError('worker stopping: grace period over'));
+    released += await this.release(late);
+    await this.completer.drain().catch((err: unknown) => this.fault(err, 'drain'));
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.state = 'stopped';
+    if (wasRunning) this.log.info({ released }, 'worker stopped');
+    this.events.emit('worker:stopped', { workerId: this.id, released });
+  }
+
+  /** Gives jobs back to ready (fenced); returns how many were released. */
+  private async release(list: Held[]): Promise<number> {
+    if (list.length === 0) return 0;
+    for (const h of list) {
+      h.lost = true;
+      this.heldJobs.delete(h.job.id);
+    }
+    try {
+      const jobs = await retryTransient(() =>
+        releaseJobs(this.deps.database.db, list.map((h) => h.job), this.id),
+      );
+      for (const job of jobs) this.events.emit('job:released', { job });
+      return jobs.length;
+    } catch (err) {
+      this.fault(err, 'release'); // their leases expire and the reaper takes them back
+      return 0;
+    }
+  }
+
+  // ---- finding work -------------------------------------------------------------------------
+
+  private onWake(payload: string): void {
+    if (this.state !== 'running') return;
+    const wake = parseWake(payload, this.queues);
+    if (!wake) return;
+    const now = Date.now();
+    for (const c of wake.items) (c.runAt <= now ? this.ready : this.delayed).push(c);
+    if (wake.untracked && wake.earliest <= now) this.moreMaybe = true;
+    if (wake.earliest > now) this.armDelayTimer(wake.earliest);
+    else if (this.delayed.size > 0) this.armDelayTimer((this.delayed.peek() as Candidate).runAt);
+    this.scheduleFill();
+  }
+
+  /** Polling fallback: assume work may exist, and learn the next delayed job's time. */
+  private async poll(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.moreMaybe = true;
+    await this.fill();
+    try {
+      const at = await nextRunAt(this.deps.database.db, this.queues);
+      if (at) this.armDelayTimer(at.getTime());
+    } catch (err) {
+      this.fault(err, 'poll');
+    }
+  }
+
+  private armDelayTimer(at: number): void {
+    if (this.state !== 'running') return;
+    if (this.delayTimer && this.delayTimer.at <= at) return;
+    if (this.delayTimer) clearTimeout(this.delayTimer.timer);
+    const timer = setTimeout(() => {
+      this.delayTimer = null;
+      this.moreMaybe = true;
+      this.scheduleFill();
+    }, Math.max(0, at - Date.now()));
+    this.delayTimer = { at, timer };
+  }
+
+  private scheduleFill(): void {
+    if (this.fillScheduled) return;
+    this.fillScheduled = true;
+    queueMicrotask(() => {
+      this.fillScheduled = false;
+      void this.fill();
+    });
+  }
+
+  /** Claims as many jobs as there are free places and evidence of work, then dispatches. */
+  private async fill(): Promise<void> {
+    if (this.state !== 'running' || this.claiming) return;
+    const now = Date.now();
+    while (this.delayed.size > 0 && (this.delayed.peek() as Candidate).runAt <= now) {
+      this.ready.push(this.delayed.pop() as Candidate);
+    }
+    if (this.delayed.size > 0) this.armDelayTimer((this.delayed.peek() as Candidate).runAt);
+    const free = this.cfg.concurrency + this.cfg.prefetch - this.running - this.local.size;
+    const backlog = this.completer.size >= this.cfg.completionBatch;
+    if (free <= 0 || backlog || (!this.moreMaybe && this.ready.size === 0)) {
+      this.dispatch();
+      return;
+    }
+    const want = Math.min(free, this.cfg.claimBatch, this.moreMaybe ? free : this.ready.size);
+    this.moreMaybe = false;
+    this.claiming = true;
+    let got = 0;
+    try {
+      const rows = await retryTransient(() =>
+        claimJobs(this.deps.database.db, {
+          queues: this.queues,
+          workerId: this.id,
+          leaseMs: this.cfg.leaseMs,
+          limit: want,
+        }),
+      );
+      got = rows.length;
+      for (const r of rows) {
+        const h: Held = { job: r.job, parents: r.parents, phase: 'queued', controller: new AbortController(), lost: false };
+        this.heldJobs.set(r.job.id, h);
+        this.local.push(h);
+        this.deps.metrics?.claims.inc({ queue: r.job.queue });
+      }
+      // The claimed rows are, if the cache was fresh, the heap's top entries.
+      for (let i = 0; i < got && this.ready.size > 0; i++) this.ready.pop();
+      if (got < want) this.ready.clear();
+      else this.moreMaybe = true;
+    } catch (err) {
+      this.fault(err, 'claim');
+    } finally {
+      this.claiming = false;
+    }
+    this.dispatch();
+    if (this.state === 'running' && (this.moreMaybe || this.ready.size > 0) && got > 0) this.scheduleFill();
+  }
+
+  private dispatch(): void {
+    while (this.running < this.cfg.concurrency && this.local.size > 0 && this.state !== 'stopped') {
+      const h = this.local.pop() as Held;
+      if (h.lost || !this.heldJobs.has(h.job.id)) continue;
+      const done = this.run(h).catch((err: unknown) => this.fault(err, 'run', h.job.id));
+      this.runningDone.add(done);
+      void done.finally(() => this.runningDone.delete(done));
+    }
+  }
+
+  // ---- running a job ------------------------------------------------------------------------
+
+  private async run(h: Held): Promise<void> {
+    const { job } = h;
+    const task = this.tasks[job.queue];
+    h.phase = 'running';
+    this.running++;
+    const started = performance.now();
+    let slotFreed = false;
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
+      this.running--;
+      this.scheduleFill();
+    };
+    try {
+      if (this.events.has('job:started')) this.events.emit('job:started', { job });
+      let out: HandlerSuccess | void;
+      try {
+        if (!task) throw new Error(`no task registered for queue ${job.queue}`);
+        out = await task.handler(job, {
+          signal: h.controller.signal,
+          parents: h.parents,
+          workerId: this.id,
+          log: this.log.child({ jobId: job.id, queue: job.queue, attempt: job.attempt }),
+        });
+      } catch (err) {
+        h.phase = 'finishing';
+        await this.failed(h, err, task, started);
+        return;
+      }
+      h.phase = 'finishing';
+      const success: HandlerSuccess = out ?? {};
+      if (!success.effects && !task?.onSucceeded) {
+        // No transaction needed: share a batched statement, and let the next job start meanwhile.
+        freeSlot();
+        const applied = await this.completer.add({ id: job.id, leaseToken: job.leaseToken, result: success.result });
+        this.succeeded(h, applied ? { ...job, state: 'succeeded', result: success.result ?? null } : null, started);
+        return;
+      }
+      let res;
+      try {
+        res = await completeInTransaction(this.deps.database, job, success, task, this.log);
+      } catch (err) {
+        // effects or onSucceeded threw (or the database stayed down): the transaction rolled
+        // back, nothing of it committed; the attempt counts as failed.
+        await this.failed(h, err, task, started);
+        return;
+      }
+      this.succeeded(h, res.applied ? res.job : null, started);
+    } finally {
+      this.heldJobs.delete(job.id);
+      freeSlot();
+    }
+  }
+
+  private succeeded(h: Held, job: Job | null, started: number): void {
+    const durationMs = performance.now() - started;
+    if (!job) {
+      this.leaseLost(h, 'complete');
+      return;
+    }
+    this.deps.metrics?.completions.inc({ queue: h.job.queue });
+    this.deps.metrics?.duration.observe({ queue: h.job.queue, outcome: 'succeeded' }, durationMs / 1000);
+    if (this.events.has('job:succeeded')) this.events.emit('job:succeeded', { job, durationMs });
+  }
+
+  private async failed(h: Held, err: unknown, task: TaskDefinition | undefined, started: number): Promise<void> {
+    const { job } = h;
+    const transition = decideFailure(job, err, {
+      baseMs: task?.retryBaseMs ?? this.cfg.retryBaseMs,
+      capMs: task?.retryMaxMs ?? this.cfg.retryMaxMs,
+    });
+    const res = await failInTransaction(this.deps.database, job, transition, this.id, task, this.log);
+    const outcome = transition.kind === 'dead' ? 'dead' : 'retry';
+    this.deps.metrics?.duration.observe({ queue: job.queue, outcome }, (performance.now() - started) / 1000);
+    if (!res.applied) {
+      this.leaseLost(h, 'fail');
+      return;
+    }
+    if (transition.kind === 'dead') {
+      this.deps.metrics?.deadLetters.inc({ queue: job.queue, reason: transition.reason });
+      this.log.warn({ jobId: job.id, queue: job.queue, reason: transition.reason, error: transition.error }, 'job dead');
+      this.events.emit('job:dead', { job: res.job, error: transition.error, reason: transition.reason });
+    } else {
+      this.deps.metrics?.retries.inc({ queue: job.queue });
+      this.log.info({ jobId: job.id, queue: job.queue, delayMs: transition.delayMs, error: transition.error }, 'job retry scheduled');
+      this.events.emit('job:failed', { job: res.job, error: transition.error, retryAt: res.job.runAt });
+    }
+  }
+
+  private leaseLost(h: Held, during: 'heartbeat' | 'complete' | 'fail'): void {
+    this.deps.metrics?.leaseLost.inc({ queue: h.job.queue });
+    this.log.warn({ jobId: h.job.id, during }, 'lease lost: the job belongs to someone else now');
+    this.events.emit('job:lease_lost', { job: h.job, during });
+  }
+
+  // ---- leases -------------------------------------------------------------------------------
+
+  private async heartbeat(): Promise<void> {
+    // Finishing jobs are extended too (a slow completion must not lose its lease) but never
+    // flagged as lost: their completion may simply have landed first.
+    const list = [...this.heldJobs.values()].filter((h) => !h.lost);
+    if (list.length === 0) return;
+    let extended: Map<number, Date>;
+    try {
+      extended = await retryTransient(() => extendLeases(this.deps.database.db, list.map((h) => h.job), this.cfg.leaseMs), {
+        attempts: 3,
+      });
+    } catch (err) {
+      this.fault(err, 'heartbeat');
+      return;
+    }
+    for (const h of list) {
+      const until = extended.get(h.job.id);
+      if (until) {
+        h.job.leaseExpiresAt = until;
+      } else if (h.phase !== 'finishing' && this.heldJobs.get(h.job.id) === h) {
+        h.lost = true;
+        if (h.phase === 'queued') this.heldJobs.delete(h.job.id);
+        h.controller.abort(new LeaseLostError(`lease on job ${h.job.id} lost`));
+        this.leaseLost(h, 'heartbeat');
+      }
+    }
+  }
+
+  private async reap(): Promise<void> {
+    if (this.state !== 'running') return;
+    try {
+      const res = await retryTransient(() =>
+        reapOnce(this.deps.database, { queues: this.queues, limit: this.cfg.reaperBatch, tasks: this.tasks }),
+      );
+      if (res.requeued.length + res.dead.length > 0) {
+        this.log.warn({ requeued: res.requeued.length, dead: res.dead.length }, 'reaped expired leases');
+        for (const j of res.dead) this.deps.metrics?.deadLetters.inc({ queue: j.queue, reason: 'lease_expired' });
+        this.events.emit('reaper:reaped', res);
+        if (res.requeued.length > 0) this.scheduleFill();
+      }
+      if (this.cfg.eventRetentionMs > 0 && Date.now() - this.lastPrune > 60_000) {
+        this.lastPrune = Date.now();
+        await pruneEvents(this.deps.database.db, this.cfg.eventRetentionMs);
+      }
+    } catch (err) {
+      this.fault(err, 'reaper');
+    }
+  }
+
+  private fault(err: unknown, context: string, jobId?: number): void {
+    this.log.error({ err: describeDbError(err), context, jobId }, 'worker error (continuing)');
+    this.events.emit('error', jobId === undefined ? { error: err, context } : { error: err, context, jobId });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
