@@ -60,7 +60,7 @@ export function validateQuizOutput(raw: string, expect: ExpectedShape): Validati
   const checked = questions.slice(0, MAX_CHECKED_QUESTIONS);
   if (questions.length !== expect.count) {
     const bound = questions.length > checked.length ? ` (only the first ${checked.length} were checked)` : '';
-    issues.push({ path: 'questions', code: 'question_count', message: `must contain exactly ${expect.count} questions; got ${questions.length}${bound}` });
+    issues.push({ path: 'questions', code: 'question_count', message: `must contain exactly ${expect.count} question${expect.count === 1 ? '' : 's'}; got ${questions.length}${bound}` });
   }
   const checks = checked.map((value: unknown, index) => checkQuestion(value, index, expect));
   flagDuplicates(checks);

@@ -1,0 +1,132 @@
+import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { QUIZ_LIMITS } from '../../../schemas/index.js';
+import { validateQuizOutput } from '../../quiz/validate/index.js';
+
+/** The streams this command touches; `CliIo` from the dispatcher fits. */
+export interface ValidateIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const EXIT_VALID = 0;
+const EXIT_INVALID = 1;
+const EXIT_USAGE = 2;
+
+/** Far above anything the validator accepts; only keeps a runaway pipe from exhausting memory. */
+const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+export const USAGE = `Usage: quizforge validate --count N --options K [FILE|-]
+
+Validates one raw model output exactly as the pipeline does (parse, normalise, validate).
+Reads FILE, or standard input when FILE is '-' or absent.
+
+Options:
+  -n, --count N     number of questions expected (${QUIZ_LIMITS.minCount}-${QUIZ_LIMITS.maxCount})
+  -k, --options K   number of options per question (${QUIZ_LIMITS.minOptions}-${QUIZ_LIMITS.maxOptions})
+  -h, --help        show this help
+
+Prints {"questions": [...]} (normalised, options in their original order) and exits 0 when the
+output is valid; prints {"issues": [{"path", "code", "message"}, ...]} and exits 1 when it is not.
+Exit code 2: usage error or unreadable input.`;
+
+class UsageProblem extends Error {}
+
+function intFlag(value: string | undefined, flag: string, min: number, max: number): number {
+  if (value === undefined) throw new UsageProblem(`--${flag} is required`);
+  const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageProblem(`--${flag} must be an integer ${min}-${max}; got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        count: { type: 'string', short: 'n' },
+        options: { type: 'string', short: 'k' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageProblem(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return { help: true as const };
+  if (positionals.length > 1) throw new UsageProblem(`expected at most one FILE; got ${positionals.length}`);
+  return {
+    help: false as const,
+    count: intFlag(values.count, 'count', QUIZ_LIMITS.minCount, QUIZ_LIMITS.maxCount),
+    options: intFlag(values.options, 'options', QUIZ_LIMITS.minOptions, QUIZ_LIMITS.maxOptions),
+    source: positionals[0] ?? '-',
+  };
+}
+
+/** Reads a whole stream as UTF-8, decoding once at the end so multi-byte characters split across chunks survive. */
+async function readAll(stream: NodeJS.ReadableStream, label: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
+    total += buffer.length;
+    if (total > MAX_INPUT_BYTES) throw new UsageProblem(`${label} is larger than ${MAX_INPUT_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readInput(source: string, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (source === '-') return readAll(stdin, 'standard input');
+  const stream = createReadStream(source);
+  try {
+    return await readAll(stream, source);
+  } catch (err) {
+    if (err instanceof UsageProblem) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UsageProblem(`cannot read ${source}: ${reason}`);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      stream.write(text, () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/**
+ * `quizforge validate`: the pipeline's gate, runnable on a saved model output, so a failure seen in
+ * production can be reproduced and a prompt change tried without a database or an API key.
+ * Never throws: every outcome is an exit code.
+ */
+export async function run(argv: string[], io: ValidateIo): Promise<number> {
+  try {
+    const args = parse(argv);
+    if (args.help) {
+      await write(io.stdout, `${USAGE}\n`);
+      return EXIT_VALID;
+    }
+    const raw = await readInput(args.source, io.stdin);
+    const result = validateQuizOutput(raw, { count: args.count, options: args.options });
+    if (result.ok) {
+      await write(io.stdout, `${JSON.stringify({ questions: result.questions }, null, 2)}\n`);
+      return EXIT_VALID;
+    }
+    await write(io.stdout, `${JSON.stringify({ issues: result.issues }, null, 2)}\n`);
+    return EXIT_INVALID;
+  } catch (err) {
+    const message = err instanceof UsageProblem ? `${err.message}\n\n${USAGE}` : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+    await write(io.stderr, `quizforge validate: ${message}\n`);
+    return EXIT_USAGE;
+  }
+}

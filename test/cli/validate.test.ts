@@ -1,0 +1,139 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/commands/validate.js';
+import { outputText, validQuestion, validQuestions } from '../quiz/validate/factory.js';
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      callback();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+async function invoke(argv: string[], stdin: string | Buffer[] = ''): Promise<Captured> {
+  const out = sink();
+  const err = sink();
+  const input = typeof stdin === 'string' ? Readable.from([Buffer.from(stdin)]) : Readable.from(stdin);
+  const code = await run(argv, { stdin: input, stdout: out.stream, stderr: err.stream });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+function json(text: string): unknown {
+  return JSON.parse(text) as unknown;
+}
+
+describe('quizforge validate', () => {
+  it('exit 0 and {"questions"} for a valid output on stdin, normalised, options in order', async () => {
+    const questions = validQuestions(2);
+    questions[1] = { ...validQuestion(1), correctAnswer: 'B', question: `  ${String(validQuestion(1).question)}` };
+    const r = await invoke(['--count', '2', '--options', '4'], `\`\`\`json\n${outputText(questions)}\n\`\`\``);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(json(r.stdout)).toEqual({ questions: [validQuestion(0), { ...validQuestion(1), correctAnswer: 1 }] });
+  });
+
+  it('exit 1 and {"issues"} for an invalid output', async () => {
+    const r = await invoke(['-n', '3', '-k', '4', '-'], outputText(validQuestions(2)));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(json(r.stdout)).toEqual({ issues: [{ path: 'questions', code: 'question_count', message: 'must contain exactly 3 questions; got 2' }] });
+  });
+
+  it('exit 1 for text that is not JSON at all', async () => {
+    const r = await invoke(['--count=1', '--options=4'], 'I cannot help with that.');
+    expect(r.code).toBe(1);
+    expect(json(r.stdout)).toMatchObject({ issues: [{ path: '$', code: 'json_parse' }] });
+  });
+
+  it('reads a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qf-validate-'));
+    const file = join(dir, 'out.json');
+    writeFileSync(file, outputText(validQuestions(3, 5)));
+    const r = await invoke(['--count', '3', '--options', '5', file]);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)).toEqual({ questions: validQuestions(3, 5) });
+  });
+
+  it('decodes multi-byte characters split across stdin chunks', async () => {
+    const questions = validQuestions(1);
+    questions[0] = { ...validQuestion(0), explanation: 'Ångström — 漢字 é' };
+    const bytes = Buffer.from(outputText(questions));
+    const cut = bytes.indexOf(Buffer.from('漢')) + 1;
+    const r = await invoke(['--count', '1', '--options', '4'], [bytes.subarray(0, cut), bytes.subarray(cut)]);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)).toEqual({ questions });
+  });
+
+  it('--help prints usage and exits 0', async () => {
+    const r = await invoke(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: quizforge validate --count N --options K [FILE|-]');
+  });
+
+  it.each([
+    ['no flags', []],
+    ['missing --options', ['--count', '3']],
+    ['missing --count', ['--options', '4']],
+    ['count 0', ['--count', '0', '--options', '4']],
+    ['count 51', ['--count', '51', '--options', '4']],
+    ['count not a number', ['--count', 'five', '--options', '4']],
+    ['count decimal', ['--count', '2.5', '--options', '4']],
+    ['options 7', ['--count', '3', '--options', '7']],
+    ['unknown flag', ['--count', '3', '--options', '4', '--verbose']],
+    ['two files', ['--count', '3', '--options', '4', 'a.json', 'b.json']],
+    ['missing file', ['--count', '3', '--options', '4', '/nonexistent/quizforge/out.json']],
+    ['a directory', ['--count', '3', '--options', '4', tmpdir()]],
+  ])('exit 2 with a message on stderr: %s', async (_label, argv) => {
+    const r = await invoke(argv, outputText(validQuestions(3)));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^quizforge validate: \S/);
+  });
+
+  it('exit 2 when stdin fails mid-read', async () => {
+    const stdin = new PassThrough();
+    const out = sink();
+    const err = sink();
+    const pending = run(['--count', '1', '--options', '4'], { stdin, stdout: out.stream, stderr: err.stream });
+    stdin.write('{"questions": [');
+    stdin.destroy(new Error('EIO: broken pipe'));
+    expect(await pending).toBe(2);
+    expect(err.text()).toContain('EIO');
+  });
+
+  it('never throws, whatever the arguments and input', async () => {
+    const flag = fc.oneof(
+      fc.constantFrom('--count', '--options', '-n', '-k', '--help', '-', '--', '--count=3', '--options=4', '-n3'),
+      fc.integer({ min: -5, max: 60 }).map(String),
+      fc.string({ maxLength: 12 }).map((s) => (s.startsWith('-') ? s : `/nonexistent/${s}`)),
+    );
+    const input = fc.oneof(fc.string({ maxLength: 300 }), fc.jsonValue().map((v) => JSON.stringify({ questions: v }) ?? ''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(flag, { maxLength: 6 }), input, async (argv, stdin) => {
+        const r = await invoke(argv, stdin);
+        expect([0, 1, 2]).toContain(r.code);
+        if (r.code === 2) {
+          expect(r.stdout).toBe('');
+          expect(r.stderr.length).toBeGreaterThan(0);
+        } else if (!argv.includes('--help') && !argv.includes('-h')) {
+          const body = json(r.stdout);
+          expect(Object.keys(body as object)).toEqual([r.code === 0 ? 'questions' : 'issues']);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
