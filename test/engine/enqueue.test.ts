@@ -1,0 +1,106 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../helpers/db.js';
+import { count, testEngine, uniqueQueue } from './helpers.js';
+
+const testDb = useTestDatabase();
+
+describe('enqueue', () => {
+  it('an idempotency key is unique per queue: the same key returns the existing job', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('idem');
+    const first = await engine.enqueue({ queue, payload: { v: 1 }, idempotencyKey: 'batch-42' });
+    const second = await engine.enqueue({ queue, payload: { v: 2 }, idempotencyKey: 'batch-42' });
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ created: false, job: first.job });
+    expect(second.job.payload).toEqual({ v: 1 });
+    const otherQueue = await engine.enqueue({ queue: `${queue}-other`, payload: {}, idempotencyKey: 'batch-42' });
+    expect(otherQueue.created).toBe(true);
+    expect(await count(database, sql`SELECT count(*) AS n FROM jobs WHERE queue = ${queue}`)).toBe(1);
+    // only one job.enqueued event for the key
+    expect(
+      await count(database, sql`SELECT count(*) AS n FROM job_events WHERE type = 'job.enqueued' AND job_id = ${first.job.id}`),
+    ).toBe(1);
+  });
+
+  it('concurrent enqueues of one key on separate connections create exactly one job', async () => {
+    const t = testDb();
+    const queue = uniqueQueue('idem-race');
+    const engines = await Promise.all(Array.from({ length: 6 }, async () => testEngine(await t.open({ poolSize: 1 }))));
+    const results = await Promise.all(engines.map((e, i) => e.enqueue({ queue, payload: { i }, idempotencyKey: 'same' })));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
+  });
+
+  it('enqueueMany returns results in input order, mixing new rows, in-batch duplicates and existing keys', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('many');
+    const existing = await engine.enqueue({ queue, payload: 'old', idempotencyKey: 'k1' });
+    const res = await engine.enqueueMany([
+      { queue, payload: 'a' },
+      { queue, payload: 'b', idempotencyKey: 'k1' },
+      { queue, payload: 'c', idempotencyKey: 'k2' },
+      { queue, payload: 'd', idempotencyKey: 'k2' },
+      { queue, payload: 'e', priority: 3, groupId: 'g' },
+    ]);
+    expect(res.map((r) => [r.created, r.job.payload])).toEqual([
+      [true, 'a'],
+      [false, 'old'],
+      [true, 'c'],
+      [false, 'c'],
+      [true, 'e'],
+    ]);
+    expect(res[1]?.job.id).toBe(existing.job.id);
+    expect(res[4]?.job).toMatchObject({ priority: 3, groupId: 'g', state: 'ready', attempt: 0, maxAttempts: 5 });
+    expect(typeof res[0]?.job.id).toBe('number');
+    expect(res[0]?.job.runAt).toBeInstanceOf(Date);
+  });
+
+  it('jobs are claimed in (priority, run_at, id) order: lower priority value first', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('prio');
+    const past = (ms: number) => new Date(Date.now() - ms);
+    const specs = [
+      { queue, payload: 'p5', priority: 5 },
+      { queue, payload: 'p1-late', priority: 1, runAt: past(1_000) },
+      { queue, payload: 'p1-early', priority: 1, runAt: past(5_000) },
+      { queue, payload: 'p-2', priority: -2 },
+      { queue, payload: 'p3', priority: 3 },
+      { queue, payload: 'p1-late-2', priority: 1, runAt: past(1_000) },
+      { queue, payload: 'future', priority: -10, runAt: new Date(Date.now() + 60_000) },
+    ];
+    // same run_at for the two 'p1-late' jobs: id breaks the tie
+    const sameAt = past(1_000);
+    specs[1]!.runAt = sameAt;
+    specs[5]!.runAt = sameAt;
+    await engine.enqueueMany(specs);
+    const order: unknown[] = [];
+    for (;;) {
+      const r = await engine.claimOne([queue]);
+      if (!r.claimed) break;
+      order.push(r.job.payload);
+    }
+    expect(order).toEqual(['p-2', 'p1-early', 'p1-late', 'p1-late-2', 'p3', 'p5']);
+  });
+
+  it('enqueue inside the caller transaction commits or rolls back with it', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('tx');
+    await expect(
+      engine.transaction(async (tx) => {
+        await engine.enqueue({ queue, payload: 1 }, { tx });
+        await engine.enqueueGraph([{ ref: 'a', queue, payload: 2 }], { tx });
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
+    expect(await count(database, sql`SELECT count(*) AS n FROM jobs WHERE queue = ${queue}`)).toBe(0);
+    await engine.transaction(async (tx) => {
+      await engine.enqueue({ queue, payload: 1 }, { tx });
+    });
+    expect(await count(database, sql`SELECT count(*) AS n FROM jobs WHERE queue = ${queue}`)).toBe(1);
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { backoffCeiling, decideFailure, fullJitterDelay } from '../../src/engine/backoff.js';
+import { isTransientDbError } from '../../src/engine/db-errors.js';
+import { CycleError, PermanentError, RetryAfterError, UnknownDependencyError } from '../../src/engine/errors.js';
+import { planGraph } from '../../src/engine/graph.js';
+import { BinaryHeap, runsBefore } from '../../src/engine/heap.js';
+import { parseWake } from '../../src/engine/wake.js';
+
+describe('binary heap', () => {
+  it('pops in (priority, run_at, id) order whatever the insertion order', () => {
+    const heap = new BinaryHeap(runsBefore);
+    const items = Array.from({ length: 500 }, (_, i) => ({
+      id: i + 1,
+      priority: Math.floor(Math.random() * 5),
+      runAt: 1_000 + Math.floor(Math.random() * 10),
+    }));
+    for (const it of [...items].sort(() => Math.random() - 0.5)) heap.push(it);
+    const out: typeof items = [];
+    while (heap.size > 0) out.push(heap.pop() as (typeof items)[number]);
+    const expected = [...items].sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.id - b.id);
+    expect(out).toEqual(expected);
+    expect(heap.pop()).toBeUndefined();
+  });
+
+  it('removeWhere keeps the heap ordered', () => {
+    const heap = new BinaryHeap<number>((a, b) => a < b);
+    for (const n of [9, 3, 7, 1, 8, 2]) heap.push(n);
+    expect(heap.removeWhere((n) => n % 2 === 1)).toBe(4);
+    expect([heap.pop(), heap.pop(), heap.pop()]).toEqual([2, 8, undefined]);
+  });
+});
+
+describe('backoff (full jitter)', () => {
+  it('ceiling is min(cap, base * 2^(attempt-1))', () => {
+    expect([1, 2, 3, 4, 5, 6, 20].map((a) => backoffCeiling(a, 100, 1_000))).toEqual([100, 200, 400, 800, 1_000, 1_000, 1_000]);
+  });
+
+  it('delays are uniform over [0, ceiling]', () => {
+    expect(fullJitterDelay(3, 100, 1_000, () => 0)).toBe(0);
+    expect(fullJitterDelay(3, 100, 1_000, () => 0.999_999_9)).toBe(400);
+    for (const attempt of [1, 2, 3, 4, 8]) {
+      const ceiling = backoffCeiling(attempt, 100, 1_000);
+      const samples = Array.from({ length: 20_000 }, () => fullJitterDelay(attempt, 100, 1_000));
+      expect(Math.min(...samples)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...samples)).toBeLessThanOrEqual(ceiling);
+      const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
+      expect(Math.abs(mean - ceiling / 2)).toBeLessThan(ceiling * 0.03);
+      // both halves of the range are hit: jitter, not a fixed delay
+      expect(samples.filter((s) => s < ceiling / 2).length / samples.length).toBeGreaterThan(0.45);
+    }
+  });
+
+  it('decides dead vs retry in one place', () => {
+    const policy = { baseMs: 100, capMs: 1_000, random: () => 0.5 };
+    expect(decideFailure({ attempt: 1, maxAttempts: 3 }, new Error('x'), policy)).toMatchObject({ kind: 'retry', delayMs: 50 });
+    expect(decideFailure({ attempt: 3, maxAttempts: 3 }, new Error('x'), policy)).toMatchObject({ kind: 'dead', reason: 'exhausted' });
+    expect(decideFailure({ attempt: 1, maxAttempts: 3 }, new PermanentError('bad_input', 'no'), policy)).toMatchObject({
+      kind: 'dead',
+      reason: 'bad_input',
+      error: { name: 'PermanentError', message: 'no' },
+    });
+    expect(decideFailure({ attempt: 1, maxAttempts: 3 }, new RetryAfterError(1_234, 'slow down'), policy)).toMatchObject({
+      kind: 'retry',
+      delayMs: 1_234,
+    });
+    expect(decideFailure({ attempt: 3, maxAttempts: 3 }, new RetryAfterError(1_234, 'slow down'), policy)).toMatchObject({
+      kind: 'dead',
+      reason: 'exhausted',
+    });
+    expect(decideFailure({ attempt: 1, maxAttempts: 3 }, 'a string', policy)).toMatchObject({ error: { message: 'a string' } });
+  });
+});
+
+describe('graph planning', () => {
+  const node = (ref: string, dependsOn: Array<string | { jobId: number }> = []) => ({ ref, queue: 'g', payload: {}, dependsOn });
+
+  it('orders parents before children', () => {
+    const plan = planGraph([node('d', ['b', 'c']), node('b', ['a']), node('c', ['a', { jobId: 7 }]), node('a')]);
+    const pos = new Map(plan.order.map((n, i) => [n.ref, i]));
+    expect((pos.get('a') ?? 9) < (pos.get('b') ?? -1)).toBe(true);
+    expect((pos.get('b') ?? 9) < (pos.get('d') ?? -1)).toBe(true);
+    expect((pos.get('c') ?? 9) < (pos.get('d') ?? -1)).toBe(true);
+    expect(plan.existingIds).toEqual([7]);
+  });
+
+  it('names the cycle', () => {
+    const err = (() => {
+      try {
+        planGraph([node('a', ['b']), node('b', ['c']), node('c', ['a']), node('x')]);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(CycleError);
+    expect((err as CycleError).cycle).toEqual(['a', 'b', 'c', 'a']);
+    expect((err as CycleError).message).toBe('dependency cycle: a -> b -> c -> a');
+    expect(() => planGraph([node('self', ['self'])])).toThrow('dependency cycle: self -> self');
+  });
+
+  it('rejects unknown refs and duplicate refs', () => {
+    expect(() => planGraph([node('a', ['nope'])])).toThrow(UnknownDependencyError);
+    expect(() => planGraph([node('a'), node('a')])).toThrow(/duplicate ref a/);
+  });
+});
+
+describe('wake-up payloads', () => {
+  it('keeps only jobs of the worker queues', () => {
+    const payload = JSON.stringify({ n: 2, q: ['a', 'b'], at: 5, j: [[1, 0, 5, 'a'], [2, 1, 6, 'b']] });
+    expect(parseWake(payload, ['a'])).toEqual({ items: [{ id: 1, priority: 0, runAt: 5 }], untracked: false, earliest: 5 });
+    expect(parseWake(payload, ['c'])).toBeNull();
+    expect(parseWake('not json', ['a'])).toBeNull();
+    expect(parseWake(JSON.stringify({ n: 500, q: ['a'], at: 9, j: null }), ['a'])).toMatchObject({ items: [], untracked: true });
+  });
+});
+
+describe('transient database errors', () => {
+  it('recognises retryable SQLSTATEs and lost connections through wrappers', () => {
+    const pgErr = (code: string) => Object.assign(new Error('x'), { code });
+    for (const code of ['40001', '40P01', '57P01', '57P03', '08006', '08003', 'ECONNRESET']) {
+      expect(isTransientDbError(new Error('Failed query', { cause: pgErr(code) })), code).toBe(true);
+    }
+    expect(isTransientDbError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransientDbError(pgErr('23505'))).toBe(false);
+    expect(isTransientDbError(pgErr('42601'))).toBe(false);
+    expect(isTransientDbError('nope')).toBe(false);
+  });
+});
