@@ -1,5 +1,5 @@
 import type { JobState } from '../../engine/types.js';
-import type { BatchSummary, PagesDeps } from './deps.js';
+import type { BatchSummary, PagesDeps, Throughput } from './deps.js';
 import { Layout, formatTime } from './layout.js';
 
 /** The order the tiles are shown in: the path a job normally takes, then the exits. */
@@ -19,7 +19,7 @@ export interface BatchRow {
 /** What the dashboard shows, also served as JSON so the page's script can refresh it on events. */
 export interface DashboardSummary {
   counts: Record<JobState, number>;
-  throughput: { windowSeconds: number; succeeded: number; dead: number };
+  throughput: Throughput & { windowSeconds: number };
   batches: BatchRow[];
 }
 
@@ -61,11 +61,11 @@ export function DashboardPage(props: { summary: DashboardSummary; canLogOut: boo
         <dl class="tiles" id="throughput">
           <div>
             <dt>{`succeeded / ${minutes} min`}</dt>
-            <dd data-throughput="succeeded">{throughput.succeeded}</dd>
+            <dd data-throughput="succeeded">{`${throughput.succeeded}${throughput.capped ? '+' : ''}`}</dd>
           </div>
           <div>
             <dt>{`dead / ${minutes} min`}</dt>
-            <dd data-throughput="dead">{throughput.dead}</dd>
+            <dd data-throughput="dead">{`${throughput.dead}${throughput.capped ? '+' : ''}`}</dd>
           </div>
         </dl>
         <h2>Recent batches</h2>

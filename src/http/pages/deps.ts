@@ -20,10 +20,17 @@ export interface PagesQuiz {
   dlqDiscard(jobId: number): Promise<unknown>;
 }
 
+export interface Throughput {
+  succeeded: number;
+  dead: number;
+  /** True when the count hit its sampling bound: the real figure is at least this. */
+  capped: boolean;
+}
+
 export interface PagesStats {
   countByState(): Promise<Partial<Record<JobState, number>>>;
   /** Jobs that finished (succeeded / died) in the trailing window, for the throughput tiles. */
-  throughput(windowMs: number): Promise<{ succeeded: number; dead: number }>;
+  throughput(windowMs: number): Promise<Throughput>;
 }
 
 export interface PagesDeps {

@@ -5,6 +5,7 @@ import { createPages } from './routes.js';
 
 export { createPages } from './routes.js';
 export type { PagesDeps, PagesQuiz, PagesStats } from './deps.js';
+export { engineStats, type StatsSource } from './stats.js';
 
 /** The `pages` hook of `AppDeps`: `createApp({ …, pages: mountPages({ quiz, stats }) })`. */
 export function mountPages(deps: PagesDeps): (app: Hono<AppEnv>) => void {

@@ -13,7 +13,7 @@
   const EVENT_NAMES = [
     'message',
     'job.enqueued', 'job.started', 'job.retry_scheduled', 'job.succeeded', 'job.dead', 'job.replayed',
-    'job.discarded', 'job.unblocked', 'job.lease_expired', 'job.released', 'job.blocked',
+    'job.discarded', 'job.ready', 'job.unblocked', 'job.lease_expired', 'job.released', 'job.blocked',
     'batch.created', 'batch.running', 'batch.succeeded', 'batch.failed',
   ];
   const MAX_FEED_ITEMS = 200;
@@ -145,7 +145,7 @@
     }
     for (const node of document.querySelectorAll('[data-throughput]')) {
       const t = summary.throughput || {};
-      node.textContent = String(t[node.dataset.throughput] || 0);
+      node.textContent = String(t[node.dataset.throughput] || 0) + (t.capped ? '+' : '');
     }
     const body = document.getElementById('batches-body');
     if (body && Array.isArray(summary.batches)) {
