@@ -87,6 +87,7 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     feed: deps.engine.events,
     hub,
     keepAliveMs: deps.sse?.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
+    retryMs: deps.sse?.retryMs ?? 2000,
   });
   registerDlqRoutes(app, deps.quiz);
   registerOpsRoutes(app, { database: deps.database, registry: deps.registry });

@@ -45,6 +45,8 @@ export interface AppDeps {
     keepAliveMs?: number;
     /** Fallback poll while clients are connected, in case a NOTIFY is lost; default 2 s. */
     pollMs?: number;
+    /** Reconnect delay announced to clients (`retry:`); default 2 s. */
+    retryMs?: number;
   };
   /**
    * Mounts the server-rendered pages. Called after the API routes and before the 404/405

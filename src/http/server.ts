@@ -84,16 +84,36 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const url = `http://${shown}:${address.port}`;
   log.info({ url, auth: opts.app.authEnabled }, 'listening');
 
+  // In-flight requests, so shutdown can cut idle (or never-used) keep-alive sockets as soon as
+  // the last response is done instead of waiting out their timeouts.
+  let inFlight = 0;
+  let onDrained: (() => void) | null = null;
+  server.on('request', (_req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) onDrained?.();
+    });
+  });
+
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       await opts.app.hub.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const grace = setTimeout(() => server.closeAllConnections(), opts.shutdownGraceMs ?? 5000);
-      grace.unref();
-      await closed;
+      const drained = new Promise<void>((resolve) => {
+        onDrained = resolve;
+        if (inFlight === 0) resolve();
+      });
+      let grace: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, opts.shutdownGraceMs ?? 5000);
+        grace.unref();
+      });
+      await Promise.race([drained, timeout]);
       clearTimeout(grace);
+      server.closeAllConnections();
+      await closed;
     })());
   return { url, host, port: address.port, server, close };
 }

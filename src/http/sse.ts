@@ -46,6 +46,8 @@ export interface SessionOptions {
   /** Last-Event-ID of a reconnecting client; null to start live. */
   after: number | null;
   keepAliveMs: number;
+  /** Reconnect delay announced to the client. */
+  retryMs: number;
   /** Queued live events beyond which a too-slow client is cut off (it reconnects and replays). */
   maxQueue?: number;
   replayBatch?: number;
@@ -115,7 +117,7 @@ class SseSession implements HubSubscriber {
     }, this.opts.keepAliveMs);
     try {
       // Flush the headers now so proxies and clients see the stream open before the first event.
-      await this.stream.write(': connected\n\n');
+      await this.stream.write(`retry: ${this.opts.retryMs}\n: connected\n\n`);
       if (this.opts.after === null) this.lastSent = liveEdge;
       else {
         this.lastSent = this.opts.after;

@@ -1,12 +1,11 @@
 import type { Hono } from 'hono';
 import { IdempotencyKeySchema, ListQuerySchema } from '../../../schemas/api.js';
 import { BatchRequestSchema } from '../../../schemas/batch-request.js';
-import type { QuizApi } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
+import type { EventFeed, QuizApi } from '../deps.js';
 import type { EventHub } from '../sse-hub.js';
 import { serveEvents } from '../sse.js';
-import type { EventFeed } from '../deps.js';
 import { batchIdParam, readHeader, readJson, readQuery } from '../validate.js';
 
 export interface BatchRouteDeps {
@@ -14,6 +13,7 @@ export interface BatchRouteDeps {
   feed: EventFeed;
   hub: EventHub;
   keepAliveMs: number;
+  retryMs: number;
 }
 
 /** Batches: submit (idempotent by header), read, list, and the per-batch event stream. */
@@ -43,10 +43,10 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): vo
   app.get('/v1/batches/:id/events', async (c) => {
     const id = batchIdParam(c);
     if (!(await quiz.get(id))) throw notFound('batch');
-    return serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: id, keepAliveMs: deps.keepAliveMs });
+    return serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: id, keepAliveMs: deps.keepAliveMs, retryMs: deps.retryMs });
   });
 
   app.get('/v1/events', (c) =>
-    serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: null, keepAliveMs: deps.keepAliveMs }),
+    serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: null, keepAliveMs: deps.keepAliveMs, retryMs: deps.retryMs }),
   );
 }
