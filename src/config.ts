@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   PORT: intFrom(0, 65535, 3000),
   QUIZFORGE_API_KEYS: csv,
   QUIZFORGE_ADMIN_KEYS: csv,
+  QUIZFORGE_SESSION_SECRET: z.string().optional(),
   QUIZFORGE_CONCURRENCY: intFrom(1, 256, 4),
   QUIZFORGE_EVENT_RETENTION_HOURS: intFrom(1, 24 * 365, 24 * 7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -47,6 +48,8 @@ export interface AppConfig {
   port: number;
   apiKeys: string[];
   adminKeys: string[];
+  /** Signs page session cookies; set it when several API processes share sessions. */
+  sessionSecret: string | undefined;
   concurrency: number;
   eventRetentionMs: number;
   logLevel: string;
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys: e.QUIZFORGE_API_KEYS,
     // Admin keys are API keys too: an admin can do everything a client can.
     adminKeys: e.QUIZFORGE_ADMIN_KEYS,
+    sessionSecret: e.QUIZFORGE_SESSION_SECRET && e.QUIZFORGE_SESSION_SECRET !== '' ? e.QUIZFORGE_SESSION_SECRET : undefined,
     concurrency: e.QUIZFORGE_CONCURRENCY,
     eventRetentionMs: e.QUIZFORGE_EVENT_RETENTION_HOURS * 3600_000,
     logLevel: e.LOG_LEVEL,

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config.js';
+import { createApp } from '../../http/app.js';
+import { engineStats, mountPages } from '../../http/pages/index.js';
+import { checkBind, startServer } from '../../http/server.js';
+import { createLogger } from '../../log.js';
+import { EXIT_OK, UsageError, writeLine, type CliIo } from '../io.js';
+import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
+
+const USAGE = `Usage: quizforge serve [--no-workers] [--concurrency N] [--host H] [--port P]
+
+Runs the HTTP API, the SSE streams, the pages and (unless --no-workers) job workers
+in one process. Without DATABASE_URL it uses the embedded PGlite database in
+QUIZFORGE_DATA_DIR (default ./data). Pending migrations are applied at start.
+
+Options:
+  --no-workers      serve the API only; run 'quizforge worker' processes beside it
+  --concurrency N   in-process worker concurrency (default QUIZFORGE_CONCURRENCY or 4)
+  --host H          listen address (default HOST or 127.0.0.1)
+  --port P          listen port (default PORT or 3000; 0 picks a free port)
+  --grace-ms MS     on SIGTERM/SIGINT, how long running jobs may finish (default 30000)
+
+Environment: QUIZFORGE_API_KEYS / QUIZFORGE_ADMIN_KEYS (comma-separated). With no keys the
+service is unauthenticated and refuses to listen anywhere but loopback.`;
+
+/** The whole service in one process: what `npm start` runs. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'no-workers': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'grace-ms': { type: 'string' },
+    },
+  });
+  if (values.help) {
+    writeLine(io.stdout, USAGE);
+    return EXIT_OK;
+  }
+  const config = loadConfig(io.env);
+  const host = values.host ?? config.host;
+  const port = values.port === undefined ? config.port : intArg('--port', values.port, 0);
+  const concurrency = values.concurrency === undefined ? config.concurrency : intArg('--concurrency', values.concurrency, 1);
+  const graceMs = values['grace-ms'] === undefined ? 30_000 : intArg('--grace-ms', values['grace-ms'], 0);
+  // Refuse an unsafe bind before touching the database, with the reason on stderr.
+  const bind = checkBind(host, config.apiKeys.length + config.adminKeys.length > 0);
+  if (!bind.ok) throw new UsageError(bind.error);
+
+  const logger = createLogger({ level: config.logLevel });
+  const rt = await openRuntime(config, logger, { migrate: true, name: 'serve' });
+  const app = createApp({
+    quiz: rt.quiz,
+    engine: rt.engine,
+    database: rt.database,
+    registry: rt.registry,
+    logger,
+    auth: {
+      apiKeys: config.apiKeys,
+      adminKeys: config.adminKeys,
+      ...(config.sessionSecret ? { sessionSecret: config.sessionSecret } : {}),
+    },
+    pages: mountPages({ quiz: rt.quiz, stats: engineStats(rt.engine) }),
+  });
+  const worker = values['no-workers'] ? null : rt.engine.createWorker({ tasks: rt.quiz.tasks(), concurrency });
+  const stopPruning = schedulePruning(rt);
+  const signal = waitForSignal(logger);
+  const server = await startServer({ app, logger, host, port });
+  if (worker) await worker.start();
+  logger.info(
+    { url: server.url, database: rt.database.kind === 'pg' ? 'postgresql' : `pglite:${config.dataDir}`, workers: worker ? concurrency : 0 },
+    `quizforge listening on ${server.url}`,
+  );
+  writeLine(io.stderr, `quizforge listening on ${server.url} (dashboard: ${server.url}/)`);
+  await signal;
+  stopPruning();
+  await server.close();
+  if (worker) await worker.stop({ graceMs });
+  await rt.close();
+  return EXIT_OK;
+}
+
+function intArg(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min}; got '${raw}'`);
+  return n;
+}

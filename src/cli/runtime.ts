@@ -1,0 +1,82 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppConfig } from '../config.js';
+import { migrateDatabase, openDatabase, type Database } from '../db/client.js';
+import { createEngine, createEngineMetrics, type Engine } from '../engine/index.js';
+import type { Logger } from '../log.js';
+import { createQuizService, type QuizService } from '../quiz/service.js';
+
+/** Everything a serving or working process is made of: the composition root, built once. */
+export interface Runtime {
+  config: AppConfig;
+  logger: Logger;
+  database: Database;
+  engine: Engine;
+  quiz: QuizService;
+  registry: Registry;
+  /** Stops the engine's background work and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database (PostgreSQL or embedded PGlite), optionally migrates, and wires the layers. */
+export async function openRuntime(config: AppConfig, logger: Logger, opts: { migrate: boolean; name: string }): Promise<Runtime> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    applicationName: `quizforge:${opts.name}`,
+    onError: (err) => logger.warn({ err }, 'database connection error (recovering)'),
+  });
+  try {
+    if (opts.migrate) await migrateDatabase(database);
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'quizforge_process_' });
+    const engine = createEngine({ database, logger, metrics: createEngineMetrics(registry) });
+    const quiz = createQuizService({ engine, database });
+    return {
+      config,
+      logger,
+      database,
+      engine,
+      quiz,
+      registry,
+      async close() {
+        await engine.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Prunes old journal rows on a timer; events are the SSE history, not an archive. */
+export function schedulePruning(rt: Runtime, everyMs = 3600_000): () => void {
+  const tick = () => {
+    rt.engine.events
+      .prune(rt.config.eventRetentionMs)
+      .then((n) => n > 0 && rt.logger.info({ pruned: n }, 'pruned old events'))
+      .catch((err: unknown) => rt.logger.warn({ err }, 'event pruning failed'));
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  tick();
+  return () => clearInterval(timer);
+}
+
+/** Resolves on the first SIGTERM/SIGINT; a second signal forces exit. */
+export function waitForSignal(logger: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let seen = false;
+    const on = (sig: NodeJS.Signals) => {
+      if (seen) {
+        logger.warn({ signal: sig }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      seen = true;
+      logger.info({ signal: sig }, 'shutting down');
+      resolve(sig);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
