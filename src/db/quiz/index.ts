@@ -1,0 +1,3 @@
+export * from './batches.js';
+export * from './questions.js';
+export * from './model-calls.js';

@@ -1,0 +1,236 @@
+import type { Question } from '../../schemas/quiz-output.js';
+import { normaliseText, validateQuizOutput } from './validate/index.js';
+import type { Issue, Normalisation } from './validate/index.js';
+
+/**
+ * The repair loop's working state for one job: which positions hold an accepted question, what the
+ * model last said for the others, and what is wrong with them. JSON-serialisable: it is stored with
+ * every model call so a retried, crashed or DLQ-replayed job resumes where it left off.
+ */
+export interface DraftState {
+  count: number;
+  options: number;
+  /** Accepted (individually valid) questions; null where a replacement is still needed. */
+  accepted: Array<Question | null>;
+  /** What the model last produced at each position (accepted question, rejected raw item, or null). */
+  items: unknown[];
+  /** Issues of the draft, with paths in draft indexing (`questions[3].options`). */
+  issues: Issue[];
+  /** Positions to regenerate next, ascending. */
+  failing: number[];
+  /** The text shown to the model as its previous answer in the next repair turn; null = nothing yet. */
+  previous: string | null;
+  /** Answers cut off by the token limit so far; each one doubles the next limit. */
+  truncations: number;
+  /** The final questions once every rule holds for the whole draft. */
+  done: Question[] | null;
+}
+
+/** A fresh draft: nothing accepted, everything to generate. */
+export function emptyDraft(count: number, options: number): DraftState {
+  return {
+    count,
+    options,
+    accepted: new Array<Question | null>(count).fill(null),
+    items: new Array<unknown>(count).fill(null),
+    issues: [],
+    failing: range(count),
+    previous: null,
+    truncations: 0,
+    done: null,
+  };
+}
+
+/**
+ * A draft made of already-valid questions (assemble's input): runs the whole-draft rules (duplicates
+ * across chunks) and marks the positions that need a replacement.
+ */
+export function draftFromQuestions(questions: readonly Question[], options: number): DraftState {
+  const draft = emptyDraft(questions.length, options);
+  draft.accepted = [...questions];
+  draft.items = [...questions];
+  draft.failing = [];
+  const next = checkWhole(draft);
+  if (next.done === null) next.previous = JSON.stringify({ questions: next.items }, null, 2);
+  return next;
+}
+
+export interface AppliedOutput {
+  draft: DraftState;
+  /** Issues of this answer, in draft indexing (what the transcript records for the call). */
+  issues: Issue[];
+  normalisations: Normalisation[];
+}
+
+/**
+ * Folds one model answer for `targets` (the positions it was asked for, in order) into the draft:
+ * its valid questions are accepted at their positions, the rest stay failing. Then the whole-draft
+ * rules run once every position is filled. Never throws on any `raw`.
+ */
+export function applyOutput(draft: DraftState, targets: readonly number[], raw: string): AppliedOutput {
+  const v = validateQuizOutput(raw, { count: targets.length, options: draft.options });
+  const rawItems = lenientItems(raw);
+  const accepted = [...draft.accepted];
+  const items = [...draft.items];
+  targets.forEach((pos, j) => {
+    accepted[pos] = null;
+    items[pos] = rawItems[j] ?? null;
+  });
+  const valid = v.ok ? v.questions.map((question, index) => ({ index, question })) : v.partial;
+  for (const { index, question } of valid) {
+    const pos = targets[index];
+    if (pos === undefined) continue;
+    accepted[pos] = question;
+    items[pos] = question;
+  }
+  const allTargets = targets.length === draft.count;
+  const issues = v.ok ? [] : v.issues.map((issue) => remapIssue(issue, targets, allTargets));
+  const base: DraftState = {
+    ...draft,
+    accepted,
+    items,
+    issues,
+    failing: accepted.flatMap((q, i) => (q === null ? [i] : [])),
+    // After a full answer its own text is the clearest "previous output"; after a partial one,
+    // the merged draft is, since issue paths refer to draft positions.
+    previous: allTargets ? raw : JSON.stringify({ questions: items }, null, 2),
+    done: null,
+  };
+  const next = base.failing.length === 0 ? checkWhole(base, new Set(targets)) : base;
+  return { draft: next, issues: next.done ? issues : mergeIssues(issues, next.issues), normalisations: v.normalisations };
+}
+
+/** Counts a cut-off answer: nothing is accepted from it, and the next call gets a larger budget. */
+export function applyTruncation(draft: DraftState): DraftState {
+  return { ...draft, truncations: draft.truncations + 1 };
+}
+
+/**
+ * Runs every rule on the complete draft and rejects the positions an issue points at. Duplicates
+ * are resolved here rather than by the validator's "later one loses": the copy to keep is one the
+ * model was not just asked for (`fresh`), so a replacement never evicts an already-accepted question.
+ */
+function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): DraftState {
+  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), { count: draft.count, options: draft.options });
+  if (v.ok) return { ...draft, issues: [], failing: [], done: v.questions };
+  const failing = new Set<number>();
+  const issues: Issue[] = [];
+  for (const issue of v.issues) {
+    if (issue.code === 'duplicate_question') continue;
+    issues.push(issue);
+    const pos = positionOf(issue.path);
+    if (pos !== null && pos < draft.count) failing.add(pos);
+  }
+  for (const dup of duplicateLosers(draft.accepted, fresh)) {
+    failing.add(dup.position);
+    issues.push({
+      path: `questions[${dup.position}].question`,
+      code: 'duplicate_question',
+      message: `duplicates questions[${dup.keeper}].question once case, spacing and punctuation are ignored; every question must be distinct`,
+    });
+  }
+  if (failing.size === 0) for (const i of range(draft.count)) failing.add(i);
+  const accepted = draft.accepted.map((q, i) => (failing.has(i) ? null : q));
+  return {
+    ...draft,
+    accepted,
+    issues,
+    failing: [...failing].sort((a, b) => a - b),
+    previous: JSON.stringify({ questions: draft.items }, null, 2),
+    done: null,
+  };
+}
+
+/** For each group of same-text questions: keep the first not-fresh one (else the first), reject the rest. */
+function duplicateLosers(
+  accepted: ReadonlyArray<Question | null>,
+  fresh: ReadonlySet<number>,
+): Array<{ position: number; keeper: number }> {
+  const groups = new Map<string, number[]>();
+  accepted.forEach((q, i) => {
+    if (q === null) return;
+    const key = normaliseText(q.question);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const losers: Array<{ position: number; keeper: number }> = [];
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const keeper = members.find((i) => !fresh.has(i)) ?? (members[0] as number);
+    for (const position of members) if (position !== keeper) losers.push({ position, keeper });
+  }
+  return losers;
+}
+
+const POSITION = /^questions\[(\d+)\]/;
+const POSITION_ANYWHERE = /questions\[(\d+)\]/g;
+
+function positionOf(path: string): number | null {
+  const m = POSITION.exec(path);
+  return m?.[1] === undefined ? null : Number(m[1]);
+}
+
+/**
+ * Rewrites `questions[j]` (answer indexing) to `questions[targets[j]]` (draft indexing). Issues about
+ * the answer as a whole (unparseable, wrong count) say so when the answer covered only some positions.
+ */
+function remapIssue(issue: Issue, targets: readonly number[], wholeDraft: boolean): Issue {
+  if (!POSITION.test(issue.path)) {
+    return wholeDraft ? issue : { ...issue, message: `in your last answer: ${issue.message}` };
+  }
+  const map = (text: string) =>
+    text.replace(POSITION_ANYWHERE, (whole, j: string) => {
+      const pos = targets[Number(j)];
+      return pos === undefined ? whole : `questions[${pos}]`;
+    });
+  return { ...issue, path: map(issue.path), message: map(issue.message) };
+}
+
+function mergeIssues(a: readonly Issue[], b: readonly Issue[]): Issue[] {
+  const seen = new Set<string>();
+  const out: Issue[] = [];
+  for (const issue of [...a, ...b]) {
+    const key = `${issue.path}\u0000${issue.code}\u0000${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(issue);
+    }
+  }
+  return out;
+}
+
+/** Best-effort array of the answer's question items, only to show rejected items back to the model. */
+function lenientItems(raw: string): unknown[] {
+  let text = raw.trim();
+  if (text.startsWith('```')) text = text.replace(/^```[A-Za-z]*\s*/, '').replace(/```$/, '').trim();
+  if (text.length > 1_000_000) return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object' && 'questions' in value && Array.isArray(value.questions)) {
+      return value.questions as unknown[];
+    }
+  } catch {
+    // Unparseable answers have no items; the issue list says why.
+  }
+  return [];
+}
+
+/** True when `value` looks like a DraftState written by this module (state read back from the database). */
+export function isDraftState(value: unknown): value is DraftState {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.count === 'number' &&
+    typeof v.options === 'number' &&
+    Array.isArray(v.accepted) &&
+    Array.isArray(v.items) &&
+    Array.isArray(v.issues) &&
+    Array.isArray(v.failing) &&
+    (v.previous === null || typeof v.previous === 'string') &&
+    typeof v.truncations === 'number' &&
+    (v.done === null || Array.isArray(v.done))
+  );
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

@@ -1,0 +1,10 @@
+/** The same idempotency key arrived with a different request body: HTTP answers 409. */
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+  constructor(
+    readonly idempotencyKey: string,
+    readonly batchId: string,
+  ) {
+    super(`idempotency key ${JSON.stringify(idempotencyKey)} was already used for batch ${batchId} with a different request`);
+  }
+}

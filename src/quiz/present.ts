@@ -1,0 +1,123 @@
+import type { BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
+import type { Job } from '../engine/types.js';
+import { BatchRequestSchema } from '../../schemas/batch-request.js';
+import { QUEUES } from './payloads.js';
+import type {
+  BatchJobView,
+  BatchStatus,
+  BatchSummary,
+  BatchView,
+  ChatMessageView,
+  IssueView,
+  ModelErrorView,
+  QuestionView,
+  QuizJobKind,
+  TranscriptAttemptView,
+} from './views.js';
+
+/** The kind of a quiz job from its queue; other queues keep their name. */
+export function jobKind(queue: string): QuizJobKind | (string & {}) {
+  if (queue === QUEUES.chunk) return 'chunk';
+  if (queue === QUEUES.assemble) return 'assemble';
+  return queue;
+}
+
+/**
+ * A batch's status is derived from its jobs, never stored, so it cannot disagree with them:
+ * failed while any job is dead or discarded, succeeded when all are, running once any started.
+ */
+export function deriveStatus(jobs: readonly Job[]): BatchStatus {
+  if (jobs.some((j) => j.state === 'dead' || j.state === 'discarded')) return 'failed';
+  if (jobs.length > 0 && jobs.every((j) => j.state === 'succeeded')) return 'succeeded';
+  if (jobs.some((j) => j.state === 'running' || j.state === 'succeeded' || j.attempt > 0)) return 'running';
+  return 'queued';
+}
+
+export function toJobView(job: Job): BatchJobView {
+  return { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
+}
+
+function requestOf(batch: BatchRecord) {
+  const parsed = BatchRequestSchema.safeParse(batch.request);
+  if (!parsed.success) throw new Error(`batch ${batch.id} holds an unreadable request: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+function toQuestionView(q: QuestionRecord): QuestionView {
+  return { question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation };
+}
+
+export function toBatchView(batch: BatchRecord, jobs: readonly Job[], questions: readonly QuestionRecord[], usage: UsageTotals): BatchView {
+  const status = deriveStatus(jobs);
+  return {
+    id: batch.id,
+    status,
+    request: requestOf(batch),
+    questions: status === 'succeeded' ? questions.map(toQuestionView) : null,
+    jobs: jobs.map(toJobView),
+    usage,
+    createdAt: batch.createdAt.toISOString(),
+    updatedAt: batch.updatedAt.toISOString(),
+  };
+}
+
+export function toBatchSummary(batch: BatchRecord, jobs: readonly Job[]): BatchSummary {
+  const request = requestOf(batch);
+  const chunks = jobs.filter((j) => j.queue === QUEUES.chunk);
+  return {
+    id: batch.id,
+    status: deriveStatus(jobs),
+    topic: request.topic,
+    count: request.count,
+    progress: { done: chunks.filter((j) => j.state === 'succeeded').length, total: chunks.length },
+    createdAt: batch.createdAt.toISOString(),
+    updatedAt: batch.updatedAt.toISOString(),
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function toMessages(value: unknown): ChatMessageView[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((m) =>
+    isRecord(m) && typeof m.role === 'string' && typeof m.content === 'string' ? [{ role: m.role, content: m.content }] : [],
+  );
+}
+
+function toIssues(value: unknown): IssueView[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((i) =>
+    isRecord(i) && typeof i.path === 'string' && typeof i.code === 'string' && typeof i.message === 'string'
+      ? [{ path: i.path, code: i.code, message: i.message }]
+      : [],
+  );
+}
+
+function toError(value: unknown): ModelErrorView | null {
+  if (!isRecord(value)) return null;
+  const kind = typeof value.kind === 'string' ? value.kind : 'unknown';
+  const message = typeof value.message === 'string' ? value.message : JSON.stringify(value);
+  return typeof value.status === 'number' ? { kind, message, status: value.status } : { kind, message };
+}
+
+/** One recorded call as the DLQ shows it; stored JSON is narrowed, never trusted. */
+export function toTranscriptAttempt(call: ModelCallRecord): TranscriptAttemptView {
+  return {
+    n: call.n,
+    epoch: call.epoch,
+    kind: call.kind,
+    model: call.model,
+    promptVersion: call.promptVersion,
+    messages: toMessages(call.messages),
+    rawOutput: call.rawOutput,
+    finishReason: call.finishReason,
+    issues: toIssues(call.issues),
+    normalisations: Array.isArray(call.normalisations) ? call.normalisations : [],
+    usage: { promptTokens: call.promptTokens, completionTokens: call.completionTokens },
+    latencyMs: call.latencyMs,
+    error: toError(call.error),
+    createdAt: call.createdAt.toISOString(),
+  };
+}

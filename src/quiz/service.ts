@@ -1,0 +1,254 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database } from '../db/client.js';
+import {
+  countCallsByJob,
+  getBatch,
+  getBatchByIdempotencyKey,
+  insertBatch,
+  listBatches,
+  listModelCalls,
+  listQuestions,
+  touchBatch,
+  usageByBatch,
+  type BatchCursor,
+  type BatchRecord,
+} from '../db/quiz/index.js';
+import type { Engine } from '../engine/index.js';
+import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
+import type { GraphNode, Job, TaskDefinition } from '../engine/types.js';
+import { canonicalJson } from '../model/cassettes.js';
+import { createModelClient, type ModelClient } from '../model/client.js';
+import { resolveModelConfig } from '../model/config.js';
+import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
+import { resolveQuizConfig, type QuizConfig } from './config.js';
+import { IdempotencyConflictError } from './errors.js';
+import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
+import { planChunks } from './plan.js';
+import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
+import { loadPrompts, type Prompts } from './prompts.js';
+import { quizTasks } from './tasks.js';
+import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
+
+export interface QuizServiceOptions {
+  engine: Engine;
+  database: Database;
+  /** Needed only by `tasks()`; built from the environment on first use when absent. */
+  modelClient?: ModelClient;
+  config?: QuizConfig;
+  prompts?: Prompts;
+}
+
+export interface QuizService {
+  submit(request: BatchRequest, opts?: { idempotencyKey?: string }): Promise<{ created: boolean; batch: BatchView }>;
+  get(id: string): Promise<BatchView | null>;
+  list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
+  dlqList(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<DlqItemView>>;
+  dlqGet(jobId: number): Promise<DlqEntryView | null>;
+  dlqReplay(jobId: number, opts?: { maxAttempts?: number }): Promise<DlqReplayView>;
+  dlqDiscard(jobId: number): Promise<DlqReplayView>;
+  tasks(): Record<string, TaskDefinition>;
+}
+
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
+
+/** Stable fingerprint of a parsed request: the idempotency check compares these, not raw bodies. */
+export function requestHash(request: BatchRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE;
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+  return Math.min(limit, MAX_PAGE);
+}
+
+function encodeCursor(c: BatchCursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string | null | undefined): BatchCursor | null {
+  if (cursor === null || cursor === undefined || cursor === '') return null;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
+      return { createdAt: v[0], id: v[1] };
+    }
+  } catch {
+    // reported below
+  }
+  throw new InvalidCursorError(cursor);
+}
+
+/**
+ * The batch service: the one entry point HTTP and the CLI use to create, read and repair batches,
+ * and the source of the worker's task table. A batch is one row plus a DAG of jobs created in the
+ * same transaction; everything else (status, usage, questions) is derived on read.
+ */
+export function createQuizService(opts: QuizServiceOptions): QuizService {
+  const { engine, database } = opts;
+  const db = database.db;
+  const config = opts.config ?? resolveQuizConfig();
+  let prompts = opts.prompts;
+  let modelClient = opts.modelClient;
+
+  const view = async (batch: BatchRecord): Promise<BatchView> => {
+    const [jobs, questions, usage] = await Promise.all([
+      engine.listJobs({ groupId: batch.id }),
+      listQuestions(db, batch.id),
+      usageByBatch(db, batch.id),
+    ]);
+    return toBatchView(batch, jobs, questions, usage);
+  };
+
+  const graphFor = (batchId: string, request: BatchRequest): GraphNode[] => {
+    const chunks = planChunks(request.count, config.chunkSize);
+    const nodes: GraphNode[] = chunks.map((c) => {
+      const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request };
+      return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts };
+    });
+    const assemble: AssemblePayload = { batchId, chunks: chunks.length, request };
+    nodes.push({
+      ref: 'assemble',
+      queue: QUEUES.assemble,
+      payload: assemble,
+      groupId: batchId,
+      maxAttempts: config.jobMaxAttempts,
+      dependsOn: chunks.map((c) => `chunk-${c.index}`),
+    });
+    return nodes;
+  };
+
+  const existingFor = (existing: BatchRecord, key: string, hash: string): BatchRecord => {
+    if (existing.requestHash !== hash) throw new IdempotencyConflictError(key, existing.id);
+    return existing;
+  };
+
+  return {
+    async submit(request, o = {}) {
+      const key = o.idempotencyKey ?? null;
+      const hash = requestHash(request);
+      const outcome = await engine.transaction(async (tx) => {
+        if (key !== null) {
+          const existing = await getBatchByIdempotencyKey(tx, key);
+          if (existing) return { created: false, batch: existingFor(existing, key, hash) };
+        }
+        const batch = await insertBatch(tx, { id: randomUUID(), request, requestHash: hash, idempotencyKey: key });
+        if (!batch) {
+          // A concurrent submit with the same key committed first; its row is visible to this statement.
+          const winner = key === null ? null : await getBatchByIdempotencyKey(tx, key);
+          if (!winner || key === null) throw new Error('batch insert lost a race but no batch holds the key');
+          return { created: false, batch: existingFor(winner, key, hash) };
+        }
+        await engine.enqueueGraph(graphFor(batch.id, request), { tx });
+        return { created: true, batch };
+      });
+      return { created: outcome.created, batch: await view(outcome.batch) };
+    },
+
+    async get(id) {
+      const batch = await getBatch(db, id);
+      return batch ? view(batch) : null;
+    },
+
+    async list(o = {}) {
+      const limit = pageLimit(o.limit);
+      const rows = await listBatches(db, { before: decodeCursor(o.cursor), limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const ids = page.map((r) => r.batch.id);
+      const jobs = ids.length === 0 ? [] : await engine.listJobs({ groupIds: ids });
+      const byBatch = new Map<string, Job[]>();
+      for (const j of jobs) if (j.groupId !== null) byBatch.set(j.groupId, [...(byBatch.get(j.groupId) ?? []), j]);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((r) => toBatchSummary(r.batch, byBatch.get(r.batch.id) ?? [])),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.position) : null,
+      };
+    },
+
+    async dlqList(o = {}) {
+      const page = await engine.dlq.list({ cursor: o.cursor ?? null, limit: pageLimit(o.limit) });
+      const calls = await countCallsByJob(db, page.items.map((j) => j.id));
+      return {
+        items: page.items.map((job) => ({ ...dlqItem(job), attempts: calls.get(job.id) ?? 0 })),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    async dlqGet(jobId) {
+      const job = await engine.dlq.get(jobId);
+      if (!job) return null;
+      const calls = await listModelCalls(db, jobId);
+      return {
+        ...dlqItem(job),
+        state: job.state,
+        jobAttempts: job.attempt,
+        maxAttempts: validationBudget(job),
+        attempts: calls.map(toTranscriptAttempt),
+      };
+    },
+
+    async dlqReplay(jobId, o = {}) {
+      const job = await engine.dlq.get(jobId);
+      if (!job) throw new NotDeadError(jobId, (await engine.getJob(jobId))?.state ?? null);
+      let payload: unknown;
+      if (o.maxAttempts !== undefined) {
+        const m = o.maxAttempts;
+        if (!Number.isInteger(m) || m < QUIZ_LIMITS.minAttempts || m > QUIZ_LIMITS.maxAttempts) {
+          throw new RangeError(`maxAttempts must be an integer ${QUIZ_LIMITS.minAttempts}-${QUIZ_LIMITS.maxAttempts}`);
+        }
+        payload = withValidationBudget(job.payload, m);
+      }
+      const replayed = await engine.dlq.replay(jobId, payload === undefined ? {} : { payload });
+      const batchId = replayed.groupId;
+      if (batchId !== null) await touchBatch(db, batchId);
+      return { id: replayed.id, state: replayed.state };
+    },
+
+    async dlqDiscard(jobId) {
+      const discarded = await engine.dlq.discard(jobId);
+      if (discarded.groupId !== null) await touchBatch(db, discarded.groupId);
+      return { id: discarded.id, state: discarded.state };
+    },
+
+    tasks() {
+      prompts ??= loadPrompts();
+      modelClient ??= createModelClient(resolveModelConfig(process.env));
+      return quizTasks({ db, client: modelClient, prompts, config, events: engine.events });
+    },
+  };
+}
+
+function dlqItem(job: Job): DlqItemView {
+  return {
+    id: job.id,
+    batchId: job.groupId,
+    kind: jobKind(job.queue),
+    reason: job.deadReason,
+    attempts: 0,
+    lastError: job.lastError ? { message: job.lastError.message } : null,
+    diedAt: job.finishedAt ? job.finishedAt.toISOString() : null,
+  };
+}
+
+function requestIn(payload: unknown): BatchRequest | null {
+  if (payload === null || typeof payload !== 'object' || !('request' in payload)) return null;
+  const parsed = BatchRequestSchema.safeParse(payload.request);
+  return parsed.success ? parsed.data : null;
+}
+
+function validationBudget(job: Job): number | null {
+  return requestIn(job.payload)?.maxAttempts ?? null;
+}
+
+/**
+ * A replay's `maxAttempts` is the validation budget of the chunk's next epoch (the model calls it
+ * may spend on repairs), so it lands in the payload's request; the model request itself is unchanged.
+ */
+function withValidationBudget(payload: unknown, maxAttempts: number): unknown {
+  const request = requestIn(payload);
+  if (request === null || payload === null || typeof payload !== 'object') {
+    throw new RangeError('maxAttempts can only be overridden for quiz jobs');
+  }
+  return { ...payload, request: { ...request, maxAttempts } };
+}

@@ -1,0 +1,142 @@
+import type { Executor } from '../db/client.js';
+import { insertQuestions, touchBatch, usageByJob } from '../db/quiz/index.js';
+import type { Engine } from '../engine/index.js';
+import { PermanentError } from '../engine/errors.js';
+import type { ClaimedJob, HandlerContext, HandlerSuccess, Job, TaskDefinition } from '../engine/types.js';
+import { balanceAnswerPositions } from './balance.js';
+import { draftFromQuestions, emptyDraft } from './draft.js';
+import { generateQuestions, replayEpoch, type GenerationDeps } from './generate.js';
+import {
+  AssemblePayloadSchema,
+  ChunkPayloadSchema,
+  ChunkResultSchema,
+  QUEUES,
+  parseOwn,
+  type AssembleResult,
+  type ChunkResult,
+} from './payloads.js';
+
+export interface TaskDeps extends GenerationDeps {
+  events: Engine['events'];
+}
+
+/** Event names the pipeline adds to the engine's journal (SSE forwards them as they are). */
+export const BATCH_EVENTS = { succeeded: 'batch.succeeded', failed: 'batch.failed' } as const;
+
+function batchIdOf(job: Job): string | null {
+  const payload = job.payload;
+  if (payload !== null && typeof payload === 'object' && 'batchId' in payload && typeof payload.batchId === 'string') {
+    return payload.batchId;
+  }
+  return job.groupId;
+}
+
+/** A dead chunk or assemble fails its batch: say so in the journal, in the dead-lettering transaction. */
+function onDeadFor(deps: TaskDeps, kind: 'chunk' | 'assemble') {
+  return async (tx: Executor, job: Job): Promise<void> => {
+    const batchId = batchIdOf(job);
+    await deps.events.append(tx, {
+      jobId: job.id,
+      groupId: batchId,
+      type: BATCH_EVENTS.failed,
+      data: { batchId, jobId: job.id, state: 'failed', kind, reason: job.deadReason },
+    });
+    if (batchId !== null) await touchBatch(tx, batchId);
+  };
+}
+
+/** `quiz.chunk`: generates one chunk's questions through the repair loop. */
+export function chunkTask(deps: TaskDeps): TaskDefinition {
+  return {
+    async handler(job: ClaimedJob, ctx: HandlerContext): Promise<HandlerSuccess> {
+      const p = parseOwn(ChunkPayloadSchema, job.payload, 'chunk payload');
+      const questions = await generateQuestions(deps, {
+        job,
+        batchId: p.batchId,
+        jobKind: 'chunk',
+        epoch: replayEpoch(job),
+        request: p.request,
+        initial: () => emptyDraft(p.count, p.request.options),
+        signal: ctx.signal,
+      });
+      const result: ChunkResult = {
+        batchId: p.batchId,
+        index: p.index,
+        start: p.start,
+        questions,
+        usage: await usageByJob(deps.db, job.id),
+      };
+      return { result, effects: (tx) => touchBatch(tx, p.batchId) };
+    },
+    ...retryPolicy(deps),
+    onDead: onDeadFor(deps, 'chunk'),
+  };
+}
+
+/**
+ * `quiz.assemble`: joins the chunks in order, replaces questions duplicated across chunks (through
+ * the same recorded repair loop), spreads the correct answers over the positions with a seeded
+ * shuffle, and persists the quiz in the completion transaction — idempotently.
+ */
+export function assembleTask(deps: TaskDeps): TaskDefinition {
+  return {
+    async handler(job: ClaimedJob, ctx: HandlerContext): Promise<HandlerSuccess> {
+      const p = parseOwn(AssemblePayloadSchema, job.payload, 'assemble payload');
+      const chunks = ctx.parents
+        .map((parent) => parseOwn(ChunkResultSchema, parent.result, `result of job ${parent.id}`))
+        .sort((a, b) => a.index - b.index);
+      const all = chunks.flatMap((c) => c.questions);
+      if (chunks.length !== p.chunks || all.length !== p.request.count) {
+        throw new PermanentError(
+          'payload',
+          `assemble expected ${p.chunks} chunks with ${p.request.count} questions; got ${chunks.length} with ${all.length}`,
+        );
+      }
+      const questions = await generateQuestions(deps, {
+        job,
+        batchId: p.batchId,
+        jobKind: 'assemble',
+        epoch: replayEpoch(job),
+        request: p.request,
+        initial: () => draftFromQuestions(all, p.request.options),
+        signal: ctx.signal,
+      });
+      const balanced = balanceAnswerPositions(questions, p.batchId);
+      const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage: await usageByJob(deps.db, job.id) };
+      return {
+        result,
+        effects: async (tx) => {
+          const inserted = await insertQuestions(
+            tx,
+            p.batchId,
+            balanced.map((q, position) => ({ position, ...q })),
+          );
+          // A re-run that found the quiz already stored announces nothing new.
+          if (inserted > 0) {
+            await deps.events.append(tx, {
+              jobId: job.id,
+              groupId: p.batchId,
+              type: BATCH_EVENTS.succeeded,
+              data: { batchId: p.batchId, jobId: job.id, state: 'succeeded', questions: balanced.length },
+            });
+          }
+          await touchBatch(tx, p.batchId);
+        },
+      };
+    },
+    ...retryPolicy(deps),
+    onDead: onDeadFor(deps, 'assemble'),
+  };
+}
+
+function retryPolicy(deps: TaskDeps): Pick<TaskDefinition, 'retryBaseMs' | 'retryMaxMs'> {
+  return {
+    ...(deps.config.retryBaseMs !== undefined ? { retryBaseMs: deps.config.retryBaseMs } : {}),
+    ...(deps.config.retryMaxMs !== undefined ? { retryMaxMs: deps.config.retryMaxMs } : {}),
+  };
+}
+
+/** The pipeline's queues and their tasks, as a worker registers them. */
+export function quizTasks(deps: TaskDeps): Record<string, TaskDefinition> {
+  return { [QUEUES.chunk]: chunkTask(deps), [QUEUES.assemble]: assembleTask(deps) };
+}

@@ -1,0 +1,123 @@
+/**
+ * Plain, JSON-ready shapes the batch service returns. Zod-free on purpose: the HTTP layer wraps
+ * them in its own response schemas, and nothing here drags in a runtime dependency.
+ */
+import type { JobState } from '../engine/types.js';
+import type { BatchRequest } from '../../schemas/batch-request.js';
+
+export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type QuizJobKind = 'chunk' | 'assemble';
+
+export type BatchRequestView = BatchRequest;
+
+export interface QuestionView {
+  question: string;
+  options: string[];
+  correctAnswer: number;
+  explanation: string;
+}
+
+export interface BatchJobView {
+  id: number;
+  kind: QuizJobKind;
+  state: JobState;
+  /** Engine attempts so far (claims), not model calls. */
+  attempts: number;
+}
+
+export interface UsageView {
+  promptTokens: number;
+  completionTokens: number;
+  modelCalls: number;
+}
+
+export interface BatchView {
+  id: string;
+  status: BatchStatus;
+  request: BatchRequestView;
+  /** Filled once the batch succeeded; null before. */
+  questions: QuestionView[] | null;
+  jobs: BatchJobView[];
+  usage: UsageView;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BatchSummary {
+  id: string;
+  status: BatchStatus;
+  topic: string;
+  count: number;
+  /** Chunk jobs done / total, for progress bars. */
+  progress: { done: number; total: number };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PageView<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface IssueView {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ChatMessageView {
+  role: string;
+  content: string;
+}
+
+export interface ModelErrorView {
+  kind: string;
+  message: string;
+  status?: number;
+}
+
+/** One model call of a dead job's transcript. */
+export interface TranscriptAttemptView {
+  /** 1-based sequence within the job, across engine retries and DLQ replays. */
+  n: number;
+  /** Budget period: 0 before the first DLQ replay, +1 after each. */
+  epoch: number;
+  kind: string;
+  model: string | null;
+  promptVersion: string;
+  messages: ChatMessageView[];
+  rawOutput: string | null;
+  finishReason: string | null;
+  issues: IssueView[];
+  normalisations: unknown[];
+  usage: { promptTokens: number; completionTokens: number };
+  latencyMs: number;
+  error: ModelErrorView | null;
+  createdAt: string;
+}
+
+export interface DlqItemView {
+  id: number;
+  batchId: string | null;
+  kind: QuizJobKind | (string & {});
+  reason: string | null;
+  /** Model calls recorded for this job (the transcript's length). */
+  attempts: number;
+  lastError: { message: string } | null;
+  diedAt: string | null;
+}
+
+export interface DlqEntryView extends Omit<DlqItemView, 'attempts'> {
+  state: JobState;
+  /** Engine attempts the job used in its current run. */
+  jobAttempts: number;
+  /** The validation budget (the request's `maxAttempts`) this job runs with. */
+  maxAttempts: number | null;
+  attempts: TranscriptAttemptView[];
+}
+
+export interface DlqReplayView {
+  id: number;
+  state: JobState;
+}
