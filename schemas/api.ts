@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BatchRequestSchema } from './batch-request.js';
+import { BatchRequestSchema, QUIZ_LIMITS } from './batch-request.js';
 import { QuestionSchema } from './quiz-output.js';
 
 /**
@@ -159,7 +159,12 @@ export const DlqEntrySchema = DlqItemSchema.extend({
 
 export const ReplayBodySchema = z
   .strictObject({
-    maxAttempts: z.int().min(1).max(20).optional().describe('Attempts the replayed job gets.'),
+    maxAttempts: z
+      .int()
+      .min(QUIZ_LIMITS.minAttempts)
+      .max(QUIZ_LIMITS.maxAttempts)
+      .optional()
+      .describe('Validation budget (model calls) of the replayed job.'),
   });
 export type ReplayBody = z.output<typeof ReplayBodySchema>;
 

@@ -1,5 +1,5 @@
-import { NotDeadError } from '../engine/errors.js';
-import { IdempotencyConflictError, UnknownJobError } from '../quiz/errors.js';
+import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
+import { IdempotencyConflictError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
 /**
@@ -10,12 +10,13 @@ export function mapDomainError(err: unknown): ApiError | null {
   if (err instanceof NotDeadError) {
     return err.state === null ? notFound('dead job') : new ApiError(409, 'conflict', `job ${err.jobId} is ${err.state}, not dead`);
   }
-  if (err instanceof UnknownJobError) return notFound('dead job');
   if (err instanceof IdempotencyConflictError) {
     return new ApiError(409, 'idempotency_conflict', 'Idempotency-Key was already used with a different request body');
   }
-  if (err instanceof Error && (err.name === 'InvalidCursorError' || err.name === 'CursorError')) {
+  if (err instanceof InvalidCursorError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
   }
+  // The service may also name a job outside the quiz queues this way.
+  if (err instanceof Error && err.name === 'UnknownJobError') return notFound('dead job');
   return null;
 }

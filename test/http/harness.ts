@@ -2,7 +2,13 @@ import { Registry } from 'prom-client';
 import type { Database } from '../../src/db/client.js';
 import { createApp, type QuizforgeApp } from '../../src/http/app.js';
 import type { AppDeps, EventFeed, QuizApi } from '../../src/http/deps.js';
+import { createEngine, type Engine, type Worker } from '../../src/engine/index.js';
 import { createLogger } from '../../src/log.js';
+import { createModelClient } from '../../src/model/client.js';
+import { startScriptedServer, type ScriptFn, type ScriptedServer } from '../../src/model/scripted-server.js';
+import { DEFAULT_QUIZ_CONFIG } from '../../src/quiz/config.js';
+import { answerText, demoQuestion, readAsk } from '../../src/quiz/demo-model.js';
+import { createQuizService, type QuizService } from '../../src/quiz/service.js';
 
 export const API_KEY = 'test-api-key-0123456789';
 export const ADMIN_KEY = 'test-admin-key-9876543210';
@@ -62,4 +68,53 @@ export async function errorOf(res: Response): Promise<{ code: string; message: s
   const body = (await res.json()) as { error?: { code: string; message: string; issues?: Array<{ path: string; message: string }> } };
   if (!body.error) throw new Error(`not an error envelope: ${JSON.stringify(body)}`);
   return body.error;
+}
+
+/** The real engine, batch service and a worker, talking to the scripted model over HTTP. */
+export interface QuizStack {
+  engine: Engine;
+  service: QuizService;
+  worker: Worker;
+  model: ScriptedServer;
+  /** Replaces the scripted model's behaviour. */
+  script(fn: ScriptFn): void;
+  stop(): Promise<void>;
+}
+
+/** Valid questions for whatever the request asks; the default behaviour of the scripted model. */
+export const answerAll: ScriptFn = ({ body, n }) => {
+  const ask = readAsk(body);
+  const qs = Array.from({ length: ask.count }, (_, i) => demoQuestion(ask.topic, n * 100 + i, ask.options, 1));
+  return { content: answerText(qs), usage: { promptTokens: 10, completionTokens: 20 } };
+};
+
+export async function startQuizStack(database: Database, opts: { worker?: boolean } = {}): Promise<QuizStack> {
+  let current: ScriptFn = answerAll;
+  const model = await startScriptedServer((req) => current(req));
+  const modelClient = createModelClient({
+    mode: 'live',
+    baseURL: model.url,
+    apiKey: 'sk-test',
+    model: 'scripted-model',
+    timeoutMs: 5_000,
+    fixturesDir: '/nonexistent',
+  });
+  const engine = createEngine({ database, config: { retryBaseMs: 20, retryMaxMs: 100, pollMs: 50 } });
+  const service = createQuizService({ engine, database, modelClient, config: { ...DEFAULT_QUIZ_CONFIG, retryBaseMs: 20, retryMaxMs: 100 } });
+  const worker = engine.createWorker({ tasks: service.tasks(), concurrency: 2, pollMs: 50 });
+  if (opts.worker !== false) await worker.start();
+  return {
+    engine,
+    service,
+    worker,
+    model,
+    script(fn) {
+      current = fn;
+    },
+    async stop() {
+      await worker.stop({ graceMs: 1_000 });
+      await engine.close();
+      await model.close();
+    },
+  };
 }

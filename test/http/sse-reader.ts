@@ -16,10 +16,11 @@ export class SseReader {
   private buffer = '';
   private waiters: Array<() => void> = [];
   private done = false;
+  private reader: ReadableStreamDefaultReader<string> | null = null;
 
   constructor(
     readonly response: Response,
-    private readonly abort: AbortController,
+    private readonly abort: AbortController = new AbortController(),
   ) {
     void this.pump();
   }
@@ -32,6 +33,7 @@ export class SseReader {
 
   private async pump(): Promise<void> {
     const reader = this.response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    this.reader = reader;
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -74,8 +76,10 @@ export class SseReader {
     }
   }
 
+  /** Disconnects: aborts the fetch, or cancels the body of an `app.request()` response. */
   close(): void {
     this.abort.abort();
+    void this.reader?.cancel().catch(() => undefined);
   }
 }
 
