@@ -67,7 +67,7 @@ describe('job dependencies (DAG)', () => {
     );
     expect(log.find((l) => l.ref === 'chunk1' && l.phase === 'start')?.parents).toEqual([]);
     // the release of a child is journaled
-    const types = (await eventsOf(engine, [jobs.assemble!.id])).map((e) => e.type);
+    const types = (await eventsOf(database, [jobs.assemble!.id])).map((e) => e.type);
     expect(types).toEqual(['job.enqueued', 'job.ready', 'job.started', 'job.succeeded']);
   });
 
@@ -90,7 +90,7 @@ describe('job dependencies (DAG)', () => {
       else await engine.completeJob(job, { result: 'ok' });
     }
     expect(await states(engine, ids)).toEqual({ a: 'dead', b: 'blocked', c: 'blocked', other: 'succeeded', d: 'ready' });
-    const blockedEvents = (await eventsOf(engine, [ids.b!, ids.c!])).filter((e) => e.type === 'job.blocked');
+    const blockedEvents = (await eventsOf(database, [ids.b!, ids.c!])).filter((e) => e.type === 'job.blocked');
     expect(blockedEvents.map((e) => [e.jobId, e.data.blockedBy])).toEqual([
       [ids.b, ids.a],
       [ids.c, ids.a],
@@ -98,7 +98,7 @@ describe('job dependencies (DAG)', () => {
 
     await engine.dlq.replay(ids.a!, { payload: { fail: false } });
     expect(await states(engine, ids)).toMatchObject({ a: 'ready', b: 'waiting', c: 'waiting' });
-    const unblocked = (await eventsOf(engine, [ids.b!, ids.c!])).filter((e) => e.type === 'job.unblocked');
+    const unblocked = (await eventsOf(database, [ids.b!, ids.c!])).filter((e) => e.type === 'job.unblocked');
     expect(unblocked).toHaveLength(2);
 
     // d (ready) and a (ready) run; then b, then c

@@ -58,7 +58,7 @@ describe('lease fencing', () => {
     expect(await b.completeJob(fresh, effect('worker-b'))).toStrictEqual({ applied: false, reason: 'lease_lost' });
     expect(await count(t.database, sql`SELECT count(*) AS n FROM side_effects WHERE job_id = ${job.id}`)).toBe(1);
 
-    const types = (await eventsOf(a, [job.id])).map((e) => e.type);
+    const types = (await eventsOf(t.database, [job.id])).map((e) => e.type);
     expect(types).toEqual(['job.enqueued', 'job.started', 'job.lease_expired', 'job.started', 'job.succeeded']);
   });
 

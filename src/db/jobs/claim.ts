@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { ClaimedJob, ParentResult } from '../../engine/types.js';
 import { queryOne, queryRows, toDateOrNull } from '../rows.js';
-import { eventsFrom, jsonParam, toClaimedJob, toParents } from './rows.js';
+import { eventsFrom, textArrayParam, toClaimedJob, toParents } from './rows.js';
 
 export interface ClaimParams {
   queues: readonly string[];
@@ -28,12 +28,18 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
   const rows = await queryRows(
     ex,
     sql`WITH cand AS (
-          SELECT j.id FROM jobs j
-          WHERE j.state = 'ready' AND j.run_at <= now()
-            AND j.queue IN (SELECT jsonb_array_elements_text(${jsonParam(p.queues)}))
-          ORDER BY j.priority, j.run_at, j.id
+          -- One ordered index range per queue (equality on queue, then dispatch order), so the
+          -- LIMIT is honoured inside the index whatever the statistics; then merge the queues.
+          SELECT c.id FROM unnest(${textArrayParam(p.queues)}) AS qn(name)
+          CROSS JOIN LATERAL (
+            SELECT j.id, j.priority, j.run_at FROM jobs j
+            WHERE j.state = 'ready' AND j.queue = qn.name AND j.run_at <= now()
+            ORDER BY j.priority, j.run_at, j.id
+            LIMIT ${p.limit}
+            FOR UPDATE SKIP LOCKED
+          ) c
+          ORDER BY c.priority, c.run_at, c.id
           LIMIT ${p.limit}
-          FOR UPDATE SKIP LOCKED
         ), claimed AS (
           UPDATE jobs j
           SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
@@ -58,7 +64,7 @@ export async function nextRunAt(ex: Executor, queues: readonly string[]): Promis
     ex,
     sql`SELECT min(j.run_at) AS at FROM jobs j
         WHERE j.state = 'ready' AND j.run_at > now()
-          AND j.queue IN (SELECT jsonb_array_elements_text(${jsonParam(queues)}))`,
+          AND j.queue = ANY(${textArrayParam(queues)})`,
   );
   return toDateOrNull(row?.at, 'at');
 }

@@ -22,7 +22,7 @@ export type InsertOutcome = { created: true; job: Job } | { created: false; job:
 
 /**
  * Inserts many jobs in one statement (rows travel as one jsonb parameter) with their
- * `job.enqueued` events, ON CONFLICT (queue, idempotency_key) DO NOTHING; conflicting rows are then
+ * `job.enqueued` events, ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING; conflicting rows are then
  * read back. Ids are drawn from the sequence before the insert so results map to inputs exactly.
  */
 export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise<InsertOutcome[]> {
@@ -53,7 +53,7 @@ export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise
           SELECT new_id, queue, coalesce(payload, 'null'::jsonb), priority, coalesce(run_at, now()), state,
                  max_attempts, idempotency_key, group_id, pending_parents
           FROM input ORDER BY ord
-          ON CONFLICT (queue, idempotency_key) DO NOTHING
+          ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
           RETURNING *
         ), ev AS (${eventsFrom('ins', 'job.enqueued', sql`jsonb_build_object('runAt', e.run_at, 'priority', e.priority)`)})
         SELECT input.ord, ins.*, ${readyNotify('ins')} AS _wake

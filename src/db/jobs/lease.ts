@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job } from '../../engine/types.js';
 import { queryRows, toDate, toInt } from '../rows.js';
-import { eventsFrom, jsonParam, readyNotify, toJob } from './rows.js';
+import { eventsFrom, jsonParam, readyNotify, textArrayParam, toJob } from './rows.js';
 
 export interface LeaseRef {
   id: number;
@@ -69,7 +69,7 @@ export interface ReapResult {
  */
 export async function reapExpired(ex: Executor, p: { queues?: readonly string[] | undefined; limit: number }): Promise<ReapResult> {
   const queueFilter = p.queues
-    ? sql`AND j.queue IN (SELECT jsonb_array_elements_text(${jsonParam(p.queues)}))`
+    ? sql`AND j.queue = ANY(${textArrayParam(p.queues)})`
     : sql``;
   const rows = await queryRows(
     ex,

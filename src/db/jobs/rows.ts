@@ -123,6 +123,15 @@ export function jsonParam(value: unknown): SQL {
 }
 
 /**
+ * A list of strings bound as ONE `text[]` parameter (an array literal, every element quoted and
+ * escaped): lets `unnest`/`= ANY` use indexes the way a jsonb list cannot.
+ */
+export function textArrayParam(values: readonly string[]): SQL {
+  const literal = `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+  return sql`${literal}::text[]`;
+}
+
+/**
  * `INSERT INTO job_events` rows for every row of `cte` (a CTE name written in this module, never
  * user input) with the standard data `{ jobId, groupId, queue, state, attempt }` plus `extra`.
  */

@@ -46,11 +46,15 @@ export const jobs = pgTable(
     finishedAt: tz('finished_at'),
   },
   (t) => [
-    uniqueIndex('jobs_queue_idempotency_key_uq').on(t.queue, t.idempotencyKey),
-    index('jobs_ready_idx').on(t.priority, t.runAt, t.id).where(sql`state = 'ready'`),
+    // Partial: most jobs have no key, and a full index on `queue` lures the planner away from the
+    // claim index. ON CONFLICT names the same predicate to infer it.
+    uniqueIndex('jobs_queue_idempotency_key_uq').on(t.queue, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
+    // The claim index: equality on queue, then the dispatch order, so `LIMIT n` reads n entries
+    // whatever the table statistics say (right after a bulk enqueue they say nothing).
+    index('jobs_ready_idx').on(t.queue, t.priority, t.runAt, t.id).where(sql`state = 'ready'`),
     index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`state = 'running'`),
     index('jobs_dead_idx').on(t.finishedAt, t.id).where(sql`state = 'dead'`),
-    index('jobs_group_idx').on(t.groupId),
+    index('jobs_group_idx').on(t.groupId).where(sql`group_id IS NOT NULL`),
     check('jobs_state_ck', sql`state in ('waiting','ready','running','succeeded','dead','blocked','discarded')`),
     check('jobs_attempts_ck', sql`max_attempts >= 1 and attempt >= 0`),
   ],
