@@ -65,12 +65,6 @@ function openPg(url: string, opts: OpenOptions): Database {
   // An idle client killed by the server (pg_terminate_backend, restart) emits here; without a
   // listener Node would crash the process. The pool discards the client and makes a new one.
   pool.on('error', (err) => onError(err));
-  // A client checked out of the pool (a drizzle transaction holds one) has no pool listener: if
-  // its connection is killed, its 'error' event would be unhandled and crash the process. Its
-  // in-flight query already rejects with the error, so here it is only reported.
-  pool.on('connect', (client) => {
-    client.on('error', (err) => onError(err));
-  });
   // pg-pool drops its own error listener while a client is checked out (e.g. by a transaction);
   // a connection killed between two statements would then crash the process. Keep one attached.
   pool.on('connect', (client) => client.on('error', (err) => onError(err)));
