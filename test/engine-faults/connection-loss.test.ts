@@ -1,0 +1,72 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { queryOne, toInt } from '../../src/db/rows.js';
+import { createEngine } from '../../src/engine/index.js';
+import { useTestDatabase } from '../helpers/db.js';
+import { createFaultTables, effectStats, FAULT_QUEUE, runStats, sleep, waitUntil, WorkerProcess } from './harness.js';
+
+const testDb = useTestDatabase();
+
+const JOBS = 1500;
+const TERMINATIONS = 5;
+
+describe('connection loss (pg_terminate_backend on every worker connection)', () => {
+  it('survives its connections being killed mid-run and finishes the work', async () => {
+    const { database, url, name } = testDb();
+    await createFaultTables(database);
+    const engine = createEngine({ database });
+    await engine.enqueueMany(
+      Array.from({ length: JOBS }, (_, i) => ({ queue: FAULT_QUEUE, payload: { i }, maxAttempts: 50 })),
+    );
+    const appName = `qf-connloss-${name}`;
+    const worker = new WorkerProcess({
+      url,
+      appName,
+      concurrency: 8,
+      leaseMs: 2000,
+      heartbeatMs: 500,
+      pollMs: 200,
+      reaperIntervalMs: 250,
+      graceMs: 5000,
+      handlerMinMs: 10,
+      handlerMaxMs: 30,
+    });
+    await worker.ready;
+    const succeeded = async () => (await engine.countByState()).succeeded ?? 0;
+    await waitUntil(async () => (await succeeded()) > 0, 15_000, () => worker.tail());
+
+    // Kill the worker's pool and LISTEN connections (matched by application_name) several times.
+    const terminated: number[] = [];
+    for (let i = 0; i < TERMINATIONS; i++) {
+      const row = await queryOne(
+        database.db,
+        sql`select count(pg_terminate_backend(pid)) as n from pg_stat_activity
+            where datname = current_database() and application_name like ${`${appName}%`}`,
+      );
+      terminated.push(toInt(row?.n, 'n'));
+      expect(worker.alive, worker.tail()).toBe(true);
+      await sleep(400);
+    }
+    const doneAtLastKill = await succeeded();
+
+    await waitUntil(
+      async () => (await succeeded()) === JOBS,
+      30_000,
+      async () => `states ${JSON.stringify(await engine.countByState())}\n${worker.tail()}`,
+    );
+    expect(worker.alive, worker.tail()).toBe(true);
+
+    worker.signal('SIGTERM');
+    expect(await worker.exited, worker.tail()).toEqual({ code: 0, signal: null });
+
+    // Every round found live connections to kill, and work remained after the last one.
+    expect(terminated.every((n) => n > 0), `terminated per round: ${terminated.join(',')}`).toBe(true);
+    expect(doneAtLastKill).toBeLessThan(JOBS);
+    const states = await engine.countByState();
+    expect(states.succeeded).toBe(JOBS);
+    for (const [state, count] of Object.entries(states)) if (state !== 'succeeded') expect(count, state).toBe(0);
+    expect(await effectStats(database)).toEqual({ rows: JOBS, distinctJobs: JOBS, maxCommits: 1, totalCommits: JOBS });
+    expect((await runStats(database)).jobsRun).toBe(JOBS);
+    await engine.close();
+  }, 60_000);
+});

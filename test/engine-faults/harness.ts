@@ -1,0 +1,164 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../src/db/client.js';
+import { queryRows, toInt } from '../../src/db/rows.js';
+
+const CHILD_SCRIPT = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export const FAULT_QUEUE = 'fault';
+
+/**
+ * The tests' own tables: `fault_runs` logs every handler execution outside any transaction
+ * (at-least-once made visible); `fault_effects` is the effect a handler commits in its completion
+ * transaction, one row per job, with a counter that a second commit would bump instead of failing.
+ */
+export async function createFaultTables(database: Database): Promise<void> {
+  await queryRows(
+    database.db,
+    sql`create table fault_runs (id bigserial primary key, job_id bigint not null, attempt int not null, pid int not null, at timestamptz not null default clock_timestamp())`,
+  );
+  await queryRows(
+    database.db,
+    sql`create table fault_effects (job_id bigint primary key, pid int not null, commits int not null default 1)`,
+  );
+}
+
+export interface EffectStats {
+  rows: number;
+  distinctJobs: number;
+  maxCommits: number;
+  totalCommits: number;
+}
+
+export async function effectStats(database: Database): Promise<EffectStats> {
+  const [r] = await queryRows(
+    database.db,
+    sql`select count(*) as rows, count(distinct job_id) as jobs, coalesce(max(commits), 0) as max, coalesce(sum(commits), 0) as total from fault_effects`,
+  );
+  return {
+    rows: toInt(r?.rows, 'rows'),
+    distinctJobs: toInt(r?.jobs, 'jobs'),
+    maxCommits: toInt(r?.max, 'max'),
+    totalCommits: toInt(r?.total, 'total'),
+  };
+}
+
+export interface RunStats {
+  runs: number;
+  jobsRun: number;
+  jobsRunMoreThanOnce: number;
+}
+
+export async function runStats(database: Database): Promise<RunStats> {
+  const [r] = await queryRows(
+    database.db,
+    sql`select count(*) as runs, count(distinct job_id) as jobs,
+          (select count(*) from (select job_id from fault_runs group by job_id having count(*) > 1) x) as multi
+        from fault_runs`,
+  );
+  return { runs: toInt(r?.runs, 'runs'), jobsRun: toInt(r?.jobs, 'jobs'), jobsRunMoreThanOnce: toInt(r?.multi, 'multi') };
+}
+
+/** Settings the child worker reads from its environment (see worker-child.ts). */
+export interface ChildOptions {
+  url: string;
+  appName: string;
+  concurrency: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollMs: number;
+  reaperIntervalMs: number;
+  graceMs: number;
+  handlerMinMs: number;
+  handlerMaxMs: number;
+  /** The handler keeps going after its signal aborts (so a stale completion is attempted). */
+  ignoreAbort?: boolean;
+}
+
+/** A worker process under test: its exit, and what it wrote (kept for failure messages). */
+export class WorkerProcess {
+  readonly proc: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output = '';
+  isReady = false;
+
+  constructor(opts: ChildOptions, script: string[] = ['--import', 'tsx', CHILD_SCRIPT]) {
+    this.proc = spawn(process.execPath, script, {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        FAULT_DATABASE_URL: opts.url,
+        FAULT_APP_NAME: opts.appName,
+        FAULT_CONCURRENCY: String(opts.concurrency),
+        FAULT_LEASE_MS: String(opts.leaseMs),
+        FAULT_HEARTBEAT_MS: String(opts.heartbeatMs),
+        FAULT_POLL_MS: String(opts.pollMs),
+        FAULT_REAPER_MS: String(opts.reaperIntervalMs),
+        FAULT_GRACE_MS: String(opts.graceMs),
+        FAULT_HANDLER_MIN_MS: String(opts.handlerMinMs),
+        FAULT_HANDLER_MAX_MS: String(opts.handlerMaxMs),
+        FAULT_IGNORE_ABORT: opts.ignoreAbort ? '1' : '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
+    this.ready = new Promise((resolve, reject) => {
+      this.proc.stdout?.on('data', (chunk: Buffer) => {
+        this.output += chunk.toString();
+        if (!this.isReady && this.output.includes('"event":"ready"')) {
+          this.isReady = true;
+          resolve();
+        }
+      });
+      void this.exited.then(({ code, signal }) =>
+        reject(new Error(`worker exited before ready (${code ?? signal}):\n${this.tail()}`)),
+      );
+    });
+    // Awaiting `ready` is optional (a replacement may be killed while booting): never unhandled.
+    this.ready.catch(() => undefined);
+    this.proc.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString();
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.alive) this.proc.kill(sig);
+  }
+
+  /** The last lines the process wrote, for assertion messages. */
+  tail(lines = 40): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns true; throws with `describe()` when `timeoutMs` passes. */
+export async function waitUntil(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  describe: () => Promise<string> | string,
+  everyMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${await describe()}`);
+    await sleep(everyMs);
+  }
+}
+
+export function randomBetween(min: number, max: number): number {
+  return min + Math.random() * (max - min);
+}
