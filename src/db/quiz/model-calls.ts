@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { queryOne, queryRows, toDate, toInt, toIntOrNull, toJson, toStr, toStrOrNull } from '../rows.js';
+import { storableJson, storableText } from './text.js';
 
 /** What the pipeline writes for one model call, successful or not. JSON fields are stored as given. */
 export interface ModelCallInput {
@@ -68,7 +69,11 @@ function toModelCall(row: Record<string, unknown>): ModelCallRecord {
 }
 
 function jsonParam(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  return value === null || value === undefined ? null : JSON.stringify(storableJson(value));
+}
+
+function jsonArrayParam(value: unknown): string {
+  return JSON.stringify(storableJson(value ?? []));
 }
 
 /**
@@ -82,9 +87,9 @@ export async function insertModelCall(ex: Executor, c: ModelCallInput): Promise<
           raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state)
         select ${c.jobId}, ${c.batchId}, ${c.jobAttempt}, ${c.epoch},
           coalesce((select max(n) from model_calls where job_id = ${c.jobId}), 0) + 1,
-          ${c.kind}, ${c.counted}, ${c.model}, ${c.promptVersion}, ${JSON.stringify(c.messages ?? [])}::jsonb,
-          ${c.rawOutput}, ${c.finishReason}, ${JSON.stringify(c.issues ?? [])}::jsonb,
-          ${JSON.stringify(c.normalisations ?? [])}::jsonb, ${c.promptTokens}, ${c.completionTokens}, ${c.latencyMs},
+          ${c.kind}, ${c.counted}, ${c.model}, ${c.promptVersion}, ${jsonArrayParam(c.messages)}::jsonb,
+          ${c.rawOutput === null ? null : storableText(c.rawOutput)}, ${c.finishReason}, ${jsonArrayParam(c.issues)}::jsonb,
+          ${jsonArrayParam(c.normalisations)}::jsonb, ${c.promptTokens}, ${c.completionTokens}, ${c.latencyMs},
           ${jsonParam(c.error)}::jsonb, ${jsonParam(c.state)}::jsonb
         returning ${COLUMNS}`,
   );

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { queryRows, toInt, toJson, toStr } from '../rows.js';
+import { storableJson, storableText } from './text.js';
 
 /** One accepted question at its final position in a batch. */
 export interface QuestionRecord {
@@ -39,7 +40,8 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
     const rows = await queryRows(
       ex,
       sql`insert into questions (batch_id, position, question, options, correct_answer, explanation)
-          values (${batchId}, ${q.position}, ${q.question}, ${JSON.stringify(q.options)}::jsonb, ${q.correctAnswer}, ${q.explanation})
+          values (${batchId}, ${q.position}, ${storableText(q.question)}, ${JSON.stringify(storableJson(q.options))}::jsonb,
+            ${q.correctAnswer}, ${storableText(q.explanation)})
           on conflict (batch_id, position) do nothing
           returning id`,
     );

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../helpers/db.js';
+import { answerPositionShares } from '../../../src/quiz/balance.js';
 import { answerText, demoQuestion, readAsk } from '../../../src/quiz/demo-model.js';
 import { batchEventTypes, callsOf, startPipeline, type Pipeline } from './harness.js';
 
@@ -33,6 +34,8 @@ describe('a batch whose chunks succeed on the first try', () => {
     expect(new Set(numbers).size).toBe(12);
     // Every shuffle kept its correct option.
     for (const q of done.questions ?? []) expect(q.options[q.correctAnswer]).toMatch(/^Statement B /);
+    // The model always answered "B"; assemble spread the answers evenly (3 of 12 per position).
+    expect(answerPositionShares(done.questions ?? [], 4)).toEqual([0.25, 0.25, 0.25, 0.25]);
 
     const requests = p.server?.requests ?? [];
     expect(requests).toHaveLength(3);
