@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what must be matched here.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
