@@ -58,7 +58,16 @@ describe('mark tree', () => {
     expect(marks).toHaveLength(1);
     const q = marks[0];
     expect(q?.issues).toEqual([0, 4]);
+    expect(q?.question).toEqual({ index: 1, issues: [0, 1, 2, 4] });
     expect(q?.children.map((c) => raw.slice(c.start, c.end))).toEqual(['["x", "x"]', '5']);
+  });
+
+  it('marks the whole question around a field-level issue, also for paths relative to the list', () => {
+    const { marks } = markTree(raw, ['[0].options', 'questions[1].correctAnswer']);
+    expect(marks.map((m) => [m.question?.index, m.issues, m.children.map((c) => raw.slice(c.start, c.end))])).toEqual([
+      [0, [], ['["a", "b"]']],
+      [1, [], ['5']],
+    ]);
   });
 });
 

@@ -133,7 +133,8 @@ function Message({ message }: { message: ChatMessageView }) {
 }
 
 function markId(attemptN: number, node: MarkNode): string {
-  return `a${attemptN}-i${node.issues[0] ?? 0}`;
+  const first = node.issues[0];
+  return first === undefined ? `a${attemptN}-q${node.question?.index ?? 0}` : `a${attemptN}-i${first}`;
 }
 
 /** Every issue links to the mark that holds it (several issues may share one). */
@@ -141,6 +142,7 @@ function anchorsFor(attemptN: number, marks: MarkNode[]): Map<number, string> {
   const out = new Map<number, string>();
   const walk = (nodes: MarkNode[]) => {
     for (const node of nodes) {
+      // Deeper marks come later in the walk, so each issue ends up linked to its most exact mark.
       for (const i of node.issues) out.set(i, markId(attemptN, node));
       walk(node.children);
     }
@@ -155,9 +157,16 @@ function renderMarked(text: string, from: number, to: number, nodes: MarkNode[],
   let at = from;
   for (const node of nodes) {
     if (node.start > at) out.push(text.slice(at, node.start));
-    const title = node.issues.map((i) => `${attempt.issues[i]?.code ?? ''}: ${attempt.issues[i]?.message ?? ''}`).join('\n');
+    const describe = (i: number) => `${attempt.issues[i]?.code ?? ''}: ${attempt.issues[i]?.message ?? ''}`;
+    const title = node.issues.length > 0 ? node.issues.map(describe).join('\n') : `questions[${node.question?.index ?? ''}]: ${node.question?.issues.length ?? 0} issue(s)`;
     out.push(
-      <mark id={markId(attemptN, node)} title={title} data-issues={node.issues.join(' ')}>
+      <mark
+        id={markId(attemptN, node)}
+        class={node.question ? 'question' : undefined}
+        title={title}
+        data-issues={node.issues.join(' ')}
+        data-question={node.question ? String(node.question.index) : undefined}
+      >
         {renderMarked(text, node.start, node.end, node.children, attemptN, attempt)}
       </mark>,
     );

@@ -16,7 +16,10 @@ export interface Span {
 
 /** A marked region of the raw output, with the issues (by index) that point at it. */
 export interface MarkNode extends Span {
+  /** Issues whose path ends exactly at this value. */
   issues: number[];
+  /** Set when this value is a whole question: its index, and every issue inside it. */
+  question: { index: number; issues: number[] } | null;
   children: MarkNode[];
 }
 
@@ -141,14 +144,29 @@ function spansFrom(text: string, first: number): { spans: Map<string, Span>; com
 
 /** The span of the deepest prefix of `segments` present in the output, or null (answer-level issue). */
 export function locate(spans: Map<string, Span>, segments: readonly PathSegment[]): Span | null {
-  if (segments.length === 0) return null;
-  // Issues may be reported relative to the question list (`[2].options`) or to the answer (`questions[2]…`).
-  const candidates = typeof segments[0] === 'number' ? [['questions', ...segments], [...segments]] : [[...segments]];
-  for (const full of candidates) {
+  for (const full of candidatePaths(segments)) {
     for (let n = full.length; n > 0; n -= 1) {
       const hit = spans.get(JSON.stringify(full.slice(0, n)));
       if (hit) return hit;
     }
+  }
+  return null;
+}
+
+/** Issues may be reported relative to the question list (`[2].options`) or to the answer (`questions[2]…`). */
+function candidatePaths(segments: readonly PathSegment[]): PathSegment[][] {
+  if (segments.length === 0) return [];
+  return typeof segments[0] === 'number' ? [['questions', ...segments], [...segments]] : [[...segments]];
+}
+
+/** The span of the whole question an issue is about, or null when it is not about one question. */
+export function locateQuestion(spans: Map<string, Span>, segments: readonly PathSegment[]): { index: number; span: Span } | null {
+  for (const full of candidatePaths(segments)) {
+    const at = full[0] === 'questions' ? 1 : 0;
+    const index = full[at];
+    if (typeof index !== 'number') continue;
+    const span = spans.get(JSON.stringify(full.slice(0, at + 1)));
+    if (span) return { index, span };
   }
   return null;
 }
@@ -161,14 +179,25 @@ export function markTree(text: string, paths: readonly IssuePathInput[]): { mark
   const spans = jsonSpans(text);
   const byKey = new Map<string, MarkNode>();
   const located: boolean[] = [];
+  const nodeAt = (span: Span) => {
+    const key = `${span.start}:${span.end}`;
+    const node = byKey.get(key) ?? { ...span, issues: [], question: null, children: [] };
+    byKey.set(key, node);
+    return node;
+  };
   paths.forEach((p, idx) => {
-    const span = locate(spans, toSegments(p));
+    const segments = toSegments(p);
+    const span = locate(spans, segments);
     located.push(span !== null);
     if (!span) return;
-    const key = `${span.start}:${span.end}`;
-    const node = byKey.get(key) ?? { ...span, issues: [], children: [] };
-    node.issues.push(idx);
-    byKey.set(key, node);
+    nodeAt(span).issues.push(idx);
+    // Also mark the whole question, so a reader sees which of the answer's questions is at fault.
+    const q = locateQuestion(spans, segments);
+    if (q) {
+      const node = nodeAt(q.span);
+      node.question ??= { index: q.index, issues: [] };
+      node.question.issues.push(idx);
+    }
   });
   const sorted = [...byKey.values()].sort((a, b) => a.start - b.start || b.end - a.end);
   const roots: MarkNode[] = [];

@@ -1,0 +1,79 @@
+import { Registry } from 'prom-client';
+import type { Database } from '../../src/db/client.js';
+import { createApp, type QuizforgeApp } from '../../src/http/app.js';
+import { engineStats, mountPages } from '../../src/http/pages/index.js';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { createLogger } from '../../src/log.js';
+import { answerText, demoQuestion, readAsk } from '../../src/quiz/demo-model.js';
+import type { ScriptFn } from '../../src/model/scripted-server.js';
+import { startPipeline, type Pipeline } from '../quiz/pipeline/harness.js';
+
+export const READ_KEY = 'qf-test-read-key';
+export const ADMIN_KEY = 'qf-test-admin-key';
+
+export interface ServiceOptions {
+  /** Configure API keys (auth on); default off (loopback-only open mode). */
+  keys?: boolean;
+  sse?: { keepAliveMs?: number; retryMs?: number };
+}
+
+/** The whole service in-process: real engine, worker, quiz service, app with pages, on an ephemeral port. */
+export interface Service {
+  url: string;
+  port: number;
+  app: QuizforgeApp;
+  pipeline: Pipeline;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+export async function startService(database: Database, opts: ServiceOptions = {}): Promise<Service> {
+  const pipeline = await startPipeline(database);
+  const logger = createLogger({ level: 'silent' });
+  const app = createApp({
+    quiz: pipeline.service,
+    engine: pipeline.engine,
+    database,
+    registry: new Registry(),
+    logger,
+    auth: opts.keys ? { apiKeys: [READ_KEY], adminKeys: [ADMIN_KEY] } : { apiKeys: [], adminKeys: [] },
+    ...(opts.sse ? { sse: opts.sse } : {}),
+    pages: mountPages({ quiz: pipeline.service, stats: engineStats(pipeline.engine) }),
+  });
+  const server = await startServer({ app, logger, host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
+  return {
+    url: server.url,
+    port: server.port,
+    app,
+    pipeline,
+    server,
+    async stop() {
+      await server.close();
+      await pipeline.stop();
+    },
+  };
+}
+
+/** A model that answers every ask with well-formed questions. */
+export const goodModel: ScriptFn = ({ body }) => {
+  const ask = readAsk(body);
+  const questions = Array.from({ length: ask.count }, (_, i) => demoQuestion(ask.topic, (ask.failing[i] ?? i) + 1, ask.options));
+  return { content: answerText(questions) };
+};
+
+export const HOSTILE_SCRIPT = '<script>window.__pwned=1</script>';
+export const HOSTILE_IMG = '<img src=x onerror="window.__pwned=2">';
+
+/**
+ * A model whose answer carries markup meant to run in whoever renders it, and breaks a rule
+ * (answer index out of range) so the chunk is dead-lettered with that output in its transcript.
+ */
+export const hostileModel: ScriptFn = ({ body }) => {
+  const ask = readAsk(body);
+  const questions = Array.from({ length: ask.count }, (_, i) => ({
+    ...demoQuestion(ask.topic, i + 1, ask.options),
+    question: `Which tag is this? ${HOSTILE_SCRIPT} ${HOSTILE_IMG} (item ${i + 1})`,
+    correctAnswer: 7,
+  }));
+  return { content: answerText(questions) };
+};
