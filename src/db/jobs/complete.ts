@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job } from '../../engine/types.js';
 import { queryRows, toInt } from '../rows.js';
-import { eventsFrom, jsonParam, readyNotify, toJob } from './rows.js';
+import { insertEvents, jsonParam, readyNotify, toJob } from './rows.js';
 
 export interface Completion {
   id: number;
@@ -33,8 +33,10 @@ export async function completeJobs(ex: Executor, items: readonly Completion[]): 
           RETURNING j.*
         ), released AS MATERIALIZED (
           SELECT * FROM qf_release_children(ARRAY(SELECT id FROM done))
-        ), ev_done AS (${eventsFrom('done', 'job.succeeded')}),
-        ev_ready AS (${eventsFrom('released', 'job.ready', sql`jsonb_build_object('reason', 'parents_succeeded')`, sql`e.state = 'ready'`)})
+        ), ev AS (${insertEvents(
+          { cte: 'done', type: 'job.succeeded' },
+          { cte: 'released', type: 'job.ready', extra: sql`jsonb_build_object('reason', 'parents_succeeded')`, where: sql`e.state = 'ready'` },
+        )})
         SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`,
   );
   return rows.map(toJob);

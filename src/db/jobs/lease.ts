@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job } from '../../engine/types.js';
 import { queryRows, toDate, toInt } from '../rows.js';
-import { eventsFrom, jsonParam, readyNotify, textArrayParam, toJob } from './rows.js';
+import { eventsFrom, insertEvents, jsonParam, readyNotify, textArrayParam, toJob } from './rows.js';
 
 export interface LeaseRef {
   id: number;
@@ -95,8 +95,10 @@ export async function reapExpired(ex: Executor, p: { queues?: readonly string[] 
               lease_token = NULL, lease_expires_at = NULL, locked_by = NULL, updated_at = now()
           FROM expired e WHERE j.id = e.id
           RETURNING j.*
-        ), ev AS (${eventsFrom('upd', 'job.lease_expired')}),
-        ev_dead AS (${eventsFrom('upd', 'job.dead', sql`jsonb_build_object('reason', e.dead_reason, 'error', e.last_error)`, sql`e.state = 'dead'`)})
+        ), ev AS (${insertEvents(
+          { cte: 'upd', type: 'job.lease_expired' },
+          { cte: 'upd', type: 'job.dead', extra: sql`jsonb_build_object('reason', e.dead_reason, 'error', e.last_error)`, where: sql`e.state = 'dead'` },
+        )})
         SELECT u.*, ${readyNotify('upd')} AS _wake FROM upd u ORDER BY u.id`,
   );
   const jobs = rows.map(toJob);

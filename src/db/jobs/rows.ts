@@ -131,16 +131,34 @@ export function textArrayParam(values: readonly string[]): SQL {
   return sql`${literal}::text[]`;
 }
 
+/** One kind of event rows: every row of CTE `cte` (a name written in this module) matching `where`. */
+export interface EventRows {
+  cte: string;
+  type: string;
+  /** Merged into the standard data `{ jobId, groupId, queue, state, attempt }`; may use alias `e`. */
+  extra?: SQL;
+  where?: SQL;
+}
+
 /**
- * `INSERT INTO job_events` rows for every row of `cte` (a CTE name written in this module, never
- * user input) with the standard data `{ jobId, groupId, queue, state, attempt }` plus `extra`.
+ * `INSERT INTO job_events` for one or more kinds of rows, in the given order (kinds first, then
+ * job id), so that e.g. a parent's `job.succeeded` gets a lower id than its child's `job.ready`.
  */
-export function eventsFrom(cte: string, type: string, extra: SQL = sql`'{}'::jsonb`, where: SQL = sql`true`): SQL {
-  const from = sql.raw(cte);
+export function insertEvents(...parts: EventRows[]): SQL {
+  const selects = parts.map(
+    (p, k) => sql`SELECT ${k}::integer AS k, e.id, e.group_id, ${p.type}::text AS type,
+      jsonb_build_object('jobId', e.id, 'groupId', e.group_id, 'queue', e.queue, 'state', e.state, 'attempt', e.attempt)
+        || ${p.extra ?? sql`'{}'::jsonb`} AS data
+      FROM ${sql.raw(p.cte)} e WHERE ${p.where ?? sql`true`}`,
+  );
   return sql`INSERT INTO job_events (job_id, group_id, type, data)
-    SELECT e.id, e.group_id, ${type}::text,
-      jsonb_build_object('jobId', e.id, 'groupId', e.group_id, 'queue', e.queue, 'state', e.state, 'attempt', e.attempt) || ${extra}
-    FROM ${from} e WHERE ${where}`;
+    SELECT x.id, x.group_id, x.type, x.data FROM (${sql.join(selects, sql` UNION ALL `)}) x
+    ORDER BY x.k, x.id`;
+}
+
+/** Shorthand for a single kind of event rows. */
+export function eventsFrom(cte: string, type: string, extra?: SQL, where?: SQL): SQL {
+  return insertEvents({ cte, type, ...(extra ? { extra } : {}), ...(where ? { where } : {}) });
 }
 
 /**
