@@ -1,5 +1,5 @@
 import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
-import { createEngine, type Engine, type WorkerOptions } from '../src/engine/index.js';
+import { createEngine, type Engine, type EngineConfig, type WorkerOptions } from '../src/engine/index.js';
 import { isBenchPayload, type BenchSystem } from './system.js';
 import { projectVersion } from './versions.js';
 
@@ -11,7 +11,7 @@ const QUEUE = 'bench';
  * (engine defaults: up to 500 per statement, 2 ms flush), NOTIFY wake-ups with polling fallback.
  * Fencing, the event journal and job history (succeeded rows are kept) stay on, as in production.
  */
-const workerSettings = {
+const workerSettings: Omit<WorkerOptions, 'tasks'> = {
   concurrency: 24,
   prefetch: 476,
   claimBatch: 500,
@@ -19,18 +19,35 @@ const workerSettings = {
   heartbeatMs: 10_000,
   pollMs: 1_000,
   reaperIntervalMs: 5_000,
-} satisfies Omit<WorkerOptions, 'tasks'>;
+  ...jsonFromEnv('BENCH_QF_WORKER'),
+};
+/** Engine config overrides for tuning experiments (defaults otherwise). */
+const engineConfig: Partial<EngineConfig> = jsonFromEnv('BENCH_QF_ENGINE');
 const POOL_SIZE = 10;
+
+/** BENCH_QF_WORKER / BENCH_QF_ENGINE: JSON objects merged over the settings, for tuning runs. */
+function jsonFromEnv(name: string): Record<string, number> {
+  const raw = process.env[name];
+  if (!raw) return {};
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object`);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== 'number') throw new Error(`${name}.${k} must be a number`);
+    out[k] = v;
+  }
+  return out;
+}
 
 async function open(url: string, role: string): Promise<{ database: Database; engine: Engine }> {
   const database = await openDatabase({ url, poolSize: POOL_SIZE, applicationName: `bench-quizforge-${role}` });
-  return { database, engine: createEngine({ database }) };
+  return { database, engine: createEngine({ database, config: engineConfig }) };
 }
 
 export const quizforge: BenchSystem = {
   name: 'quizforge',
   version: projectVersion(),
-  settings: { ...workerSettings, poolSize: POOL_SIZE, enqueue: 'engine.enqueueMany (one statement)' },
+  settings: { ...workerSettings, ...engineConfig, poolSize: POOL_SIZE, enqueue: 'engine.enqueueMany (one statement)' },
 
   async install(url) {
     const database = await openDatabase({ url });
