@@ -76,9 +76,11 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       },
       max_completion_tokens: maxTokens,
     };
+    // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
     const meta = {
       topic: request.topic,
-      count: targets.length,
+      count: request.count,
+      questions: targets.length,
       options: request.options,
       difficulty: request.difficulty,
       language: request.language,

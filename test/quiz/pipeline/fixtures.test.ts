@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../helpers/db.js';
+import { DEFAULT_MODEL, resolveFixturesDir } from '../../../src/model/config.js';
+import { loadCassettes } from '../../../src/model/cassettes.js';
+import { DEMO_BATCHES } from '../../../src/quiz/demo-scenarios.js';
+import { pipelineVersions } from '../../../src/quiz/messages.js';
+import { loadPrompts } from '../../../src/quiz/prompts.js';
+import { startPipeline, type Pipeline } from './harness.js';
+
+const getDb = useTestDatabase();
+let p: Pipeline;
+
+beforeAll(async () => {
+  // Strict replay of the shipped cassettes; nothing listens at the base URL.
+  p = await startPipeline(getDb().database, {
+    noServer: true,
+    model: { mode: 'replay', model: DEFAULT_MODEL, fixturesDir: resolveFixturesDir({}), baseURL: 'http://127.0.0.1:9/v1' },
+  });
+});
+afterAll(async () => {
+  await p.stop();
+});
+
+describe('the shipped demo fixtures, replayed end to end through the worker', () => {
+  it('are all current for today’s prompts and schema', async () => {
+    const { cassettes, problems } = await loadCassettes(resolveFixturesDir({}));
+    expect(problems).toEqual([]);
+    expect(cassettes.length).toBeGreaterThanOrEqual(9);
+    const versions = pipelineVersions(loadPrompts());
+    for (const c of cassettes) expect((c.meta as { versions: unknown }).versions).toEqual(versions);
+  });
+
+  it('first-try success over two chunks', async () => {
+    const batch = await p.submit(DEMO_BATCHES.success.request);
+    const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(done.questions).toHaveLength(8);
+    expect(done.usage.modelCalls).toBe(2);
+    const positions = new Set((done.questions ?? []).map((q) => q.correctAnswer));
+    expect(positions.size).toBe(4);
+  });
+
+  it('a repair that succeeds', async () => {
+    const batch = await p.submit(DEMO_BATCHES.repair.request);
+    const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(done.usage.modelCalls).toBe(2);
+    expect(done.questions?.map((q) => q.question)).toContain('Which planet has the most extensive and visible ring system?');
+  });
+
+  it('a refusal', async () => {
+    const batch = await p.submit(DEMO_BATCHES.refusal.request);
+    const done = await p.waitFor(batch.id, ['failed']);
+    const dead = done.jobs.find((j) => j.state === 'dead');
+    expect((await p.service.dlqGet(dead?.id ?? -1))?.reason).toBe('refusal');
+  });
+
+  it('a chunk that exhausts its attempts, and the DLQ replay that then succeeds', async () => {
+    const batch = await p.submit(DEMO_BATCHES.exhausted.request);
+    const failed = await p.waitFor(batch.id, ['failed']);
+    const dead = failed.jobs.find((j) => j.state === 'dead');
+    const entry = await p.service.dlqGet(dead?.id ?? -1);
+    expect(entry?.reason).toBe('validation');
+    expect(entry?.attempts.map((a) => a.issues[0]?.code)).toEqual(['answer_leak', 'option_duplicate', 'meta_option']);
+    await p.service.dlqReplay(dead?.id ?? -1);
+    const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(done.questions).toHaveLength(3);
+  });
+
+  it('an unrecorded request dead-letters as provider with a message naming the key and closest cassette', async () => {
+    const batch = await p.submit({ topic: 'Not recorded anywhere', count: 2 });
+    const failed = await p.waitFor(batch.id, ['failed']);
+    const dead = failed.jobs.find((j) => j.state === 'dead');
+    const entry = await p.service.dlqGet(dead?.id ?? -1);
+    expect(entry?.reason).toBe('provider');
+    expect(entry?.lastError?.message).toMatch(/No recorded fixture .*key [0-9a-f]{20}.*Closest recorded/s);
+  });
+});
