@@ -110,19 +110,25 @@ class SseSession implements HubSubscriber {
     }
   }
 
+  /**
+   * An id beyond the journal's end (a client of a reset database, or a forged header) would
+   * otherwise filter out every future event; such a client resumes from the end instead.
+   */
+  private async resumeFrom(after: number, liveEdge: number): Promise<number> {
+    if (after <= liveEdge || !this.opts.feed.latestId) return after;
+    return Math.min(after, await this.opts.feed.latestId());
+  }
+
   /** Resolves when the client disconnected (or was cut off); never throws. */
   async run(liveEdge: number): Promise<void> {
     const keepAlive = setInterval(() => {
       void this.stream.write(': keep-alive\n\n');
     }, this.opts.keepAliveMs);
     try {
+      this.lastSent = this.opts.after === null ? liveEdge : await this.resumeFrom(this.opts.after, liveEdge);
       // Flush the headers now so proxies and clients see the stream open before the first event.
       await this.stream.write(`retry: ${this.opts.retryMs}\n: connected\n\n`);
-      if (this.opts.after === null) this.lastSent = liveEdge;
-      else {
-        this.lastSent = this.opts.after;
-        await this.replay();
-      }
+      if (this.opts.after !== null) await this.replay();
       while (!this.stopped) {
         if (this.queue.length === 0) {
           await new Promise<void>((resolve) => (this.notify = resolve));

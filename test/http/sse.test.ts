@@ -116,6 +116,19 @@ describe('GET /v1/events over a real server', () => {
     }
   });
 
+  it('a Last-Event-ID beyond the end of the journal resumes from the end instead of filtering everything', async () => {
+    const reader = await open('', { 'last-event-id': '999999999999' });
+    try {
+      await reader.waitFor((f) => f.some((x) => x.comments.includes('connected')));
+      await until(() => built.app.hub.size >= 1);
+      await enqueue('g-future');
+      const target = (await eventIds('g-future')).at(-1)!;
+      await reader.waitFor(() => reader.events().some((e) => Number(e.id) === target));
+    } finally {
+      reader.close();
+    }
+  });
+
   it('an EventSource client forced to reconnect gets exactly the missed events, no duplicates', async () => {
     const received: number[] = [];
     let opens = 0;
