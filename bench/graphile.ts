@@ -1,5 +1,6 @@
 import { Logger, makeWorkerUtils, run, runMigrations } from 'graphile-worker';
 import { isBenchPayload, type BenchSystem } from './system.js';
+import { overridesFromEnv } from './overrides.js';
 import { installedVersion } from './versions.js';
 
 const TASK = 'bench';
@@ -17,6 +18,7 @@ const workerPreset = {
   completeJobBatchDelay: 0,
   failJobBatchDelay: 0,
   pollInterval: 2000,
+  ...overridesFromEnv('BENCH_GRAPHILE_WORKER'),
 };
 
 export const graphile: BenchSystem = {

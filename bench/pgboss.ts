@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import { isBenchPayload, type BenchPayload, type BenchSystem } from './system.js';
+import { overridesFromEnv } from './overrides.js';
 import { installedVersion } from './versions.js';
 
 const QUEUE = 'bench';
@@ -14,6 +15,7 @@ const workOptions = {
   localConcurrency: 4,
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
+  ...overridesFromEnv('BENCH_PGBOSS_WORK'),
 };
 
 function makeBoss(url: string, role: 'installer' | 'producer' | 'worker'): PgBoss {

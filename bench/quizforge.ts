@@ -1,6 +1,7 @@
 import { migrateDatabase, openDatabase, type Database } from '../src/db/client.js';
 import { createEngine, type Engine, type EngineConfig, type WorkerOptions } from '../src/engine/index.js';
 import { isBenchPayload, type BenchSystem } from './system.js';
+import { overridesFromEnv } from './overrides.js';
 import { projectVersion } from './versions.js';
 
 const QUEUE = 'bench';
@@ -19,25 +20,12 @@ const workerSettings: Omit<WorkerOptions, 'tasks'> = {
   heartbeatMs: 10_000,
   pollMs: 1_000,
   reaperIntervalMs: 5_000,
-  ...jsonFromEnv('BENCH_QF_WORKER'),
+  ...overridesFromEnv('BENCH_QF_WORKER'),
 };
 /** Engine config overrides for tuning experiments (defaults otherwise). */
-const engineConfig: Partial<EngineConfig> = jsonFromEnv('BENCH_QF_ENGINE');
+const engineConfig: Partial<EngineConfig> = overridesFromEnv('BENCH_QF_ENGINE');
 const POOL_SIZE = 10;
 
-/** BENCH_QF_WORKER / BENCH_QF_ENGINE: JSON objects merged over the settings, for tuning runs. */
-function jsonFromEnv(name: string): Record<string, number> {
-  const raw = process.env[name];
-  if (!raw) return {};
-  const parsed: unknown = JSON.parse(raw);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object`);
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(parsed)) {
-    if (typeof v !== 'number') throw new Error(`${name}.${k} must be a number`);
-    out[k] = v;
-  }
-  return out;
-}
 
 async function open(url: string, role: string): Promise<{ database: Database; engine: Engine }> {
   const database = await openDatabase({ url, poolSize: POOL_SIZE, applicationName: `bench-quizforge-${role}` });
