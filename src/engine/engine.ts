@@ -23,7 +23,8 @@ import type {
   Page,
   TaskDefinition,
 } from './types.js';
-import { EngineWorker, type Worker, type WorkerOptions } from './worker.js';
+import type { Worker, WorkerOptions } from './worker-api.js';
+import { EngineWorker } from './worker.js';
 
 export interface EngineOptions {
   database: Database;

@@ -1,58 +1,22 @@
 import type { Executor } from '../db/client.js';
+import type { ClaimedJob, Job, ParentResult } from '../db/jobs/types.js';
+
+export type {
+  AttemptRecord,
+  ClaimedJob,
+  ClaimResult,
+  DeadReason,
+  EngineEvent,
+  Job,
+  JobError,
+  JobState,
+  ParentResult,
+} from '../db/jobs/types.js';
 
 /**
  * The engine's public contract. Everything above the engine (quiz pipeline, HTTP, CLI) codes
  * against these types only; nothing here exposes a driver or ORM result.
  */
-
-export type JobState = 'waiting' | 'ready' | 'running' | 'succeeded' | 'dead' | 'blocked' | 'discarded';
-
-/** Why a job is in the DLQ. */
-export type DeadReason = 'exhausted' | 'permanent' | 'lease_expired' | (string & {});
-
-export interface JobError {
-  message: string;
-  name?: string;
-  /** Handler-supplied machine-readable detail (e.g. a provider status). */
-  details?: unknown;
-}
-
-/** One entry of a job's attempt history (kept on the row; shown in the DLQ). */
-export interface AttemptRecord {
-  attempt: number;
-  at: string;
-  outcome: 'retry' | 'dead' | 'lease_expired' | 'released';
-  error: JobError | null;
-  worker: string | null;
-}
-
-export interface Job<P = unknown> {
-  id: number;
-  queue: string;
-  payload: P;
-  priority: number;
-  runAt: Date;
-  state: JobState;
-  attempt: number;
-  maxAttempts: number;
-  groupId: string | null;
-  idempotencyKey: string | null;
-  lastError: JobError | null;
-  errors: AttemptRecord[];
-  deadReason: string | null;
-  result: unknown;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
-}
-
-/** A job as a worker holds it: the lease token fences every later write. */
-export interface ClaimedJob<P = unknown> extends Job<P> {
-  leaseToken: string;
-  leaseExpiresAt: Date;
-}
-
-export type ClaimResult<P = unknown> = { claimed: true; job: ClaimedJob<P> } | { claimed: false };
 
 /** Every fenced write reports whether it applied; a lost lease is `applied: false`, never an exception. */
 export type FencedResult = { applied: true } | { applied: false; reason: 'lease_lost' };
@@ -80,13 +44,6 @@ export interface GraphNode<P = unknown> extends EnqueueSpec<P> {
 
 export interface GraphResult {
   jobs: Record<string, Job>;
-}
-
-/** The results of a job's parents, available to its handler (DAG). */
-export interface ParentResult {
-  id: number;
-  queue: string;
-  result: unknown;
 }
 
 export interface HandlerContext {
@@ -126,15 +83,6 @@ export interface TaskDefinition<P = unknown> {
 
 /** A fenced write that, when it applied, also returns the job as it now is. */
 export type FencedJobResult = { applied: true; job: Job } | { applied: false; reason: 'lease_lost' };
-
-export interface EngineEvent {
-  id: number;
-  jobId: number | null;
-  groupId: string | null;
-  type: string;
-  data: Record<string, unknown>;
-  createdAt: Date;
-}
 
 export interface EngineLogger {
   debug(obj: object, msg?: string): void;

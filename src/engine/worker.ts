@@ -11,45 +11,8 @@ import type { EngineMetrics } from './metrics.js';
 import { completeInTransaction, failInTransaction, reapOnce } from './ops.js';
 import type { ClaimedJob, EngineLogger, HandlerSuccess, Job, ParentResult, TaskDefinition } from './types.js';
 import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worker-events.js';
-import { parseWake, type Candidate } from './wake.js';
-
-export interface WorkerOptions {
-  /** Queue name → task. The worker claims only these queues. */
-  tasks: Record<string, TaskDefinition>;
-  /** Handlers running at once. Default 1. */
-  concurrency?: number;
-  workerId?: string;
-  leaseMs?: number;
-  heartbeatMs?: number;
-  pollMs?: number;
-  reaperIntervalMs?: number;
-  /** Run the expired-lease reaper in this worker (default true). */
-  runReaper?: boolean;
-  /** Claimed-but-not-started jobs held beyond `concurrency` (see EngineConfig.prefetch). */
-  prefetch?: number;
-  claimBatch?: number;
-}
-
-export interface Worker {
-  readonly id: string;
-  /** Resolves once the worker listens and has made its first claim attempt. */
-  start(): Promise<void>;
-  /** Stop claiming, let running handlers finish within `graceMs`, release the rest, resolve. */
-  stop(opts?: { graceMs?: number }): Promise<void>;
-  on<K extends WorkerEventName>(event: K, fn: (payload: WorkerEventMap[K]) => void): () => void;
-  /** Jobs claimed and not yet finished (running or waiting for a slot). */
-  readonly held: number;
-}
-
-/** Shutdown reason given to handlers' abort signals. */
-export class WorkerStoppingError extends Error {
-  override readonly name = 'WorkerStoppingError';
-}
-
-/** Abort reason when a heartbeat finds the lease gone (another worker owns the job now). */
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-}
+import { LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
+import { ReadyCache } from './ready-cache.js';
 
 interface Held {
   job: ClaimedJob;
@@ -67,14 +30,10 @@ interface Deps {
 }
 
 /**
- * A worker: claims jobs of its queues in batches, runs them under leases it heartbeats, writes
- * their outcomes fenced by the lease, and survives database errors by logging and carrying on.
- *
- * Local state is a cache of the database, never the truth: `ready` is a binary heap, ordered by
- * (priority, run_at, id), of unclaimed ready jobs this worker has heard of (NOTIFY payloads);
- * `delayed` holds not-yet-due ones and drives one timer; `local` is the heap of jobs it has
- * claimed and not yet started. The claim statement is the lock: when it returns fewer rows than
- * the heap promised, the heap was stale and is dropped.
+ * A worker: claims jobs of its queues in batches (when its ReadyCache says there is work), keeps
+ * claimed-but-not-started jobs in a local heap in (priority, run_at, id) order, runs them under
+ * leases it heartbeats, writes their outcomes fenced by the lease, and survives database errors
+ * by logging and carrying on.
  */
 export class EngineWorker implements Worker {
   readonly id: string;
@@ -83,19 +42,16 @@ export class EngineWorker implements Worker {
   private readonly log: EngineLogger;
   private readonly events: WorkerEvents;
   private readonly completer: Completer;
-  private readonly ready = new BinaryHeap<Candidate>(runsBefore);
-  private readonly delayed = new BinaryHeap<Candidate>((a, b) => a.runAt < b.runAt || (a.runAt === b.runAt && a.id < b.id));
+  private readonly cache: ReadyCache;
   private readonly local = new BinaryHeap<Held>((a, b) => runsBefore(a.job, b.job));
   private readonly heldJobs = new Map<number, Held>();
   private readonly runningDone = new Set<Promise<void>>();
   private running = 0;
-  private moreMaybe = false;
   private claiming = false;
   private fillScheduled = false;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
-  private delayTimer: { at: number; timer: NodeJS.Timeout } | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private lastPrune = 0;
 
@@ -106,6 +62,7 @@ export class EngineWorker implements Worker {
   ) {
     this.id = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.queues = Object.keys(tasks);
+    this.cache = new ReadyCache(this.queues, () => this.scheduleFill());
     const c = deps.config;
     this.cfg = {
       ...c,
@@ -165,8 +122,7 @@ export class EngineWorker implements Worker {
   private async shutdown(graceMs: number): Promise<void> {
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
-    if (this.delayTimer) clearTimeout(this.delayTimer.timer);
-    this.delayTimer = null;
+    this.cache.close();
     await this.unlisten?.().catch((err: unknown) => this.fault(err, 'unlisten'));
     while (this.claiming) await sleep(5);
     let released = await this.release([...this.heldJobs.values()].filter((h) => h.phase === 'queued'));
@@ -207,40 +163,20 @@ export class EngineWorker implements Worker {
   // ---- finding work -------------------------------------------------------------------------
 
   private onWake(payload: string): void {
-    if (this.state !== 'running') return;
-    const wake = parseWake(payload, this.queues);
-    if (!wake) return;
-    const now = Date.now();
-    for (const c of wake.items) (c.runAt <= now ? this.ready : this.delayed).push(c);
-    if (wake.untracked && wake.earliest <= now) this.moreMaybe = true;
-    if (wake.earliest > now) this.armDelayTimer(wake.earliest);
-    else if (this.delayed.size > 0) this.armDelayTimer((this.delayed.peek() as Candidate).runAt);
-    this.scheduleFill();
+    if (this.state === 'running' && this.cache.noteWake(payload)) this.scheduleFill();
   }
 
   /** Polling fallback: assume work may exist, and learn the next delayed job's time. */
   private async poll(): Promise<void> {
     if (this.state !== 'running') return;
-    this.moreMaybe = true;
+    this.cache.markUnknown();
     await this.fill();
     try {
       const at = await nextRunAt(this.deps.database.db, this.queues);
-      if (at) this.armDelayTimer(at.getTime());
+      if (at) this.cache.noteNextRunAt(at.getTime());
     } catch (err) {
       this.fault(err, 'poll');
     }
-  }
-
-  private armDelayTimer(at: number): void {
-    if (this.state !== 'running') return;
-    if (this.delayTimer && this.delayTimer.at <= at) return;
-    if (this.delayTimer) clearTimeout(this.delayTimer.timer);
-    const timer = setTimeout(() => {
-      this.delayTimer = null;
-      this.moreMaybe = true;
-      this.scheduleFill();
-    }, Math.max(0, at - Date.now()));
-    this.delayTimer = { at, timer };
   }
 
   private scheduleFill(): void {
@@ -255,29 +191,18 @@ export class EngineWorker implements Worker {
   /** Claims as many jobs as there are free places and evidence of work, then dispatches. */
   private async fill(): Promise<void> {
     if (this.state !== 'running' || this.claiming) return;
-    const now = Date.now();
-    while (this.delayed.size > 0 && (this.delayed.peek() as Candidate).runAt <= now) {
-      this.ready.push(this.delayed.pop() as Candidate);
-    }
-    if (this.delayed.size > 0) this.armDelayTimer((this.delayed.peek() as Candidate).runAt);
     const free = this.cfg.concurrency + this.cfg.prefetch - this.running - this.local.size;
-    const backlog = this.completer.size >= this.cfg.completionBatch;
-    if (free <= 0 || backlog || (!this.moreMaybe && this.ready.size === 0)) {
+    // Back-pressure: while a full batch of completions waits to be written, claim nothing more.
+    const want = this.completer.size >= this.cfg.completionBatch ? 0 : Math.min(this.cache.want(free), this.cfg.claimBatch);
+    if (want <= 0) {
       this.dispatch();
       return;
     }
-    const want = Math.min(free, this.cfg.claimBatch, this.moreMaybe ? free : this.ready.size);
-    this.moreMaybe = false;
     this.claiming = true;
     let got = 0;
     try {
       const rows = await retryTransient(() =>
-        claimJobs(this.deps.database.db, {
-          queues: this.queues,
-          workerId: this.id,
-          leaseMs: this.cfg.leaseMs,
-          limit: want,
-        }),
+        claimJobs(this.deps.database.db, { queues: this.queues, workerId: this.id, leaseMs: this.cfg.leaseMs, limit: want }),
       );
       got = rows.length;
       for (const r of rows) {
@@ -286,17 +211,14 @@ export class EngineWorker implements Worker {
         this.local.push(h);
         this.deps.metrics?.claims.inc({ queue: r.job.queue });
       }
-      // The claimed rows are, if the cache was fresh, the heap's top entries.
-      for (let i = 0; i < got && this.ready.size > 0; i++) this.ready.pop();
-      if (got < want) this.ready.clear();
-      else this.moreMaybe = true;
+      this.cache.afterClaim(want, got);
     } catch (err) {
-      this.fault(err, 'claim');
+      this.fault(err, 'claim'); // the next poll tries again
     } finally {
       this.claiming = false;
     }
     this.dispatch();
-    if (this.state === 'running' && (this.moreMaybe || this.ready.size > 0) && got > 0) this.scheduleFill();
+    if (this.state === 'running' && got > 0 && this.cache.hasWork) this.scheduleFill();
   }
 
   private dispatch(): void {

@@ -4,6 +4,7 @@ import { isTransientDbError } from '../../src/engine/db-errors.js';
 import { CycleError, PermanentError, RetryAfterError, UnknownDependencyError } from '../../src/engine/errors.js';
 import { planGraph } from '../../src/engine/graph.js';
 import { BinaryHeap, runsBefore } from '../../src/engine/heap.js';
+import { ReadyCache } from '../../src/engine/ready-cache.js';
 import { parseWake } from '../../src/engine/wake.js';
 
 describe('binary heap', () => {
@@ -124,5 +125,38 @@ describe('transient database errors', () => {
     expect(isTransientDbError(pgErr('23505'))).toBe(false);
     expect(isTransientDbError(pgErr('42601'))).toBe(false);
     expect(isTransientDbError('nope')).toBe(false);
+  });
+});
+
+describe('ready cache (the worker heap)', () => {
+  const wake = (jobs: Array<[number, number, number]>, queue = 'a') =>
+    JSON.stringify({ n: jobs.length, q: [queue], at: Math.min(...jobs.map((j) => j[2])), j: jobs.map((j) => [...j, queue]) });
+
+  it('asks for as many jobs as it has heard of, and drops itself when a claim comes back short', () => {
+    const cache = new ReadyCache(['a'], () => undefined);
+    expect(cache.want(10)).toBe(0);
+    expect(cache.noteWake(wake([[1, 0, 0], [2, 0, 0], [3, 0, 0]]))).toBe(true);
+    expect(cache.noteWake(wake([[4, 0, 0]], 'other'))).toBe(false);
+    expect(cache.want(10)).toBe(3);
+    expect(cache.want(2)).toBe(2);
+    cache.afterClaim(3, 1); // two were taken by someone else: the cache was stale
+    expect(cache.hasWork).toBe(false);
+    cache.markUnknown();
+    expect(cache.want(10)).toBe(10);
+    cache.afterClaim(10, 10); // a full claim: there may be more
+    expect(cache.hasWork).toBe(true);
+    cache.close();
+  });
+
+  it('wakes the worker when a delayed job becomes due', async () => {
+    let due = 0;
+    const cache = new ReadyCache(['a'], () => due++);
+    const at = Date.now() + 80;
+    cache.noteWake(wake([[1, 0, at]]));
+    expect(cache.want(5)).toBe(0);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(due).toBe(1);
+    expect(cache.want(5)).toBeGreaterThanOrEqual(1);
+    cache.close();
   });
 });

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { ClaimedJob, ParentResult } from '../../engine/types.js';
+import type { ClaimedJob, ParentResult } from './types.js';
 import { queryOne, queryRows, toDateOrNull } from '../rows.js';
 import { eventsFrom, textArrayParam, toClaimedJob, toParents } from './rows.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { Job } from '../../engine/types.js';
+import type { Job } from './types.js';
 import { queryRows, toInt } from '../rows.js';
 import { insertEvents, jsonParam, readyNotify, toJob } from './rows.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { Job, JobState } from '../../engine/types.js';
+import type { Job, JobState } from './types.js';
 import { queryOne, queryRows, toStr } from '../rows.js';
 import { eventsFrom, jsonParam, readyNotify, toJob } from './rows.js';
 

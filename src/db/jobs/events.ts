@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { EngineEvent } from '../../engine/types.js';
+import type { EngineEvent } from './types.js';
 import { queryRows, toInt } from '../rows.js';
 import { jsonParam, toEvent } from './rows.js';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { Job, JobError } from '../../engine/types.js';
+import type { Job, JobError } from './types.js';
 import { queryOne, queryRows } from '../rows.js';
 import { eventsFrom, jsonParam, readyNotify, toJob } from './rows.js';
 

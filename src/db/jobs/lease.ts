@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { Job } from '../../engine/types.js';
+import type { Job } from './types.js';
 import { queryRows, toDate, toInt } from '../rows.js';
 import { eventsFrom, insertEvents, jsonParam, readyNotify, textArrayParam, toJob } from './rows.js';
 

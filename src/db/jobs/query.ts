@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { Job, JobState, ParentResult } from '../../engine/types.js';
+import type { Job, JobState, ParentResult } from './types.js';
 import { queryOne, queryRows, toInt, toStr } from '../rows.js';
 import { jsonParam, toJob, toParents } from './rows.js';
 

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { AttemptRecord, ClaimedJob, EngineEvent, Job, JobError, JobState, ParentResult } from '../../engine/types.js';
+import type { AttemptRecord, ClaimedJob, EngineEvent, Job, JobError, JobState, ParentResult } from './types.js';
 import { toDate, toDateOrNull, toInt, toJson, toStr, toStrOrNull } from '../rows.js';
 
 /**

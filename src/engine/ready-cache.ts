@@ -1,0 +1,105 @@
+import { BinaryHeap, runsBefore } from './heap.js';
+import { parseWake, type Candidate } from './wake.js';
+
+/**
+ * A worker's picture of runnable work: a cache of the database, never the truth.
+ *
+ * `ready` is a binary heap, ordered by (priority, run_at, id), of unclaimed due jobs the worker
+ * has heard of (NOTIFY payloads itemise up to 20 jobs); `delayed` holds jobs not yet due and
+ * drives one timer for the earliest. `unknown` means "there may be work the heap does not
+ * itemise" (a bulk wake-up, a poll, a full claim). The claim statement is the lock: when it
+ * returns fewer rows than the cache promised, the cache was stale and is dropped.
+ */
+export class ReadyCache {
+  private readonly ready = new BinaryHeap<Candidate>(runsBefore);
+  private readonly delayed = new BinaryHeap<Candidate>((a, b) => a.runAt < b.runAt || (a.runAt === b.runAt && a.id < b.id));
+  private unknown = false;
+  private timer: { at: number; handle: NodeJS.Timeout } | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly queues: readonly string[],
+    /** Called when delayed work becomes due. */
+    private readonly onDue: () => void,
+  ) {}
+
+  /** Takes a `quizforge_jobs` payload into account; false when it concerns other queues. */
+  noteWake(payload: string): boolean {
+    const wake = parseWake(payload, this.queues);
+    if (!wake) return false;
+    const now = Date.now();
+    for (const c of wake.items) (c.runAt <= now ? this.ready : this.delayed).push(c);
+    if (wake.untracked) {
+      if (wake.earliest <= now) this.unknown = true;
+      else this.armTimer(wake.earliest);
+    }
+    this.promoteDue();
+    return true;
+  }
+
+  /** There may be work nobody told us about (polling fallback, timer). */
+  markUnknown(): void {
+    this.unknown = true;
+  }
+
+  /** The earliest delayed job the database knows of. */
+  noteNextRunAt(at: number): void {
+    this.armTimer(at);
+  }
+
+  /** How many jobs to ask the claim statement for, given `free` places (0: no evidence of work). */
+  want(free: number): number {
+    this.promoteDue();
+    if (free <= 0) return 0;
+    if (this.unknown) return free;
+    return Math.min(free, this.ready.size);
+  }
+
+  /** Learns from a claim that asked for `asked` jobs and got `got`. */
+  afterClaim(asked: number, got: number): void {
+    // If the cache was fresh, the claimed rows are exactly its top entries.
+    for (let i = 0; i < got && this.ready.size > 0; i++) this.ready.pop();
+    if (got < asked) {
+      this.ready.clear();
+      this.unknown = false;
+    } else {
+      this.unknown = true;
+    }
+  }
+
+  /** Whether another claim could find something right now. */
+  get hasWork(): boolean {
+    return this.unknown || this.ready.size > 0;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer.handle);
+    this.timer = null;
+  }
+
+  private promoteDue(): void {
+    const now = Date.now();
+    while (this.delayed.size > 0 && (this.delayed.peek() as Candidate).runAt <= now) {
+      this.ready.push(this.delayed.pop() as Candidate);
+    }
+    const next = this.delayed.peek();
+    if (next) this.armTimer(next.runAt);
+  }
+
+  private armTimer(at: number): void {
+    if (this.closed) return;
+    if (this.timer && this.timer.at <= at) return;
+    if (this.timer) clearTimeout(this.timer.handle);
+    const handle = setTimeout(
+      () => {
+        this.timer = null;
+        this.unknown = true;
+        this.promoteDue();
+        this.onDue();
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.timer = { at, handle };
+  }
+}
