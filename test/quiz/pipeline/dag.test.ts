@@ -124,4 +124,30 @@ describe('the batch DAG', () => {
     expect((again?.questions ?? []).map((q) => JSON.stringify(q))).toEqual(before);
     expect((await batchEventTypes(getDb().database, batch.id)).filter((t) => t === 'batch.succeeded')).toHaveLength(1);
   });
+
+  it('a dead assemble (duplicates it could not replace) fails the batch; its replay stores the quiz once', async () => {
+    const topic = 'Stubborn duplicates';
+    let fixed = false;
+    p.script(({ body }) => {
+      const ask = readAsk(body);
+      // Chunks repeat each other, and until "fixed" a repair repeats them yet again.
+      const base = ask.repair && fixed ? 70 : 0;
+      return { content: answerText(Array.from({ length: ask.count }, (_, i) => demoQuestion(topic, base + i + 1))) };
+    });
+    const batch = await p.submit({ topic, count: 4, maxAttempts: 1 });
+    const failed = await p.waitFor(batch.id, ['failed']);
+    const assemble = failed.jobs.find((j) => j.kind === 'assemble');
+    expect(assemble?.state).toBe('dead');
+    const entry = await p.service.dlqGet(assemble?.id ?? -1);
+    expect(entry).toMatchObject({ kind: 'assemble', reason: 'validation' });
+    expect(entry?.attempts[0]?.issues.map((i) => i.code)).toContain('duplicate_question');
+    expect(await questionRows(batch.id)).toBe(0);
+
+    fixed = true;
+    await p.service.dlqReplay(assemble?.id ?? -1);
+    const done = await p.waitFor(batch.id, ['succeeded']);
+    expect(new Set((done.questions ?? []).map((q) => q.question)).size).toBe(4);
+    expect(await questionRows(batch.id)).toBe(4);
+    expect((await batchEventTypes(getDb().database, batch.id)).filter((t) => t === 'batch.succeeded')).toHaveLength(1);
+  });
 });
