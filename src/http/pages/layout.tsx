@@ -22,6 +22,8 @@ export function Layout(props: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · quizforge`}</title>
+        {/* No favicon request (and no 404 in the console) on every page. */}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={assetUrl('app.css')} />
         {(props.scripts ?? []).map((s) => (
           <script src={assetUrl(s)} defer></script>

@@ -1,5 +1,5 @@
 /* quizforge live dashboard: follows /v1/events and keeps the tiles fresh. No framework, no inline code. */
-/* global document, window, EventSource, fetch, setTimeout, clearTimeout, URL */
+/* global document, window, EventSource, fetch, setTimeout, clearTimeout, setInterval, clearInterval, URL */
 'use strict';
 
 (() => {
@@ -18,6 +18,8 @@
   ];
   const MAX_FEED_ITEMS = 200;
   const MAX_BACKOFF_MS = 15000;
+  // Throughput is a sliding window: it changes with no event at all, so refresh now and then too.
+  const PERIODIC_REFRESH_MS = 5000;
 
   let source = null;
   let lastId = 0;
@@ -54,6 +56,7 @@
     const li = el('li');
     li.dataset.eventId = String(id);
     li.dataset.type = type;
+    if (data.batchId) li.dataset.batchId = String(data.batchId);
     li.append(el('span', 'muted', new Date().toLocaleTimeString() + ' #' + id + ' '));
     li.append(el('span', 'type', type));
     if (data.jobId !== undefined && data.jobId !== null) li.append(' job ' + String(data.jobId));
@@ -172,9 +175,13 @@
     return tr;
   }
 
+  const periodic = setInterval(() => {
+    if (document.visibilityState === 'visible') scheduleRefresh();
+  }, PERIODIC_REFRESH_MS);
   window.addEventListener('pagehide', () => {
     if (source) source.close();
     if (reconnectTimer) clearTimeout(reconnectTimer);
+    clearInterval(periodic);
   });
   connect();
 })();
