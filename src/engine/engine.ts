@@ -226,7 +226,7 @@ export function createEngine(opts: EngineOptions): Engine {
       const rows = await q.releaseJobs(db, [job], o.workerId ?? 'manual');
       return rows.length > 0 ? { applied: true } : LEASE_LOST;
     },
-    reap: (o = {}) => reapOnce(database, { queues: o.queues, limit: o.limit ?? config.reaperBatch }),
+    reap: (o = {}) => reapOnce(database, { queues: o.queues, limit: o.limit ?? config.reaperBatch, log }),
     async close() {
       await Promise.all([...workers].map((w) => w.stop({ graceMs: 0 })));
       await Promise.all([...subscriptions].map((off) => off().catch(noop)));

@@ -8,7 +8,7 @@ import {
   type FailTransition,
   type ReapResult,
 } from '../db/jobs/index.js';
-import { retryTransient } from './db-errors.js';
+import { describeDbError, isTransientDbError, retryTransient } from './db-errors.js';
 import type { ClaimedJob, EngineLogger, FencedJobResult, HandlerSuccess, Job, TaskDefinition } from './types.js';
 
 /**
@@ -57,7 +57,7 @@ export async function completeInTransaction(
         throw err;
       }
     },
-    { onRetry: (err) => log.warn({ err, jobId: job.id }, 'completion transaction failed transiently; retrying') },
+    { onRetry: (err) => log.warn({ err: describeDbError(err), jobId: job.id }, 'completion transaction failed transiently; retrying') },
   );
 }
 
@@ -79,7 +79,7 @@ export async function failInTransaction(
         const row = await failJobRow(ex, { id: job.id, leaseToken: job.leaseToken, workerId, transition });
         if (row && row.state === 'dead') {
           await blockDescendants(ex, [row.id]);
-          if (task?.onDead) await task.onDead(ex, row);
+          if (task?.onDead) await runDeadHook(ex, task, row, log);
         }
         return row;
       };
@@ -87,7 +87,7 @@ export async function failInTransaction(
       const row = transition.kind === 'retry' ? await run(database.db) : await database.db.transaction(run);
       return row ? ({ applied: true, job: row } as FencedJobResult) : LEASE_LOST;
     },
-    { onRetry: (err) => log.warn({ err, jobId: job.id }, 'fail transaction failed transiently; retrying') },
+    { onRetry: (err) => log.warn({ err: describeDbError(err), jobId: job.id }, 'fail transaction failed transiently; retrying') },
   );
 }
 
@@ -98,7 +98,12 @@ export async function failInTransaction(
  */
 export async function reapOnce(
   database: Database,
-  opts: { queues?: readonly string[] | undefined; limit: number; tasks?: Record<string, TaskDefinition> | undefined },
+  opts: {
+    queues?: readonly string[] | undefined;
+    limit: number;
+    tasks?: Record<string, TaskDefinition> | undefined;
+    log: EngineLogger;
+  },
 ): Promise<ReapResult> {
   return database.db.transaction(async (tx) => {
     const res = await reapExpired(tx, { queues: opts.queues, limit: opts.limit });
@@ -108,10 +113,27 @@ export async function reapOnce(
         res.dead.map((j) => j.id),
       );
       for (const job of res.dead) {
-        const hook = opts.tasks?.[job.queue]?.onDead;
-        if (hook) await hook.call(opts.tasks?.[job.queue], tx, job);
+        const task = opts.tasks?.[job.queue];
+        if (task?.onDead) await runDeadHook(tx, task, job, opts.log);
       }
     }
     return res;
   });
+}
+
+/**
+ * Runs a task's onDead hook inside a savepoint. A hook that throws must not keep a job from
+ * dying (it would stay running, and be reaped and re-hooked forever): its writes are rolled back
+ * to the savepoint, the error is logged, and the job is dead-lettered without them. Transient
+ * database errors still abort the whole transaction, which is then retried.
+ */
+async function runDeadHook(ex: Executor, task: Pick<TaskDefinition, 'onDead'>, job: Job, log: EngineLogger): Promise<void> {
+  try {
+    await ex.transaction(async (sp) => {
+      await task.onDead?.(sp, job);
+    });
+  } catch (err) {
+    if (isTransientDbError(err)) throw err;
+    log.error({ err: describeDbError(err), jobId: job.id, queue: job.queue }, 'onDead hook failed; job dead-lettered without it');
+  }
 }

@@ -361,7 +361,7 @@ export class EngineWorker implements Worker {
     if (this.state !== 'running') return;
     try {
       const res = await retryTransient(() =>
-        reapOnce(this.deps.database, { queues: this.queues, limit: this.cfg.reaperBatch, tasks: this.tasks }),
+        reapOnce(this.deps.database, { queues: this.queues, limit: this.cfg.reaperBatch, tasks: this.tasks, log: this.log }),
       );
       if (res.requeued.length + res.dead.length > 0) {
         this.log.warn({ requeued: res.requeued.length, dead: res.dead.length }, 'reaped expired leases');
