@@ -116,11 +116,14 @@ describe('pages: the DLQ entry', () => {
     expect(html).not.toMatch(/<[^>]+\sstyle=/i);
   });
 
-  it('answers unknown and malformed ids with a 404 page', async () => {
+  it('answers unknown and malformed ids with a 404 page, and a stale cursor with the first page', async () => {
     const cookie = await login(READ_KEY);
     expect((await req('/dlq/999999999', { headers: { cookie } })).status).toBe(404);
     expect((await req('/dlq/abc', { headers: { cookie } })).status).toBe(404);
     expect((await req('/dlq/-1', { headers: { cookie } })).status).toBe(404);
+    const stale = await req('/dlq?cursor=not-a-cursor', { headers: { cookie } });
+    expect(stale.status).toBe(303);
+    expect(stale.headers.get('location')).toBe('/dlq');
   });
 });
 

@@ -59,6 +59,8 @@ export function sameOriginPosts(): MiddlewareHandler<AppEnv> {
 /** Where to send a reader after logging in: only paths on this site, never `//elsewhere`. */
 export function safeNext(next: string | undefined): string {
   if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  // Control characters could split the Location header; a real path never has them.
+  if (next.length > 2048 || [...next].some((ch) => ch < ' ' || ch === '\u007f')) return '/';
   return next;
 }
 

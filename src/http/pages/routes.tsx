@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { NotDeadError } from '../../engine/errors.js';
+import { InvalidCursorError, NotDeadError } from '../../engine/errors.js';
 import { clearSessionCookie, issueSessionCookie } from '../auth.js';
 import type { AppEnv } from '../env.js';
 import { assetRoutes } from './assets.js';
@@ -62,7 +62,12 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
 
   app.get('/dlq', async (c) => {
     const cursor = c.req.query('cursor');
-    const page = await quiz.dlqList(cursor ? { limit: DLQ_PAGE_SIZE, cursor } : { limit: DLQ_PAGE_SIZE });
+    const page = await quiz.dlqList(cursor ? { limit: DLQ_PAGE_SIZE, cursor } : { limit: DLQ_PAGE_SIZE }).catch((err: unknown) => {
+      // A stale or hand-edited cursor: start from the newest instead of answering with an error.
+      if (err instanceof InvalidCursorError) return null;
+      throw err;
+    });
+    if (!page) return c.redirect('/dlq', 303);
     return c.html(<DlqListPage page={page} notice={parseNotice(c.req.query('done'), c.req.query('job'))} canLogOut={loggedIn(c)} />);
   });
 
