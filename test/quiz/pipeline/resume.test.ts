@@ -33,8 +33,9 @@ beforeAll(async () => {
   service = createQuizService({ engine, database, modelClient, config: { ...DEFAULT_QUIZ_CONFIG, retryBaseMs: 50, retryMaxMs: 100 } });
 });
 afterAll(async () => {
-  await engine.close();
-  await server.close();
+  // Guarded: when beforeAll failed (e.g. no database), there is nothing to close.
+  if (engine !== undefined) await engine.close();
+  if (server !== undefined) await server.close();
 });
 
 const wrong = (count: number) =>
