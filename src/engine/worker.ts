@@ -190,14 +190,18 @@ export class EngineWorker implements Worker {
 
   /** Claims as many jobs as there are free places and evidence of work, then dispatches. */
   private async fill(): Promise<void> {
+    this.dispatch();
     if (this.state !== 'running' || this.claiming) return;
-    const free = this.cfg.concurrency + this.cfg.prefetch - this.running - this.local.size;
-    // Back-pressure: while a full batch of completions waits to be written, claim nothing more.
-    const want = this.completer.size >= this.cfg.completionBatch ? 0 : Math.min(this.cache.want(free), this.cfg.claimBatch);
-    if (want <= 0) {
-      this.dispatch();
-      return;
-    }
+    const capacity = this.cfg.concurrency + this.cfg.prefetch;
+    const free = capacity - this.running - this.local.size;
+    // Top the local queue up in large batches: claim when idle places would otherwise wait, or
+    // when at least half the capacity is free. Back-pressure: while a full batch of completions
+    // waits to be written, claim nothing more.
+    const starving = this.local.size === 0 && this.running < this.cfg.concurrency;
+    const worthIt = starving || free >= capacity / 2;
+    const backlog = this.completer.size >= this.cfg.completionBatch;
+    const want = worthIt && !backlog ? Math.min(this.cache.want(free), this.cfg.claimBatch) : 0;
+    if (want <= 0) return;
     this.claiming = true;
     let got = 0;
     try {
@@ -222,7 +226,7 @@ export class EngineWorker implements Worker {
   }
 
   private dispatch(): void {
-    while (this.running < this.cfg.concurrency && this.local.size > 0 && this.state !== 'stopped') {
+    while (this.running < this.cfg.concurrency && this.local.size > 0 && this.state === 'running') {
       const h = this.local.pop() as Held;
       if (h.lost || !this.heldJobs.has(h.job.id)) continue;
       const done = this.run(h).catch((err: unknown) => this.fault(err, 'run', h.job.id));
@@ -244,6 +248,7 @@ export class EngineWorker implements Worker {
       if (slotFreed) return;
       slotFreed = true;
       this.running--;
+      this.dispatch();
       this.scheduleFill();
     };
     try {

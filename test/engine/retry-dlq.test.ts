@@ -109,6 +109,23 @@ describe('dead-letter queue', () => {
     expect(await engine.dlq.get(dead.id)).toEqual(dead);
   });
 
+  it('an onDead hook that throws cannot keep a job from dying; its writes roll back', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('hook');
+    const { job } = await engine.enqueue({ queue, payload: {}, maxAttempts: 1 });
+    const claimed = await claimOrThrow(engine, queue);
+    const res = await engine.failJob(claimed, new Error('boom'), {
+      onDead: async (tx, dead) => {
+        await engine.events.append(tx, { jobId: dead.id, type: 'hook.wrote' });
+        throw new Error('hook bug');
+      },
+    });
+    expect(res).toMatchObject({ applied: true, job: { state: 'dead', deadReason: 'exhausted' } });
+    const rows = await queryRows(database.db, sql`SELECT type FROM job_events WHERE job_id = ${job.id} ORDER BY id`);
+    expect(rows.map((r) => r.type)).toEqual(['job.enqueued', 'job.started', 'job.dead']);
+  });
+
   it('PermanentError: dead at once with its reason and details', async () => {
     const { database } = testDb();
     const engine = testEngine(database);

@@ -67,7 +67,11 @@ describe('worker', () => {
       await waitFor(async () => latencies.length > i, 2_000, 2);
     }
     await worker.stop();
-    expect(Math.max(...latencies)).toBeLessThan(200);
+    // Polling is 30 s here, so anything near that would mean a missed wake-up; the bounds leave
+    // room for a loaded CI machine.
+    const sorted = [...latencies].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
+    expect(Math.max(...latencies)).toBeLessThan(2_000);
   });
 
   it('starts jobs in priority order', async () => {
