@@ -15,7 +15,7 @@ beforeAll(async () => {
   p = await startPipeline(getDb().database, { quiz: { chunkSize: 2 } });
 });
 afterAll(async () => {
-  await p.stop();
+  if (p !== undefined) await p.stop();
 });
 
 async function questionRows(batchId: string): Promise<number> {

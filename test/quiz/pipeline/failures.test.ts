@@ -12,7 +12,7 @@ beforeAll(async () => {
   p = await startPipeline(getDb().database, { model: { timeoutMs: 400 } });
 });
 afterAll(async () => {
-  await p.stop();
+  if (p !== undefined) await p.stop();
 });
 
 const good: ScriptFn = ({ body }) => {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await p.stop();
+  if (p !== undefined) await p.stop();
 });
 
 describe('the shipped demo fixtures, replayed end to end through the worker', () => {

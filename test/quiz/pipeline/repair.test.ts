@@ -11,7 +11,7 @@ beforeAll(async () => {
   p = await startPipeline(getDb().database);
 });
 afterAll(async () => {
-  await p.stop();
+  if (p !== undefined) await p.stop();
 });
 
 function bodiesFor(topic: string, from: number): Array<ReturnType<typeof readAsk>> {
