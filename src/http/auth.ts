@@ -134,15 +134,27 @@ function unauthorized(message: string, invalid: boolean): ApiError {
   return new ApiError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': challenge });
 }
 
-/** Cookie-authenticated writes must come from our own origin (defence in depth over SameSite). */
-function sameOrigin(c: Context): boolean {
+/**
+ * Cross-site request forgery guard, shared by the API and the pages. A browser always says where a
+ * write came from (Sec-Fetch-Site, or at least Origin); a request with neither is not from a
+ * browser, so it cannot carry a forged cookie or ride on the open loopback mode. Scheme is not
+ * compared: behind a TLS-terminating proxy the app sees http for an https origin.
+ */
+export function isSameOrigin(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
   const origin = c.req.header('origin');
-  if (origin === undefined) return c.req.header('sec-fetch-site') !== 'cross-site';
+  if (origin === undefined) return true;
+  if (origin === 'null') return false;
   try {
     return new URL(origin).host === (c.req.header('host') ?? new URL(c.req.url).host);
   } catch {
     return false;
   }
+}
+
+function refuseCrossSite(c: Context): void {
+  if (UNSAFE.has(c.req.method) && !isSameOrigin(c)) throw new ApiError(403, 'forbidden', 'cross-origin request refused');
 }
 
 function resolvePrincipal(c: Context<AppEnv>, auth: Authenticator): Principal {
@@ -157,7 +169,7 @@ function resolvePrincipal(c: Context<AppEnv>, auth: Authenticator): Principal {
   if (token !== undefined) {
     const scope = auth.checkSession(token);
     if (!scope) throw unauthorized('session expired or invalid', true);
-    if (UNSAFE.has(c.req.method) && !sameOrigin(c)) throw new ApiError(403, 'forbidden', 'cross-origin request refused');
+    refuseCrossSite(c);
     return { scope, via: 'session' };
   }
   throw unauthorized('missing API key: send Authorization: Bearer <key>', false);
@@ -170,6 +182,8 @@ function resolvePrincipal(c: Context<AppEnv>, auth: Authenticator): Principal {
 export function requireAuth(scope: Scope = 'api'): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const auth = c.var.auth;
+    // Open mode is loopback-only, but any web page the user visits can still post to loopback.
+    if (!auth.enabled) refuseCrossSite(c);
     const principal: Principal = auth.enabled ? resolvePrincipal(c, auth) : { scope: 'admin', via: 'open' };
     if (scope === 'admin' && principal.scope !== 'admin') {
       throw new ApiError(403, 'forbidden', 'this action needs an admin key');

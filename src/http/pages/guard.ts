@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { SESSION_COOKIE, type Scope } from '../auth.js';
+import { SESSION_COOKIE, isSameOrigin, type Scope } from '../auth.js';
 import type { AppEnv } from '../env.js';
 
 /**
@@ -26,26 +26,8 @@ export function hasSession(c: Context<AppEnv>): boolean {
   return c.var.auth.enabled && getCookie(c, SESSION_COOKIE) !== undefined && pageScope(c) !== null;
 }
 
-/**
- * Cross-site request forgery guard for the pages' form posts. The session cookie is already
- * SameSite=Strict; this adds a same-origin check that also holds for browsers that ignore SameSite.
- * A browser always says where a POST came from (Sec-Fetch-Site, or at least Origin); a request with
- * neither is not from a browser and so cannot carry a forged cookie.
- */
-export function isSameOrigin(c: Context): boolean {
-  const site = c.req.header('sec-fetch-site');
-  if (site !== undefined) return site === 'same-origin' || site === 'none';
-  const origin = c.req.header('origin');
-  if (origin === undefined) return true;
-  if (origin === 'null') return false;
-  const host = c.req.header('host');
-  try {
-    // Scheme is not compared: behind a TLS-terminating proxy the app sees http for an https origin.
-    return host !== undefined && new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
+/** The pages' form posts use the same cross-site guard as the API. */
+export { isSameOrigin };
 
 export function sameOriginPosts(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
