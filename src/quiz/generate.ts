@@ -10,6 +10,7 @@ import { quizOutputJsonSchema, type Question } from '../../schemas/quiz-output.j
 import { tokenLimit, type QuizConfig } from './config.js';
 import { applyOutput, applyTruncation, isDraftState, type DraftState } from './draft.js';
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
+import { observeCall, type QuizMetrics } from './metrics.js';
 import { DEAD_REASONS, errorForModelFailure } from './policy.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
@@ -21,6 +22,7 @@ export interface GenerationDeps {
   client: ModelClient;
   prompts: Prompts;
   config: QuizConfig;
+  metrics?: QuizMetrics | undefined;
 }
 
 export interface GenerationSpec {
@@ -113,6 +115,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     };
     if (outcome.kind === 'error') {
       await insertModelCall(deps.db, { ...record, error: outcome.error });
+      observeCall(deps.metrics, kind, 'error', null);
       throw errorForModelFailure(outcome.error);
     }
     const answered: ModelCallInput = {
@@ -127,6 +130,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     if (outcome.refusal !== null || outcome.finishReason === 'content_filter') {
       const message = outcome.refusal ?? 'the provider filtered the answer (finish_reason "content_filter")';
       await insertModelCall(deps.db, { ...answered, error: { kind: 'refusal', message } });
+      observeCall(deps.metrics, kind, 'refusal', outcome.usage);
       throw new PermanentError(DEAD_REASONS.refusal, `model refused: ${message}`, { finishReason: outcome.finishReason });
     }
     used += 1;
@@ -134,11 +138,13 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       draft = applyTruncation(draft);
       const message = `answer cut off at the ${maxTokens}-token limit (finish_reason "length"); the next call gets a larger limit`;
       await insertModelCall(deps.db, { ...answered, error: { kind: 'truncated', message }, state: draft });
+      observeCall(deps.metrics, kind, 'truncated', outcome.usage);
       continue;
     }
     const applied = applyOutput(draft, targets, outcome.content ?? '');
     draft = applied.draft;
     await insertModelCall(deps.db, { ...answered, issues: applied.issues, normalisations: applied.normalisations, state: draft });
+    observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
   }
   return draft.done;
 }

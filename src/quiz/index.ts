@@ -9,6 +9,8 @@ export type { QuizConfig } from './config.js';
 export { QUEUES } from './payloads.js';
 export { BATCH_EVENTS, quizTasks } from './tasks.js';
 export { DEAD_REASONS } from './policy.js';
+export { createQuizMetrics } from './metrics.js';
+export type { QuizMetrics } from './metrics.js';
 export { pipelineVersions, schemaVersion } from './messages.js';
 export { planChunks } from './plan.js';
 export { balanceAnswerPositions, answerPositionShares, seededRandom } from './balance.js';

@@ -25,6 +25,7 @@ import { IdempotencyConflictError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
+import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { quizTasks } from './tasks.js';
 import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
@@ -36,6 +37,8 @@ export interface QuizServiceOptions {
   modelClient?: ModelClient;
   config?: QuizConfig;
   prompts?: Prompts;
+  /** Model-call, token and repair counters (see metrics.ts); omitted means not measured. */
+  metrics?: QuizMetrics;
 }
 
 export interface QuizService {
@@ -214,7 +217,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     tasks() {
       prompts ??= loadPrompts();
       modelClient ??= createModelClient(resolveModelConfig(process.env));
-      return quizTasks({ db, client: modelClient, prompts, config, events: engine.events });
+      return quizTasks({ db, client: modelClient, prompts, config, events: engine.events, metrics: opts.metrics });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { Registry } from 'prom-client';
 import type { Database } from '../../../src/db/client.js';
 import { queryRows } from '../../../src/db/rows.js';
 import { createEngine, type Engine, type Worker } from '../../../src/engine/index.js';
@@ -6,6 +7,7 @@ import { createModelClient, type ModelClient } from '../../../src/model/client.j
 import type { ModelConfig } from '../../../src/model/config.js';
 import { startScriptedServer, type ScriptFn, type ScriptedServer } from '../../../src/model/scripted-server.js';
 import { DEFAULT_QUIZ_CONFIG, type QuizConfig } from '../../../src/quiz/config.js';
+import { createQuizMetrics } from '../../../src/quiz/metrics.js';
 import { createQuizService, type QuizService } from '../../../src/quiz/service.js';
 import type { BatchStatus, BatchView } from '../../../src/quiz/views.js';
 import { BatchRequestSchema, type BatchRequestInput } from '../../../schemas/batch-request.js';
@@ -18,6 +20,8 @@ export interface Pipeline {
   engine: Engine;
   service: QuizService;
   worker: Worker;
+  /** The pipeline's Prometheus metrics. */
+  registry: Registry;
   /** Replaces the scripted model's behaviour (the server stays up). */
   script(fn: ScriptFn): void;
   submit(input: BatchRequestInput, key?: string): Promise<BatchView>;
@@ -52,7 +56,8 @@ export async function startPipeline(database: Database, opts: PipelineOptions = 
     config: { retryBaseMs: 50, retryMaxMs: 200, leaseMs: 10_000, heartbeatMs: 2_000, pollMs: 100 },
   });
   const config: QuizConfig = { ...DEFAULT_QUIZ_CONFIG, retryBaseMs: 50, retryMaxMs: 200, ...opts.quiz };
-  const service = createQuizService({ engine, database, modelClient: client, config });
+  const registry = new Registry();
+  const service = createQuizService({ engine, database, modelClient: client, config, metrics: createQuizMetrics(registry) });
   const worker = engine.createWorker({ tasks: service.tasks(), concurrency: opts.concurrency ?? 2, pollMs: 100 });
   await worker.start();
   return {
@@ -61,6 +66,7 @@ export async function startPipeline(database: Database, opts: PipelineOptions = 
     engine,
     service,
     worker,
+    registry,
     script(fn) {
       current = fn;
     },

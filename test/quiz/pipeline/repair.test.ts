@@ -66,6 +66,11 @@ describe('targeted repair', () => {
     expect((calls[0]?.issues as unknown[]).length).toBe(2);
     expect(calls[1]?.issues).toEqual([]);
     expect(done.usage.modelCalls).toBe(2);
+    const metrics = await p.registry.metrics();
+    expect(metrics).toContain('quizforge_model_calls_total{kind="generate",outcome="invalid"} 1');
+    expect(metrics).toContain('quizforge_model_calls_total{kind="repair",outcome="valid"} 1');
+    expect(metrics).toContain('quizforge_repair_attempts_total 1');
+    expect(metrics).toMatch(/quizforge_model_tokens_total\{type="completion"\} [1-9]/);
   });
 
   it('records a normalised answer (a letter) with the call and accepts it without repair', async () => {

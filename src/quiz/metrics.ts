@@ -1,0 +1,42 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** How one model call ended, as a metric label. */
+export type CallOutcome = 'valid' | 'invalid' | 'truncated' | 'refusal' | 'error';
+
+/** The pipeline's Prometheus metrics; the registry is injected so a process exposes one /metrics. */
+export interface QuizMetrics {
+  modelCalls: Counter<'kind' | 'outcome'>;
+  tokens: Counter<'type'>;
+  repairAttempts: Counter;
+}
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
+  const existing = registry.getSingleMetric(name);
+  if (existing instanceof Counter) return existing as Counter<L>;
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+/** Registers the pipeline metrics in `registry` (names prefixed `quizforge_`); reused if present. */
+export function createQuizMetrics(registry: Registry): QuizMetrics {
+  return {
+    modelCalls: counter(registry, 'quizforge_model_calls_total', 'Model calls by kind (generate/repair) and outcome', ['kind', 'outcome']),
+    tokens: counter(registry, 'quizforge_model_tokens_total', 'Tokens reported by the model, by type (prompt/completion)', ['type']),
+    repairAttempts: counter(registry, 'quizforge_repair_attempts_total', 'Repair turns sent to the model', []),
+  };
+}
+
+/** Records one call; a no-op without metrics, so the pipeline never depends on them. */
+export function observeCall(
+  metrics: QuizMetrics | undefined,
+  kind: 'generate' | 'repair',
+  outcome: CallOutcome,
+  usage: { promptTokens: number; completionTokens: number } | null,
+): void {
+  if (!metrics) return;
+  metrics.modelCalls.inc({ kind, outcome });
+  if (kind === 'repair') metrics.repairAttempts.inc();
+  if (usage) {
+    metrics.tokens.inc({ type: 'prompt' }, usage.promptTokens);
+    metrics.tokens.inc({ type: 'completion' }, usage.completionTokens);
+  }
+}
