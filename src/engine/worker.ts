@@ -9,18 +9,11 @@ import { describeDbError, retryTransient } from './db-errors.js';
 import { BinaryHeap, runsBefore } from './heap.js';
 import type { EngineMetrics } from './metrics.js';
 import { completeInTransaction, failInTransaction, reapOnce } from './ops.js';
-import type { ClaimedJob, EngineLogger, HandlerSuccess, Job, ParentResult, TaskDefinition } from './types.js';
+import type { EngineLogger, HandlerSuccess, Job, TaskDefinition } from './types.js';
 import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worker-events.js';
 import { LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
 import { ReadyCache } from './ready-cache.js';
-
-interface Held {
-  job: ClaimedJob;
-  parents: ParentResult[];
-  phase: 'queued' | 'running' | 'finishing';
-  controller: AbortController;
-  lost: boolean;
-}
+import { abortJob, signalOf, type Held } from './held.js';
 
 interface Deps {
   database: Database;
@@ -131,7 +124,7 @@ export class EngineWorker implements Worker {
       await Promise.race([all, sleep(graceMs)]);
     }
     const late = [...this.heldJobs.values()].filter((h) => h.phase === 'running');
-    for (const h of late) h.controller.abort(new WorkerStoppingError('worker stopping: grace period over'));
+    for (const h of late) abortJob(h, new WorkerStoppingError('worker stopping: grace period over'));
     released += await this.release(late);
     await this.completer.drain().catch((err: unknown) => this.fault(err, 'drain'));
     for (const t of this.timers) clearInterval(t);
@@ -210,7 +203,7 @@ export class EngineWorker implements Worker {
       );
       got = rows.length;
       for (const r of rows) {
-        const h: Held = { job: r.job, parents: r.parents, phase: 'queued', controller: new AbortController(), lost: false };
+        const h: Held = { job: r.job, parents: r.parents, phase: 'queued', controller: null, abortReason: null, lost: false };
         this.heldJobs.set(r.job.id, h);
         this.local.push(h);
         this.deps.metrics?.claims.inc({ queue: r.job.queue });
@@ -256,11 +249,17 @@ export class EngineWorker implements Worker {
       let out: HandlerSuccess | void;
       try {
         if (!task) throw new Error(`no task registered for queue ${job.queue}`);
+        const workerLog = this.log;
+        let log: EngineLogger | null = null;
         out = await task.handler(job, {
-          signal: h.controller.signal,
+          get signal() {
+            return signalOf(h);
+          },
           parents: h.parents,
           workerId: this.id,
-          log: this.log.child({ jobId: job.id, queue: job.queue, attempt: job.attempt }),
+          get log() {
+            return (log ??= workerLog.child({ jobId: job.id, queue: job.queue, attempt: job.attempt }));
+          },
         });
       } catch (err) {
         h.phase = 'finishing';
@@ -356,7 +355,7 @@ export class EngineWorker implements Worker {
       } else if (h.phase !== 'finishing' && this.heldJobs.get(h.job.id) === h) {
         h.lost = true;
         if (h.phase === 'queued') this.heldJobs.delete(h.job.id);
-        h.controller.abort(new LeaseLostError(`lease on job ${h.job.id} lost`));
+        abortJob(h, new LeaseLostError(`lease on job ${h.job.id} lost`));
         this.leaseLost(h, 'heartbeat');
       }
     }
