@@ -3,6 +3,7 @@ import type { AppConfig } from '../config.js';
 import { migrateDatabase, openDatabase, type Database } from '../db/client.js';
 import { createEngine, createEngineMetrics, type Engine } from '../engine/index.js';
 import type { Logger } from '../log.js';
+import { createQuizMetrics } from '../quiz/metrics.js';
 import { createQuizService, type QuizService } from '../quiz/service.js';
 
 /** Everything a serving or working process is made of: the composition root, built once. */
@@ -30,7 +31,7 @@ export async function openRuntime(config: AppConfig, logger: Logger, opts: { mig
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'quizforge_process_' });
     const engine = createEngine({ database, logger, metrics: createEngineMetrics(registry) });
-    const quiz = createQuizService({ engine, database });
+    const quiz = createQuizService({ engine, database, metrics: createQuizMetrics(registry) });
     return {
       config,
       logger,

@@ -12,12 +12,13 @@ const body = { topic: 'Cross-site request forgery', count: 1 };
 describe('cross-site writes in open (loopback, no keys) mode', () => {
   it('refuses a browser write from another site before the service is asked', async () => {
     const { request } = openApp();
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site' },
       { origin: 'http://evil.example', host: '127.0.0.1:3000' },
       { origin: 'null', host: '127.0.0.1:3000' },
-    ]) {
+    ];
+    for (const headers of cases) {
       for (const path of ['/v1/batches', '/v1/dlq/1/replay', '/v1/dlq/1/discard']) {
         const res = await request(path, json(body, headers));
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
@@ -28,7 +29,12 @@ describe('cross-site writes in open (loopback, no keys) mode', () => {
 
   it('lets same-origin browser writes and non-browser clients through to the service', async () => {
     const { request } = openApp();
-    for (const headers of [{}, { 'sec-fetch-site': 'same-origin' }, { origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000' }]) {
+    const cases: Record<string, string>[] = [
+      {},
+      { 'sec-fetch-site': 'same-origin' },
+      { origin: 'http://127.0.0.1:3000', host: '127.0.0.1:3000' },
+    ];
+    for (const headers of cases) {
       const res = await request('/v1/batches', json(body, headers));
       // The unreachable service answers 500: the request got past the guard, which is the point.
       expect(res.status, JSON.stringify(headers)).toBe(500);
