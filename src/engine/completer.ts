@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.js';
-import { completeJobs, confirmCompleted, type Completion } from '../db/jobs/index.js';
+import { completeJobIds, confirmCompleted, type Completion } from '../db/jobs/index.js';
 import { describeDbError, isTransientDbError } from './db-errors.js';
 import type { EngineLogger } from './types.js';
 
@@ -76,8 +76,7 @@ export class Completer {
         // their winning lease token rather than reported as lost.
         const confirmed = attempt > 1 ? await confirmCompleted(this.database.db, batch) : new Set<number>();
         const todo = batch.filter((b) => !confirmed.has(b.id));
-        const done = await completeJobs(this.database.db, todo);
-        const applied = new Set(done.map((j) => j.id));
+        const applied = await completeJobIds(this.database.db, todo);
         for (const b of batch) b.resolve(confirmed.has(b.id) || applied.has(b.id));
         return;
       } catch (err) {

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job } from './types.js';
 import { queryRows, toInt } from '../rows.js';
@@ -19,10 +19,20 @@ export interface Completion {
  */
 export async function completeJobs(ex: Executor, items: readonly Completion[]): Promise<Job[]> {
   if (items.length === 0) return [];
+  const rows = await queryRows(ex, completionStatement(items, sql`d.*`));
+  return rows.map(toJob);
+}
+
+/** The same statement for the worker's batcher, which needs only to know which rows applied. */
+export async function completeJobIds(ex: Executor, items: readonly Completion[]): Promise<Set<number>> {
+  if (items.length === 0) return new Set();
+  const rows = await queryRows(ex, completionStatement(items, sql`d.id`));
+  return new Set(rows.map((r) => toInt(r.id, 'id')));
+}
+
+function completionStatement(items: readonly Completion[], columns: SQL): SQL {
   const input = items.map((c) => ({ id: c.id, token: c.leaseToken, result: c.result === undefined ? null : c.result }));
-  const rows = await queryRows(
-    ex,
-    sql`WITH input AS (
+  return sql`WITH input AS (
           SELECT * FROM jsonb_to_recordset(${jsonParam(input)}) AS t(id bigint, token uuid, result jsonb)
         ), done AS (
           UPDATE jobs j
@@ -37,9 +47,7 @@ export async function completeJobs(ex: Executor, items: readonly Completion[]): 
           { cte: 'done', type: 'job.succeeded' },
           { cte: 'released', type: 'job.ready', extra: sql`jsonb_build_object('reason', 'parents_succeeded')`, where: sql`e.state = 'ready'` },
         )})
-        SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`,
-  );
-  return rows.map(toJob);
+        SELECT ${columns}, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`;
 }
 
 /**
