@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { useTestDatabase } from '../helpers/db.js';
-import { launchChromium, watchedPage } from './browser.js';
+import { BROWSER_TESTS, launchChromium, watchedPage } from './browser.js';
 import { ADMIN_KEY, HOSTILE_IMG, HOSTILE_SCRIPT, goodModel, hostileModel, startService, type Service } from './service.js';
 
 const getDb = useTestDatabase();
@@ -10,14 +10,14 @@ let browser: Browser;
 
 beforeAll(async () => {
   svc = await startService(getDb().database, { keys: true });
-  browser = await launchChromium();
+  if (BROWSER_TESTS) browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await svc?.stop();
 });
 
-describe('DLQ view in Chromium', () => {
+describe.skipIf(!BROWSER_TESTS)('DLQ view in Chromium', () => {
   it('shows hostile model output as text without running it, then Replay from the page resumes the batch', async () => {
     svc.pipeline.script(hostileModel);
     const batch = await svc.pipeline.submit({ topic: 'Markup in answers', count: 2, maxAttempts: 1 });
