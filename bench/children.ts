@@ -17,7 +17,8 @@ export class WorkerChild {
 
   constructor(system: SystemName, url: string, mode: 'drain' | 'latency') {
     this.proc = fork(CHILD_SCRIPT, [], {
-      execArgv: ['--import', 'tsx'],
+      // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the worker processes, for finding JavaScript hot spots.
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
       env: { ...process.env, BENCH_SYSTEM: system, BENCH_URL: url, BENCH_MODE: mode, NODE_ENV: 'production' },
       // Children never write to our stdout: it carries only the JSON figures.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
