@@ -21,7 +21,7 @@ export class Completer {
 
   constructor(
     private readonly database: Database,
-    private readonly opts: { batch: number; flushMs: number; log: EngineLogger },
+    private readonly opts: { batch: number; flushMs: number; log: EngineLogger; onWritten?: () => void },
   ) {}
 
   /** Number of completions not yet written. */
@@ -77,6 +77,7 @@ export class Completer {
         const confirmed = attempt > 1 ? await confirmCompleted(this.database.db, batch) : new Set<number>();
         const todo = batch.filter((b) => !confirmed.has(b.id));
         const applied = await completeJobIds(this.database.db, todo);
+        if (applied.size > 0) this.opts.onWritten?.();
         for (const b of batch) b.resolve(confirmed.has(b.id) || applied.has(b.id));
         return;
       } catch (err) {

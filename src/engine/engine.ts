@@ -25,6 +25,7 @@ import type {
 } from './types.js';
 import type { Worker, WorkerOptions } from './worker-api.js';
 import { EngineWorker } from './worker.js';
+import { EventNotifier } from './notifier.js';
 
 export interface EngineOptions {
   database: Database;
@@ -97,6 +98,9 @@ export const silentLogger: EngineLogger = { debug: noop, info: noop, warn: noop,
 
 const LEASE_LOST = { applied: false, reason: 'lease_lost' } as const;
 
+/** Runs a unit of work on the database or in a transaction of its own. */
+type Runner = <U>(fn: (ex: Executor) => Promise<U>) => Promise<U>;
+
 /** Builds the engine over an open Database; it owns no connection of its own. */
 export function createEngine(opts: EngineOptions): Engine {
   const { database } = opts;
@@ -105,13 +109,30 @@ export function createEngine(opts: EngineOptions): Engine {
   const log = (opts.logger ?? silentLogger).child({ component: 'engine' });
   const workers = new Set<EngineWorker>();
   const subscriptions = new Set<() => Promise<void>>();
-  const inTx = <T>(tx: Executor | undefined, fn: (ex: Executor) => Promise<T>) => (tx ? fn(tx) : db.transaction(fn));
+  const notifier = new EventNotifier(database, log);
+  const poke = () => notifier.poke();
+  /**
+   * Runs `fn` in the caller's transaction (then the events NOTIFY rides in it, delivered at its
+   * commit) or in a transaction of our own (then the NOTIFY follows our commit).
+   */
+  const withEvents = async <T>(tx: Executor | undefined, own: Runner, fn: (ex: Executor) => Promise<T>): Promise<T> => {
+    if (tx) {
+      const out = await fn(tx);
+      await q.notifyEvents(tx, { ownTransaction: false });
+      return out;
+    }
+    const out = await own(fn);
+    poke();
+    return out;
+  };
+  const direct: Runner = (fn) => fn(db);
+  const inTransaction: Runner = (fn) => db.transaction(fn);
 
   const countByState = () => q.countByState(db);
   opts.metrics?.bindDepth(countByState);
 
   const enqueueMany = async <P>(specs: readonly EnqueueSpec<P>[], o?: { tx?: Executor }) => {
-    const out = await q.insertJobs(o?.tx ?? db, specs);
+    const out = await withEvents(o?.tx, direct, (ex) => q.insertJobs(ex, specs));
     return out as EnqueueResult<P>[];
   };
 
@@ -123,7 +144,7 @@ export function createEngine(opts: EngineOptions): Engine {
       return one;
     },
     enqueueMany,
-    enqueueGraph: (nodes, o) => inTx(o?.tx, (tx) => enqueueGraphIn(tx, nodes)),
+    enqueueGraph: (nodes, o) => withEvents(o?.tx, inTransaction, (tx) => enqueueGraphIn(tx, nodes)),
     transaction: (fn) => db.transaction(fn),
     getJob: (id, o) => q.getJob(o?.tx ?? db, id),
     listJobs: (f) =>
@@ -143,7 +164,7 @@ export function createEngine(opts: EngineOptions): Engine {
       },
       get: (id) => q.getDead(db, id),
       replay: (id, o = {}) =>
-        db.transaction(async (tx) => {
+        withEvents(undefined, inTransaction, async (tx) => {
           if (o.maxAttempts !== undefined && (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1)) {
             throw new RangeError('maxAttempts must be an integer >= 1');
           }
@@ -155,6 +176,7 @@ export function createEngine(opts: EngineOptions): Engine {
       async discard(id) {
         const job = await q.discardDead(db, id);
         if (!job) throw new NotDeadError(id, await q.jobState(db, id));
+        poke();
         return job;
       },
     },
@@ -182,7 +204,7 @@ export function createEngine(opts: EngineOptions): Engine {
     },
     createWorker(wopts) {
       const { tasks, ...rest } = wopts;
-      const worker = new EngineWorker({ database, config, log, metrics: opts.metrics }, tasks, rest);
+      const worker = new EngineWorker({ database, config, log, metrics: opts.metrics, notifier }, tasks, rest);
       workers.add(worker);
       worker.on('worker:stopped', () => workers.delete(worker));
       return worker;
@@ -194,6 +216,7 @@ export function createEngine(opts: EngineOptions): Engine {
         leaseMs: o.leaseMs ?? config.leaseMs,
         limit: o.limit ?? 1,
       });
+      if (rows.length > 0) poke();
       return rows.map((r) => r.job);
     },
     async claimOne(queues, o = {}) {
@@ -201,21 +224,27 @@ export function createEngine(opts: EngineOptions): Engine {
       return job ? { claimed: true, job } : { claimed: false };
     },
     async completeJob(job, success = {}, o = {}) {
+      let res: FencedJobResult;
       if (success.effects || o.onSucceeded) {
         const task = o.onSucceeded ? { onSucceeded: o.onSucceeded } : undefined;
-        return completeInTransaction(database, job, success, task, log);
+        res = await completeInTransaction(database, job, success, task, log);
+      } else {
+        const [row] = await q.completeJobs(db, [{ id: job.id, leaseToken: job.leaseToken, result: success.result }]);
+        res = row ? { applied: true, job: row } : LEASE_LOST;
       }
-      const [row] = await q.completeJobs(db, [{ id: job.id, leaseToken: job.leaseToken, result: success.result }]);
-      return row ? { applied: true, job: row } : LEASE_LOST;
+      if (res.applied) poke();
+      return res;
     },
-    failJob(job, err, o = {}) {
+    async failJob(job, err, o = {}) {
       const transition = decideFailure(job, err, {
         baseMs: o.retryBaseMs ?? config.retryBaseMs,
         capMs: o.retryMaxMs ?? config.retryMaxMs,
         ...(o.random ? { random: o.random } : {}),
       });
       const task = o.onDead ? { onDead: o.onDead } : undefined;
-      return failInTransaction(database, job, transition, o.workerId ?? 'manual', task, log);
+      const res = await failInTransaction(database, job, transition, o.workerId ?? 'manual', task, log);
+      if (res.applied) poke();
+      return res;
     },
     async heartbeat(job, o = {}) {
       const res = await q.extendLeases(db, [job], o.leaseMs ?? config.leaseMs);
@@ -224,13 +253,20 @@ export function createEngine(opts: EngineOptions): Engine {
     },
     async release(job, o = {}) {
       const rows = await q.releaseJobs(db, [job], o.workerId ?? 'manual');
-      return rows.length > 0 ? { applied: true } : LEASE_LOST;
+      if (rows.length === 0) return LEASE_LOST;
+      poke();
+      return { applied: true };
     },
-    reap: (o = {}) => reapOnce(database, { queues: o.queues, limit: o.limit ?? config.reaperBatch, log }),
+    async reap(o = {}) {
+      const res = await reapOnce(database, { queues: o.queues, limit: o.limit ?? config.reaperBatch, log });
+      if (res.requeued.length + res.dead.length > 0) poke();
+      return res;
+    },
     async close() {
       await Promise.all([...workers].map((w) => w.stop({ graceMs: 0 })));
       await Promise.all([...subscriptions].map((off) => off().catch(noop)));
       subscriptions.clear();
+      notifier.close();
     },
   };
 }

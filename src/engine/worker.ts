@@ -14,12 +14,15 @@ import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worke
 import { LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
 import { ReadyCache } from './ready-cache.js';
 import { abortJob, signalOf, type Held } from './held.js';
+import type { EventNotifier } from './notifier.js';
 
 interface Deps {
   database: Database;
   config: EngineConfig;
   log: EngineLogger;
   metrics: EngineMetrics | undefined;
+  /** Wakes event readers after our commits. */
+  notifier: EventNotifier;
 }
 
 /**
@@ -75,6 +78,7 @@ export class EngineWorker implements Worker {
       batch: c.completionBatch,
       flushMs: c.completionFlushMs,
       log: this.log,
+      onWritten: () => deps.notifier.poke(),
     });
   }
 
@@ -145,6 +149,7 @@ export class EngineWorker implements Worker {
       const jobs = await retryTransient(() =>
         releaseJobs(this.deps.database.db, list.map((h) => h.job), this.id),
       );
+      if (jobs.length > 0) this.deps.notifier.poke();
       for (const job of jobs) this.events.emit('job:released', { job });
       return jobs.length;
     } catch (err) {
@@ -202,6 +207,7 @@ export class EngineWorker implements Worker {
         claimJobs(this.deps.database.db, { queues: this.queues, workerId: this.id, leaseMs: this.cfg.leaseMs, limit: want }),
       );
       got = rows.length;
+      if (got > 0) this.deps.notifier.poke();
       for (const r of rows) {
         const h: Held = { job: r.job, parents: r.parents, phase: 'queued', controller: null, abortReason: null, lost: false };
         this.heldJobs.set(r.job.id, h);
@@ -284,6 +290,7 @@ export class EngineWorker implements Worker {
         await this.failed(h, err, task, started);
         return;
       }
+      if (res.applied) this.deps.notifier.poke();
       this.succeeded(h, res.applied ? res.job : null, started);
     } finally {
       this.heldJobs.delete(job.id);
@@ -309,6 +316,7 @@ export class EngineWorker implements Worker {
       capMs: task?.retryMaxMs ?? this.cfg.retryMaxMs,
     });
     const res = await failInTransaction(this.deps.database, job, transition, this.id, task, this.log);
+    if (res.applied) this.deps.notifier.poke();
     const outcome = transition.kind === 'dead' ? 'dead' : 'retry';
     this.deps.metrics?.duration.observe({ queue: job.queue, outcome }, (performance.now() - started) / 1000);
     if (!res.applied) {
@@ -368,6 +376,7 @@ export class EngineWorker implements Worker {
         reapOnce(this.deps.database, { queues: this.queues, limit: this.cfg.reaperBatch, tasks: this.tasks, log: this.log }),
       );
       if (res.requeued.length + res.dead.length > 0) {
+        this.deps.notifier.poke();
         this.log.warn({ requeued: res.requeued.length, dead: res.dead.length }, 'reaped expired leases');
         for (const j of res.dead) this.deps.metrics?.deadLetters.inc({ queue: j.queue, reason: 'lease_expired' });
         this.events.emit('reaper:reaped', res);

@@ -2,18 +2,37 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { EngineEvent } from './types.js';
 import { queryRows, toInt } from '../rows.js';
-import { jsonParam, toEvent } from './rows.js';
+import { EVENTS_CHANNEL, jsonParam, toEvent } from './rows.js';
+
+/**
+ * Wakes `quizforge_events` LISTENers (SSE readers). Inside a caller's transaction it is delivered
+ * at commit. On its own (after the engine's own commits) it runs as a transaction that does not
+ * wait for its WAL flush: the NOTIFY lock is then held for microseconds, not for an fsync, and a
+ * wake-up lost in a crash only delays readers until their next poll.
+ */
+export async function notifyEvents(ex: Executor, opts: { ownTransaction: boolean }): Promise<void> {
+  await queryRows(
+    ex,
+    opts.ownTransaction
+      ? sql`SELECT set_config('synchronous_commit', 'off', true), pg_notify(${EVENTS_CHANNEL}, '')`
+      : sql`SELECT pg_notify(${EVENTS_CHANNEL}, '')`,
+  );
+}
 
 /** Inserts one domain event (e.g. `batch.succeeded`) in the caller's transaction; the trigger NOTIFYs. */
 export async function appendEvent(
   ex: Executor,
   ev: { jobId?: number | null | undefined; groupId?: string | null | undefined; type: string; data?: Record<string, unknown> | undefined },
 ): Promise<EngineEvent> {
+  // The NOTIFY rides in the caller's transaction: delivered if and when it commits.
   const rows = await queryRows(
     ex,
-    sql`INSERT INTO job_events (job_id, group_id, type, data)
-        VALUES (${ev.jobId ?? null}::bigint, ${ev.groupId ?? null}::text, ${ev.type}, ${jsonParam(ev.data ?? {})})
-        RETURNING *`,
+    sql`WITH ins AS (
+          INSERT INTO job_events (job_id, group_id, type, data)
+          VALUES (${ev.jobId ?? null}::bigint, ${ev.groupId ?? null}::text, ${ev.type}, ${jsonParam(ev.data ?? {})})
+          RETURNING *
+        )
+        SELECT ins.*, (SELECT pg_notify(${EVENTS_CHANNEL}, '')) AS _wake FROM ins`,
   );
   const row = rows[0];
   if (!row) throw new Error('appendEvent: insert returned no row');

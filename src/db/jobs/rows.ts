@@ -21,7 +21,7 @@ const STATES: ReadonlySet<string> = new Set<JobState>([
 
 /** The channel workers LISTEN on for "jobs became ready" hints. */
 export const JOBS_CHANNEL = 'quizforge_jobs';
-/** The channel the job_events trigger NOTIFYs after every insert (see drizzle/0003). */
+/** The channel SSE readers LISTEN on: "new events, read after your cursor" (see notifyEvents). */
 export const EVENTS_CHANNEL = 'quizforge_events';
 
 function toState(value: unknown): JobState {
