@@ -58,6 +58,7 @@ export async function enqueueGraphIn(tx: Executor, nodes: readonly GraphNode[]):
         groupId: node.groupId,
         state: blocked ? 'blocked' : pending > 0 ? 'waiting' : 'ready',
         pendingParents: pending,
+        parentCount: uniqueDeps(node).length,
       },
     });
   }

@@ -49,8 +49,10 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
           RETURNING j.*
         ), ev AS (${eventsFrom('claimed', 'job.started', sql`jsonb_build_object('workerId', e.locked_by)`)})
         SELECT c.*,
-          (SELECT coalesce(jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id), '[]'::jsonb)
-             FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id) AS parents
+          CASE WHEN c.parent_count > 0 THEN
+            (SELECT jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id)
+               FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id)
+          END AS parents
         FROM claimed c
         ORDER BY c.priority, c.run_at, c.id`,
   );

@@ -15,6 +15,8 @@ export interface NewJob {
   groupId?: string | undefined;
   state?: 'ready' | 'waiting' | 'blocked';
   pendingParents?: number;
+  /** Number of parents (DAG edges inserted for this job), pending or not. */
+  parentCount?: number;
 }
 
 /** Per input row, in input order: the inserted job, or the existing job its idempotency key hit. */
@@ -38,6 +40,7 @@ export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise
     group_id: r.groupId ?? null,
     state: r.state ?? 'ready',
     pending_parents: r.pendingParents ?? 0,
+    parent_count: r.parentCount ?? 0,
   }));
   const inserted = await queryRows(
     ex,
@@ -45,13 +48,13 @@ export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise
           SELECT t.*, nextval('jobs_id_seq') AS new_id
           FROM jsonb_to_recordset(${jsonParam(input)}) AS t(
             ord integer, queue text, payload jsonb, priority integer, run_at timestamptz, max_attempts integer,
-            idempotency_key text, group_id text, state text, pending_parents integer)
+            idempotency_key text, group_id text, state text, pending_parents integer, parent_count integer)
           ORDER BY t.ord
         ), ins AS (
           INSERT INTO jobs (id, queue, payload, priority, run_at, state, max_attempts, idempotency_key,
-                            group_id, pending_parents)
+                            group_id, pending_parents, parent_count)
           SELECT new_id, queue, coalesce(payload, 'null'::jsonb), priority, coalesce(run_at, now()), state,
-                 max_attempts, idempotency_key, group_id, pending_parents
+                 max_attempts, idempotency_key, group_id, pending_parents, parent_count
           FROM input ORDER BY ord
           ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
           RETURNING *

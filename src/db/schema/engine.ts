@@ -35,6 +35,8 @@ export const jobs = pgTable(
     leaseExpiresAt: tz('lease_expires_at'),
     lockedBy: text('locked_by'),
     pendingParents: integer('pending_parents').notNull().default(0),
+    /** All parents (pending or not): lets the claim skip the parents lookup for plain jobs. */
+    parentCount: integer('parent_count').notNull().default(0),
     groupId: text('group_id'),
     idempotencyKey: text('idempotency_key'),
     lastError: jsonb('last_error'),
