@@ -3,13 +3,14 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/client.js';
 import { claimJobs, extendLeases, JOBS_CHANNEL, nextRunAt, pruneEvents, releaseJobs } from '../db/jobs/index.js';
 import { decideFailure } from './backoff.js';
+import { Reporter } from './worker-report.js';
 import { Completer } from './completer.js';
 import type { EngineConfig } from './config.js';
 import { describeDbError, retryTransient } from './db-errors.js';
 import { BinaryHeap, runsBefore } from './heap.js';
 import type { EngineMetrics } from './metrics.js';
 import { completeInTransaction, failInTransaction, reapOnce } from './ops.js';
-import type { EngineLogger, HandlerSuccess, Job, TaskDefinition } from './types.js';
+import type { EngineLogger, HandlerSuccess, TaskDefinition } from './types.js';
 import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worker-events.js';
 import { LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
 import { ReadyCache } from './ready-cache.js';
@@ -37,6 +38,7 @@ export class EngineWorker implements Worker {
   private readonly cfg: EngineConfig & { concurrency: number; runReaper: boolean };
   private readonly log: EngineLogger;
   private readonly events: WorkerEvents;
+  private readonly report: Reporter;
   private readonly completer: Completer;
   private readonly cache: ReadyCache;
   private readonly local = new BinaryHeap<Held>((a, b) => runsBefore(a.job, b.job));
@@ -74,6 +76,7 @@ export class EngineWorker implements Worker {
     if (this.cfg.heartbeatMs >= this.cfg.leaseMs) throw new Error('worker: heartbeatMs must be below leaseMs');
     this.log = deps.log.child({ component: 'worker', workerId: this.id });
     this.events = new WorkerEvents(this.log);
+    this.report = new Reporter(deps.metrics, this.events, this.log);
     this.completer = new Completer(deps.database, {
       batch: c.completionBatch,
       flushMs: c.completionFlushMs,
@@ -278,7 +281,7 @@ export class EngineWorker implements Worker {
         // No transaction needed: share a batched statement, and let the next job start meanwhile.
         freeSlot();
         const applied = await this.completer.add({ id: job.id, leaseToken: job.leaseToken, result: success.result });
-        this.succeeded(h, applied ? { ...job, state: 'succeeded', result: success.result ?? null } : null, started);
+        this.report.succeeded(h, applied ? () => ({ ...job, state: 'succeeded', result: success.result ?? null }) : null, started);
         return;
       }
       let res;
@@ -291,53 +294,21 @@ export class EngineWorker implements Worker {
         return;
       }
       if (res.applied) this.deps.notifier.poke();
-      this.succeeded(h, res.applied ? res.job : null, started);
+      this.report.succeeded(h, res.applied ? () => res.job : null, started);
     } finally {
       this.heldJobs.delete(job.id);
       freeSlot();
     }
   }
 
-  private succeeded(h: Held, job: Job | null, started: number): void {
-    const durationMs = performance.now() - started;
-    if (!job) {
-      this.leaseLost(h, 'complete');
-      return;
-    }
-    this.deps.metrics?.completions.inc({ queue: h.job.queue });
-    this.deps.metrics?.duration.observe({ queue: h.job.queue, outcome: 'succeeded' }, durationMs / 1000);
-    if (this.events.has('job:succeeded')) this.events.emit('job:succeeded', { job, durationMs });
-  }
-
   private async failed(h: Held, err: unknown, task: TaskDefinition | undefined, started: number): Promise<void> {
-    const { job } = h;
-    const transition = decideFailure(job, err, {
+    const transition = decideFailure(h.job, err, {
       baseMs: task?.retryBaseMs ?? this.cfg.retryBaseMs,
       capMs: task?.retryMaxMs ?? this.cfg.retryMaxMs,
     });
-    const res = await failInTransaction(this.deps.database, job, transition, this.id, task, this.log);
+    const res = await failInTransaction(this.deps.database, h.job, transition, this.id, task, this.log);
     if (res.applied) this.deps.notifier.poke();
-    const outcome = transition.kind === 'dead' ? 'dead' : 'retry';
-    this.deps.metrics?.duration.observe({ queue: job.queue, outcome }, (performance.now() - started) / 1000);
-    if (!res.applied) {
-      this.leaseLost(h, 'fail');
-      return;
-    }
-    if (transition.kind === 'dead') {
-      this.deps.metrics?.deadLetters.inc({ queue: job.queue, reason: transition.reason });
-      this.log.warn({ jobId: job.id, queue: job.queue, reason: transition.reason, error: transition.error }, 'job dead');
-      this.events.emit('job:dead', { job: res.job, error: transition.error, reason: transition.reason });
-    } else {
-      this.deps.metrics?.retries.inc({ queue: job.queue });
-      this.log.info({ jobId: job.id, queue: job.queue, delayMs: transition.delayMs, error: transition.error }, 'job retry scheduled');
-      this.events.emit('job:failed', { job: res.job, error: transition.error, retryAt: res.job.runAt });
-    }
-  }
-
-  private leaseLost(h: Held, during: 'heartbeat' | 'complete' | 'fail'): void {
-    this.deps.metrics?.leaseLost.inc({ queue: h.job.queue });
-    this.log.warn({ jobId: h.job.id, during }, 'lease lost: the job belongs to someone else now');
-    this.events.emit('job:lease_lost', { job: h.job, during });
+    this.report.failed(h, transition, res, started);
   }
 
   // ---- leases -------------------------------------------------------------------------------
@@ -364,7 +335,7 @@ export class EngineWorker implements Worker {
         h.lost = true;
         if (h.phase === 'queued') this.heldJobs.delete(h.job.id);
         abortJob(h, new LeaseLostError(`lease on job ${h.job.id} lost`));
-        this.leaseLost(h, 'heartbeat');
+        this.report.leaseLost(h, 'heartbeat');
       }
     }
   }
