@@ -22,3 +22,12 @@ export function processIo(): CliIo {
 export function writeLine(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
+
+/** Parses an integer flag; a malformed value is a usage error (exit 2) naming the flag. */
+export function intOption(flag: string, raw: string, min = Number.MIN_SAFE_INTEGER): number {
+  const n = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${flag} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}; got '${raw}'`);
+  }
+  return n;
+}

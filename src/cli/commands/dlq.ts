@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { apiOptionsFromEnv, apiRequest } from '../api-client.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, writeLine, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, writeLine, type CliIo } from '../io.js';
 
 const USAGE = `Usage: quizforge dlq <list|show ID|replay ID|discard ID> [options]
 
@@ -79,9 +79,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       const jobId = needId();
       const body: Record<string, unknown> = {};
       if (values['max-attempts']) {
-        const n = Number(values['max-attempts']);
-        if (!Number.isInteger(n)) throw new UsageError('--max-attempts must be an integer');
-        body.maxAttempts = n;
+        body.maxAttempts = intOption('--max-attempts', values['max-attempts']);
       }
       const res = await apiRequest(api, 'POST', `/v1/dlq/${jobId}/replay`, body);
       if (!res.ok) return fail(io, res.message);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EventSource } from 'eventsource';
 import { apiOptionsFromEnv, apiRequest, authHeaders, type ApiClientOptions } from '../api-client.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, writeLine, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, writeLine, type CliIo } from '../io.js';
 
 const USAGE = `Usage: quizforge submit --topic TEXT --count N [options]
 
@@ -54,14 +54,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (!values.topic) throw new UsageError('--topic is required');
   if (!values.count) throw new UsageError('--count is required');
-  const body: Record<string, unknown> = { topic: values.topic, count: intArg('--count', values.count) };
+  const body: Record<string, unknown> = { topic: values.topic, count: intOption('--count', values.count) };
   if (values.difficulty) body.difficulty = values.difficulty;
-  if (values.options) body.options = intArg('--options', values.options);
+  if (values.options) body.options = intOption('--options', values.options);
   if (values.audience) body.audience = values.audience;
   if (values.language) body.language = values.language;
   if (values.model) body.model = values.model;
-  if (values['max-attempts']) body.maxAttempts = intArg('--max-attempts', values['max-attempts']);
-  const timeoutMs = values.timeout ? intArg('--timeout', values.timeout) * 1000 : 600_000;
+  if (values['max-attempts']) body.maxAttempts = intOption('--max-attempts', values['max-attempts']);
+  const timeoutMs = values.timeout ? intOption('--timeout', values.timeout) * 1000 : 600_000;
 
   const api = apiOptionsFromEnv(io.env);
   const headers: Record<string, string> = values['idempotency-key'] ? { 'idempotency-key': values['idempotency-key'] } : {};
@@ -78,12 +78,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   writeLine(io.stderr, `batch ${batch.id} accepted; following progress…`);
   return follow(api, batch.id, io, timeoutMs);
-}
-
-function intArg(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be an integer; got '${value}'`);
-  return n;
 }
 
 /** Follows /v1/batches/:id/events; each event refreshes the batch so the bar shows durable state. */

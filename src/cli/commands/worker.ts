@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../log.js';
-import { EXIT_OK, UsageError, writeLine, type CliIo } from '../io.js';
+import { EXIT_OK, UsageError, intOption, writeLine, type CliIo } from '../io.js';
 import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge worker [--concurrency N] [--grace-ms MS]
@@ -32,8 +32,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfig(io.env);
-  const concurrency = values.concurrency === undefined ? config.concurrency : positiveInt('--concurrency', values.concurrency);
-  const graceMs = values['grace-ms'] === undefined ? 30_000 : positiveInt('--grace-ms', values['grace-ms']);
+  const concurrency = values.concurrency === undefined ? config.concurrency : intOption('--concurrency', values.concurrency, 1);
+  const graceMs = values['grace-ms'] === undefined ? 30_000 : intOption('--grace-ms', values['grace-ms'], 0);
   if (!config.databaseUrl) {
     throw new UsageError(
       'separate worker processes need PostgreSQL: set DATABASE_URL. The embedded PGlite database belongs to one process; ' +
@@ -53,10 +53,4 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   await rt.close();
   logger.info({ workerId: worker.id }, 'worker stopped');
   return EXIT_OK;
-}
-
-function positiveInt(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer; got '${raw}'`);
-  return n;
 }
