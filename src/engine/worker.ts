@@ -195,11 +195,11 @@ export class EngineWorker implements Worker {
     if (this.state !== 'running' || this.claiming) return;
     const capacity = this.cfg.concurrency + this.cfg.prefetch;
     const free = capacity - this.running - this.local.size;
-    // Top the local queue up in large batches: claim when idle places would otherwise wait, or
-    // when at least half the capacity is free. Back-pressure: while a full batch of completions
-    // waits to be written, claim nothing more.
+    // Top the local queue up in large batches (fewer statements and commits): claim when idle
+    // places would otherwise wait, or when three quarters of the capacity are free.
+    // Back-pressure: while a full batch of completions waits to be written, claim nothing more.
     const starving = this.local.size === 0 && this.running < this.cfg.concurrency;
-    const worthIt = starving || free >= capacity / 2;
+    const worthIt = starving || free >= capacity * 0.75;
     const backlog = this.completer.size >= this.cfg.completionBatch;
     const want = worthIt && !backlog ? Math.min(this.cache.want(free), this.cfg.claimBatch) : 0;
     if (want <= 0) return;
