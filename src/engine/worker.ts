@@ -172,6 +172,8 @@ export class EngineWorker implements Worker {
     if (this.state !== 'running') return;
     this.cache.markUnknown();
     await this.fill();
+    // Only when no due job is left is the next delayed one worth a query (it scans the ready set).
+    if (this.cache.hasWork) return;
     try {
       const at = await nextRunAt(this.deps.database.db, this.queues);
       if (at) this.cache.noteNextRunAt(at.getTime());
