@@ -128,7 +128,10 @@ export class EngineWorker implements Worker {
     let released = await this.release([...this.heldJobs.values()].filter((h) => h.phase === 'queued'));
     if (this.runningDone.size > 0) {
       const all = Promise.allSettled([...this.runningDone]);
-      await Promise.race([all, sleep(graceMs)]);
+      // The grace timer is cleared once handlers finish: left pending, it kept the process alive for the whole grace period.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((r) => (graceTimer = setTimeout(r, graceMs)))]);
+      clearTimeout(graceTimer);
     }
     const late = [...this.heldJobs.values()].filter((h) => h.phase === 'running');
     for (const h of late) abortJob(h, new WorkerStoppingError('worker stopping: grace period over'));
