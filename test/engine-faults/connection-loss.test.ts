@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { queryOne, toInt } from '../../src/db/rows.js';
 import { createEngine } from '../../src/engine/index.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { createFaultTables, effectStats, FAULT_QUEUE, runStats, sleep, waitUntil, WorkerProcess } from './harness.js';
+import { createFaultTables, diagnose, effectStats, FAULT_QUEUE, Progress, runStats, sleep, waitUntil, WorkerProcess } from './harness.js';
 
 const testDb = useTestDatabase();
 
-const JOBS = 1500;
+const JOBS = 800;
 const TERMINATIONS = 5;
 
 describe('connection loss (pg_terminate_backend on every worker connection)', () => {
@@ -32,12 +32,26 @@ describe('connection loss (pg_terminate_backend on every worker connection)', ()
       handlerMaxMs: 30,
     });
     await worker.ready;
-    const succeeded = async () => (await engine.countByState()).succeeded ?? 0;
+    const progress = new Progress();
+    const succeeded = async () => progress.see((await engine.countByState()).succeeded ?? 0);
     await waitUntil(async () => (await succeeded()) > 0, 15_000, () => worker.tail());
 
     // Kill the worker's pool and LISTEN connections (matched by application_name) several times.
     const terminated: number[] = [];
+    const backends = async () =>
+      toInt(
+        (
+          await queryOne(
+            database.db,
+            sql`select count(*) as n from pg_stat_activity
+                where datname = current_database() and application_name like ${`${appName}%`}`,
+          )
+        )?.n,
+        'n',
+      );
     for (let i = 0; i < TERMINATIONS; i++) {
+      // Each round waits for the worker to be connected again, so every round kills something.
+      await waitUntil(async () => (await backends()) > 0, 10_000, () => `round ${i}: no connection\n${worker.tail()}`);
       const row = await queryOne(
         database.db,
         sql`select count(pg_terminate_backend(pid)) as n from pg_stat_activity
@@ -52,7 +66,8 @@ describe('connection loss (pg_terminate_backend on every worker connection)', ()
     await waitUntil(
       async () => (await succeeded()) === JOBS,
       30_000,
-      async () => `states ${JSON.stringify(await engine.countByState())}\n${worker.tail()}`,
+      async () =>
+        `states ${JSON.stringify(await engine.countByState())}, succeeded ${progress}\n${await diagnose(database, appName)}\n${worker.tail()}`,
     );
     expect(worker.alive, worker.tail()).toBe(true);
 

@@ -3,8 +3,10 @@ import { createEngine } from '../../src/engine/index.js';
 import { useTestDatabase } from '../helpers/db.js';
 import {
   createFaultTables,
+  diagnose,
   effectStats,
   FAULT_QUEUE,
+  Progress,
   randomBetween,
   runStats,
   sleep,
@@ -50,7 +52,8 @@ describe('crash recovery (worker processes killed with SIGKILL)', () => {
     for (let i = 0; i < PROCESSES; i++) spawnOne();
     await Promise.all([...live].map((w) => w.ready));
 
-    const succeeded = async () => (await engine.countByState()).succeeded ?? 0;
+    const progress = new Progress();
+    const succeeded = async () => progress.see((await engine.countByState()).succeeded ?? 0);
     let kills = 0;
     let pauses = 0;
     const started = Date.now();
@@ -83,7 +86,8 @@ describe('crash recovery (worker processes killed with SIGKILL)', () => {
       async () => (await succeeded()) === JOBS,
       30_000,
       async () =>
-        `states ${JSON.stringify(await engine.countByState())}\n${timeline.join('\n')}\n` +
+        `states ${JSON.stringify(await engine.countByState())}, succeeded ${progress}\n${timeline.join('\n')}\n` +
+        `${await diagnose(database, opts.appName)}\n` +
         [...live].map((w) => w.tail(10)).join('\n'),
     );
 

@@ -17,7 +17,7 @@ export const FAULT_QUEUE = 'fault';
 export async function createFaultTables(database: Database): Promise<void> {
   await queryRows(
     database.db,
-    sql`create table fault_runs (id bigserial primary key, job_id bigint not null, attempt int not null, pid int not null, at timestamptz not null default clock_timestamp())`,
+    sql`create unlogged table fault_runs (id bigserial primary key, job_id bigint not null, attempt int not null, pid int not null, at timestamptz not null default clock_timestamp())`,
   );
   await queryRows(
     database.db,
@@ -61,6 +61,41 @@ export async function runStats(database: Database): Promise<RunStats> {
   return { runs: toInt(r?.runs, 'runs'), jobsRun: toInt(r?.jobs, 'jobs'), jobsRunMoreThanOnce: toInt(r?.multi, 'multi') };
 }
 
+/** Remembers when a counter last moved, so a timeout can tell "slow" from "stalled". */
+export class Progress {
+  private last = -1;
+  private changedAt = Date.now();
+  private readonly startedAt = Date.now();
+
+  see(n: number): number {
+    if (n !== this.last) {
+      this.last = n;
+      this.changedAt = Date.now();
+    }
+    return n;
+  }
+
+  toString(): string {
+    return `last value ${this.last}, unchanged for ${Date.now() - this.changedAt} ms (tracking for ${Date.now() - this.startedAt} ms)`;
+  }
+}
+
+/** What a stalled run looks like from the database: the app's sessions and the running jobs. */
+export async function diagnose(database: Database, appName: string): Promise<string> {
+  const sessions = await queryRows(
+    database.db,
+    sql`select pid, application_name as app, state, wait_event_type as wt, wait_event as we,
+          round(extract(epoch from clock_timestamp() - xact_start)::numeric, 1) as xact_s, left(query, 60) as query
+        from pg_stat_activity where datname = current_database() and application_name like ${`${appName}%`}`,
+  );
+  const running = await queryRows(
+    database.db,
+    sql`select id, attempt, locked_by, round(extract(epoch from lease_expires_at - clock_timestamp())::numeric, 1) as lease_left_s
+        from jobs where state = 'running' order by id limit 20`,
+  );
+  return `sessions ${JSON.stringify(sessions)}\nrunning ${JSON.stringify(running)}`;
+}
+
 /** Settings the child worker reads from its environment (see worker-child.ts). */
 export interface ChildOptions {
   url: string;
@@ -91,6 +126,9 @@ export class WorkerProcess {
       env: {
         ...process.env,
         NODE_ENV: 'test',
+        // These tests kill workers, never PostgreSQL: commits need not wait for the disk, which
+        // keeps them fast on a busy machine without changing what the engine guarantees.
+        PGOPTIONS: '-c synchronous_commit=off',
         FAULT_DATABASE_URL: opts.url,
         FAULT_APP_NAME: opts.appName,
         FAULT_CONCURRENCY: String(opts.concurrency),
