@@ -47,7 +47,7 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
               locked_by = ${p.workerId}, updated_at = now()
           FROM cand WHERE j.id = cand.id
           RETURNING j.*
-        ), ev AS (${eventsFrom('claimed', 'job.started', sql`jsonb_build_object('workerId', e.locked_by)`)})
+        ), ev AS (${eventsFrom('claimed', 'job.started', sql`'workerId', e.locked_by`)})
         SELECT c.*,
           CASE WHEN c.parent_count > 0 THEN
             (SELECT jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id)

@@ -45,7 +45,7 @@ function completionStatement(items: readonly Completion[], columns: SQL): SQL {
           SELECT * FROM qf_release_children(ARRAY(SELECT id FROM done))
         ), ev AS (${insertEvents(
           { cte: 'done', type: 'job.succeeded' },
-          { cte: 'released', type: 'job.ready', extra: sql`jsonb_build_object('reason', 'parents_succeeded')`, where: sql`e.state = 'ready'` },
+          { cte: 'released', type: 'job.ready', extra: sql`'reason', 'parents_succeeded'`, where: sql`e.state = 'ready'` },
         )})
         SELECT ${columns}, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`;
 }

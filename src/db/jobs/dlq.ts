@@ -64,7 +64,7 @@ export async function replayDead(
               lease_token = NULL, lease_expires_at = NULL, locked_by = NULL, updated_at = now()
           WHERE j.id = ${p.id} AND j.state = 'dead'
           RETURNING j.*
-        ), ev AS (${eventsFrom('upd', 'job.replayed', sql`jsonb_build_object('payloadChanged', ${hasPayload}::boolean)`)})
+        ), ev AS (${eventsFrom('upd', 'job.replayed', sql`'payloadChanged', ${hasPayload}::boolean`)})
         SELECT u.*, ${readyNotify('upd')} AS _wake FROM upd u`,
   );
   return row ? toJob(row) : null;
@@ -92,7 +92,7 @@ export async function unblockDescendants(ex: Executor, id: number): Promise<Job[
           UPDATE jobs j SET state = 'waiting', updated_at = now()
           WHERE j.id IN (SELECT id FROM down) AND j.id NOT IN (SELECT start FROM still) AND j.state = 'blocked'
           RETURNING j.*
-        ), ev AS (${eventsFrom('upd', 'job.unblocked', sql`jsonb_build_object('replayed', ${id}::bigint)`)})
+        ), ev AS (${eventsFrom('upd', 'job.unblocked', sql`'replayed', ${id}::bigint`)})
         SELECT u.* FROM upd u ORDER BY u.id`,
   );
   return rows.map(toJob);

@@ -58,7 +58,7 @@ export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise
           FROM input ORDER BY ord
           ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
           RETURNING *
-        ), ev AS (${eventsFrom('ins', 'job.enqueued', sql`jsonb_build_object('runAt', e.run_at, 'priority', e.priority)`)})
+        ), ev AS (${eventsFrom('ins', 'job.enqueued', sql`'runAt', e.run_at, 'priority', e.priority`)})
         SELECT input.ord, ins.*, ${readyNotify('ins')} AS _wake
         FROM ins JOIN input ON input.new_id = ins.id`,
   );

@@ -44,7 +44,7 @@ export async function failJob(ex: Executor, p: FailParams): Promise<Job | null> 
         ), ev AS (${eventsFrom(
           'upd',
           dead ? 'job.dead' : 'job.retry_scheduled',
-          sql`jsonb_build_object('runAt', e.run_at, 'reason', e.dead_reason, 'error', e.last_error)`,
+          sql`'runAt', e.run_at, 'reason', e.dead_reason, 'error', e.last_error`,
         )})
         SELECT u.*, ${readyNotify('upd')} AS _wake FROM upd u`,
   );
@@ -72,7 +72,7 @@ export async function blockDescendants(ex: Executor, deadIds: readonly number[])
           UPDATE jobs j SET state = 'blocked', updated_at = now()
           FROM target t WHERE j.id = t.id AND j.state = 'waiting'
           RETURNING j.*, t.root AS blocked_by
-        ), ev AS (${eventsFrom('upd', 'job.blocked', sql`jsonb_build_object('blockedBy', e.blocked_by)`)})
+        ), ev AS (${eventsFrom('upd', 'job.blocked', sql`'blockedBy', e.blocked_by`)})
         SELECT u.* FROM upd u ORDER BY u.id`,
   );
   return rows.map(toJob);

@@ -48,7 +48,7 @@ export async function releaseJobs(ex: Executor, items: readonly LeaseRef[], work
           FROM input i
           WHERE j.id = i.id AND j.state = 'running' AND j.lease_token = i.token
           RETURNING j.*
-        ), ev AS (${eventsFrom('upd', 'job.released', sql`jsonb_build_object('workerId', ${workerId}::text)`)})
+        ), ev AS (${eventsFrom('upd', 'job.released', sql`'workerId', ${workerId}::text`)})
         SELECT u.*, ${readyNotify('upd')} AS _wake FROM upd u ORDER BY u.id`,
   );
   return rows.map(toJob);
@@ -97,7 +97,7 @@ export async function reapExpired(ex: Executor, p: { queues?: readonly string[] 
           RETURNING j.*
         ), ev AS (${insertEvents(
           { cte: 'upd', type: 'job.lease_expired' },
-          { cte: 'upd', type: 'job.dead', extra: sql`jsonb_build_object('reason', e.dead_reason, 'error', e.last_error)`, where: sql`e.state = 'dead'` },
+          { cte: 'upd', type: 'job.dead', extra: sql`'reason', e.dead_reason, 'error', e.last_error`, where: sql`e.state = 'dead'` },
         )})
         SELECT u.*, ${readyNotify('upd')} AS _wake FROM upd u ORDER BY u.id`,
   );

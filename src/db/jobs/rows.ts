@@ -135,7 +135,7 @@ export function textArrayParam(values: readonly string[]): SQL {
 export interface EventRows {
   cte: string;
   type: string;
-  /** Merged into the standard data `{ jobId, groupId, queue, state, attempt }`; may use alias `e`. */
+  /** More `'key', value` pairs for the data after `{ jobId, groupId, queue, state, attempt }`; may use alias `e`. */
   extra?: SQL;
   where?: SQL;
 }
@@ -147,8 +147,8 @@ export interface EventRows {
 export function insertEvents(...parts: EventRows[]): SQL {
   const selects = parts.map(
     (p, k) => sql`SELECT ${k}::integer AS k, e.id, e.group_id, ${p.type}::text AS type,
-      jsonb_build_object('jobId', e.id, 'groupId', e.group_id, 'queue', e.queue, 'state', e.state, 'attempt', e.attempt)
-        || ${p.extra ?? sql`'{}'::jsonb`} AS data
+      jsonb_build_object('jobId', e.id, 'groupId', e.group_id, 'queue', e.queue, 'state', e.state, 'attempt', e.attempt
+        ${p.extra ? sql`, ${p.extra}` : sql``}) AS data
       FROM ${sql.raw(p.cte)} e WHERE ${p.where ?? sql`true`}`,
   );
   return sql`INSERT INTO job_events (job_id, group_id, type, data)
