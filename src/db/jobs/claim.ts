@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { ClaimedJob, ParentResult } from './types.js';
@@ -19,7 +20,8 @@ export interface ClaimedRow {
 
 /**
  * THE lock: one statement picks up to `limit` due ready jobs of `queues` in (priority, run_at, id)
- * order with FOR UPDATE SKIP LOCKED, marks them running with a fresh lease token and expiry,
+ * order with FOR UPDATE SKIP LOCKED, marks them running with a fresh lease token (one per
+ * statement: the fence is the pair job id + token, and every claim is a new statement) and expiry,
  * bumps the attempt and journals `job.started`. A row another claimer holds or already took is
  * simply not returned, so a lost race can never look like a claim.
  */
@@ -42,7 +44,7 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
           LIMIT ${p.limit}
         ), claimed AS (
           UPDATE jobs j
-          SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
+          SET state = 'running', attempt = j.attempt + 1, lease_token = ${randomUUID()}::uuid,
               lease_expires_at = now() + make_interval(secs => ${p.leaseMs}::double precision / 1000),
               locked_by = ${p.workerId}, updated_at = now()
           FROM cand WHERE j.id = cand.id
