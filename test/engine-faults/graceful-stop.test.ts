@@ -3,20 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { queryRows, toInt } from '../../src/db/rows.js';
 import { createEngine } from '../../src/engine/index.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { createFaultTables, effectStats, FAULT_QUEUE, runStats, waitUntil, WorkerProcess, type ChildOptions } from './harness.js';
+import { createFaultTables, effectStats, FAULT_QUEUE, waitUntil, WorkerProcess, type ChildOptions } from './harness.js';
 
 const testDb = useTestDatabase();
 
 const JOBS = 12;
 const CONCURRENCY = 3;
 
-async function jobIdsRun(t: ReturnType<typeof testDb>): Promise<number[]> {
-  const rows = await queryRows(t.database.db, sql`select distinct job_id from fault_runs order by job_id`);
-  return rows.map((r) => toInt(r.job_id, 'job_id'));
-}
+const jobIdsRun = (w: WorkerProcess) => [...new Set(w.runs.map((r) => r.job))].sort((a, b) => a - b);
 
 async function setup(t: ReturnType<typeof testDb>, opts: Partial<ChildOptions>) {
-  await queryRows(t.database.db, sql`drop table if exists fault_runs, fault_effects`);
+  await queryRows(t.database.db, sql`drop table if exists fault_effects`);
   await queryRows(t.database.db, sql`delete from jobs`);
   await createFaultTables(t.database);
   const engine = createEngine({ database: t.database });
@@ -36,7 +33,7 @@ async function setup(t: ReturnType<typeof testDb>, opts: Partial<ChildOptions>) 
   });
   await worker.ready;
   // Wait until the worker is busy: `CONCURRENCY` handlers running.
-  await waitUntil(async () => (await runStats(t.database)).runs >= CONCURRENCY, 15_000, () => worker.tail());
+  await waitUntil(() => worker.runs.length >= CONCURRENCY, 15_000, () => worker.tail());
   return { engine, worker };
 }
 
@@ -52,7 +49,7 @@ describe('graceful stop (SIGTERM)', () => {
     // It waited for the running handlers (about 1.5 s each) but not for the grace period to end.
     expect(tookMs).toBeLessThan(5000);
 
-    const ran = await jobIdsRun(t);
+    const ran = jobIdsRun(worker);
     expect(ran).toHaveLength(CONCURRENCY); // nothing claimed after SIGTERM
     const states = await engine.countByState();
     expect(states.succeeded).toBe(CONCURRENCY);

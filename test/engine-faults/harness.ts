@@ -10,15 +10,12 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FAULT_QUEUE = 'fault';
 
 /**
- * The tests' own tables: `fault_runs` logs every handler execution outside any transaction
- * (at-least-once made visible); `fault_effects` is the effect a handler commits in its completion
- * transaction, one row per job, with a counter that a second commit would bump instead of failing.
+ * The test's own table: `fault_effects` is the effect a handler commits in its completion
+ * transaction, one row per job (unique key), with a counter that a second commit would bump
+ * instead of failing. Executions are not logged here but on each worker's stdout (synchronous
+ * for pipes on Linux, so a line written before SIGKILL arrives), costing no database round trip.
  */
 export async function createFaultTables(database: Database): Promise<void> {
-  await queryRows(
-    database.db,
-    sql`create unlogged table fault_runs (id bigserial primary key, job_id bigint not null, attempt int not null, pid int not null, at timestamptz not null default clock_timestamp())`,
-  );
   await queryRows(
     database.db,
     sql`create table fault_effects (job_id bigint primary key, pid int not null, commits int not null default 1)`,
@@ -51,14 +48,17 @@ export interface RunStats {
   jobsRunMoreThanOnce: number;
 }
 
-export async function runStats(database: Database): Promise<RunStats> {
-  const [r] = await queryRows(
-    database.db,
-    sql`select count(*) as runs, count(distinct job_id) as jobs,
-          (select count(*) from (select job_id from fault_runs group by job_id having count(*) > 1) x) as multi
-        from fault_runs`,
-  );
-  return { runs: toInt(r?.runs, 'runs'), jobsRun: toInt(r?.jobs, 'jobs'), jobsRunMoreThanOnce: toInt(r?.multi, 'multi') };
+/** Handler executions reported by these worker processes (killed ones included). */
+export function runStats(workers: Iterable<WorkerProcess>): RunStats {
+  const perJob = new Map<number, number>();
+  let runs = 0;
+  for (const w of workers) {
+    for (const r of w.runs) {
+      runs++;
+      perJob.set(r.job, (perJob.get(r.job) ?? 0) + 1);
+    }
+  }
+  return { runs, jobsRun: perJob.size, jobsRunMoreThanOnce: [...perJob.values()].filter((n) => n > 1).length };
 }
 
 /** Remembers when a counter last moved, so a timeout can tell "slow" from "stalled". */
@@ -119,6 +119,9 @@ export class WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output = '';
   isReady = false;
+  /** One entry per handler execution, from the `run` lines the child prints. */
+  readonly runs: Array<{ job: number; attempt: number }> = [];
+  private partial = '';
 
   constructor(opts: ChildOptions, script: string[] = ['--import', 'tsx', CHILD_SCRIPT]) {
     this.proc = spawn(process.execPath, script, {
@@ -146,10 +149,19 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
     this.ready = new Promise((resolve, reject) => {
       this.proc.stdout?.on('data', (chunk: Buffer) => {
-        this.output += chunk.toString();
-        if (!this.isReady && this.output.includes('"event":"ready"')) {
-          this.isReady = true;
-          resolve();
+        const lines = (this.partial + chunk.toString()).split('\n');
+        this.partial = lines.pop() ?? '';
+        for (const line of lines) {
+          const msg = parseLine(line);
+          if (msg?.event === 'run' && typeof msg.job === 'number' && typeof msg.attempt === 'number') {
+            this.runs.push({ job: msg.job, attempt: msg.attempt });
+            continue;
+          }
+          this.output += `${line}\n`;
+          if (msg?.event === 'ready' && !this.isReady) {
+            this.isReady = true;
+            resolve();
+          }
         }
       });
       void this.exited.then(({ code, signal }) =>
@@ -178,6 +190,16 @@ export class WorkerProcess {
   /** The last lines the process wrote, for assertion messages. */
   tail(lines = 40): string {
     return this.output.split('\n').slice(-lines).join('\n');
+  }
+}
+
+function parseLine(line: string): Record<string, unknown> | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
 

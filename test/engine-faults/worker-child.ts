@@ -1,8 +1,8 @@
 /**
  * The fault tests' worker process: `node --import tsx test/engine-faults/worker-child.ts`, set up
  * by FAULT_* variables (see harness.ts). It runs the real engine worker on the `fault` queue with a
- * handler that logs each execution outside any transaction and commits its effect inside the
- * completion transaction. SIGTERM/SIGINT stop it gracefully; it installs no handler for unhandled
+ * handler that reports each execution on stdout (outside any transaction) and commits its effect
+ * inside the completion transaction. SIGTERM/SIGINT stop it gracefully; it installs no handler for unhandled
  * errors, so one would kill it and the test would see a non-zero exit.
  */
 import { sql } from 'drizzle-orm';
@@ -44,6 +44,12 @@ const sleep = (ms: number, signal: AbortSignal | null) =>
   });
 
 async function main(): Promise<void> {
+  if (process.env.FAULT_PROFILE === '1') {
+    const { installProfiler, profileReport, startProfileWindow } = await import('../../bench/profile.js');
+    installProfiler();
+    startProfileWindow();
+    process.on('SIGTERM', () => process.stderr.write(`${profileReport(`fault worker ${process.pid}`)}\n`));
+  }
   const min = num('FAULT_HANDLER_MIN_MS');
   const max = num('FAULT_HANDLER_MAX_MS');
   const ignoreAbort = process.env.FAULT_IGNORE_ABORT === '1';
@@ -57,10 +63,7 @@ async function main(): Promise<void> {
     tasks: {
       fault: {
         handler: async (job, ctx) => {
-          await queryRows(
-            database.db,
-            sql`insert into fault_runs (job_id, attempt, pid) values (${job.id}, ${job.attempt}, ${process.pid})`,
-          );
+          line({ event: 'run', job: job.id, attempt: job.attempt });
           await sleep(min + Math.random() * (max - min), ignoreAbort ? null : ctx.signal);
           return {
             result: { pid: process.pid },
