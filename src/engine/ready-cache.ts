@@ -14,6 +14,8 @@ export class ReadyCache {
   private readonly ready = new BinaryHeap<Candidate>(runsBefore);
   private readonly delayed = new BinaryHeap<Candidate>((a, b) => a.runAt < b.runAt || (a.runAt === b.runAt && a.id < b.id));
   private unknown = false;
+  /** Bumped by every piece of news; a claim that started before the news cannot refute it. */
+  private epoch = 0;
   private timer: { at: number; handle: NodeJS.Timeout } | null = null;
   private closed = false;
 
@@ -27,6 +29,7 @@ export class ReadyCache {
   noteWake(payload: string): boolean {
     const wake = parseWake(payload, this.queues);
     if (!wake) return false;
+    this.epoch++;
     const now = Date.now();
     for (const c of wake.items) (c.runAt <= now ? this.ready : this.delayed).push(c);
     if (wake.untracked) {
@@ -39,6 +42,7 @@ export class ReadyCache {
 
   /** There may be work nobody told us about (polling fallback, timer). */
   markUnknown(): void {
+    this.epoch++;
     this.unknown = true;
   }
 
@@ -55,11 +59,22 @@ export class ReadyCache {
     return Math.min(free, this.ready.size);
   }
 
-  /** Learns from a claim that asked for `asked` jobs and got `got`. */
-  afterClaim(asked: number, got: number): void {
+  /** Call when a claim statement is sent; pass the result to afterClaim. */
+  beginClaim(): number {
+    return this.epoch;
+  }
+
+  /**
+   * Learns from a claim that asked for `asked` jobs and got `got`. A short claim proves the cache
+   * stale only if no news arrived while it ran (a job enqueued meanwhile may have committed after
+   * the claim's snapshot): otherwise the worker must claim again.
+   */
+  afterClaim(asked: number, got: number, epochAtStart: number): void {
     // If the cache was fresh, the claimed rows are exactly its top entries.
     for (let i = 0; i < got && this.ready.size > 0; i++) this.ready.pop();
-    if (got < asked) {
+    if (this.epoch !== epochAtStart) {
+      this.unknown = true;
+    } else if (got < asked) {
       this.ready.clear();
       this.unknown = false;
     } else {

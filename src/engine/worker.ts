@@ -209,7 +209,9 @@ export class EngineWorker implements Worker {
     const want = worthIt && !backlog ? Math.min(this.cache.want(free), this.cfg.claimBatch) : 0;
     if (want <= 0) return;
     this.claiming = true;
+    const epoch = this.cache.beginClaim();
     let got = 0;
+    let failed = false;
     try {
       const rows = await retryTransient(() =>
         claimJobs(this.deps.database.db, { queues: this.queues, workerId: this.id, leaseMs: this.cfg.leaseMs, limit: want }),
@@ -222,14 +224,15 @@ export class EngineWorker implements Worker {
         this.local.push(h);
         this.deps.metrics?.claims.inc({ queue: r.job.queue });
       }
-      this.cache.afterClaim(want, got);
+      this.cache.afterClaim(want, got, epoch);
     } catch (err) {
+      failed = true;
       this.fault(err, 'claim'); // the next poll tries again
     } finally {
       this.claiming = false;
     }
     this.dispatch();
-    if (this.state === 'running' && got > 0 && this.cache.hasWork) this.scheduleFill();
+    if (this.state === 'running' && !failed && this.cache.hasWork) this.scheduleFill();
   }
 
   private dispatch(): void {

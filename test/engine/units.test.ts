@@ -139,12 +139,22 @@ describe('ready cache (the worker heap)', () => {
     expect(cache.noteWake(wake([[4, 0, 0]], 'other'))).toBe(false);
     expect(cache.want(10)).toBe(3);
     expect(cache.want(2)).toBe(2);
-    cache.afterClaim(3, 1); // two were taken by someone else: the cache was stale
+    cache.afterClaim(3, 1, cache.beginClaim()); // two were taken by someone else: the cache was stale
     expect(cache.hasWork).toBe(false);
     cache.markUnknown();
     expect(cache.want(10)).toBe(10);
-    cache.afterClaim(10, 10); // a full claim: there may be more
+    cache.afterClaim(10, 10, cache.beginClaim()); // a full claim: there may be more
     expect(cache.hasWork).toBe(true);
+    cache.close();
+  });
+
+  it('a claim that comes back empty does not refute a wake-up that arrived while it ran', () => {
+    const cache = new ReadyCache(['a'], () => undefined);
+    const epoch = cache.beginClaim();
+    cache.noteWake(wake([[7, 0, 0]])); // the job commits after the claim's snapshot
+    cache.afterClaim(5, 0, epoch);
+    expect(cache.hasWork).toBe(true);
+    expect(cache.want(5)).toBeGreaterThan(0);
     cache.close();
   });
 
