@@ -59,6 +59,7 @@ describe('crash recovery (worker processes killed with SIGKILL)', () => {
     const succeeded = async () => progress.see((await engine.countByState()).succeeded ?? 0);
     let kills = 0;
     let pauses = 0;
+    let frozen: WorkerProcess | null = null;
     const started = Date.now();
     const timeline: string[] = [];
     // Chaos, while work remains: at random moments 300–800 ms apart, kill -9 a random running
@@ -67,14 +68,15 @@ describe('crash recovery (worker processes killed with SIGKILL)', () => {
     // expire and its jobs are reclaimed while it sleeps, then let it wake and try to complete them.
     while ((await succeeded()) < JOBS && kills < MAX_KILLS && Date.now() - started < 45_000) {
       await sleep(randomBetween(300, 800));
-      const victims = [...live].filter((w) => w.alive && w.isReady);
-      if (victims.length < 2) continue;
+      const victims = [...live].filter((w) => w.alive && w.isReady && w !== frozen);
+      if (victims.length < (frozen ? 1 : 2)) continue;
       const victim = victims[Math.floor(Math.random() * victims.length)];
       if (!victim) continue;
       const done = await succeeded();
       if (done >= JOBS) break;
       if (kills === 2 && pauses === 0) {
         pauses++;
+        frozen = victim;
         victim.signal('SIGSTOP');
         setTimeout(() => victim.signal('SIGCONT'), opts.leaseMs * 2);
         timeline.push(`${Date.now() - started}ms SIGSTOP at ${done} done`);
@@ -119,6 +121,8 @@ describe('crash recovery (worker processes killed with SIGKILL)', () => {
     const runs = runStats(everyProcess);
     expect(kills, timeline.join('\n')).toBeGreaterThanOrEqual(3);
     expect(pauses).toBe(1);
+    // The frozen process woke up holding leases that had been reclaimed: the fence refused them.
+    expect(frozen?.leasesLost.length ?? 0, frozen?.tail()).toBeGreaterThan(0);
     expect(runs.jobsRun).toBe(JOBS);
     expect(runs.runs).toBeGreaterThan(JOBS);
     expect(runs.jobsRunMoreThanOnce).toBeGreaterThan(0);

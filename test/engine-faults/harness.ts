@@ -121,6 +121,8 @@ export class WorkerProcess {
   isReady = false;
   /** One entry per handler execution, from the `run` lines the child prints. */
   readonly runs: Array<{ job: number; attempt: number }> = [];
+  /** Jobs whose lease this process found lost (heartbeat, completion or failure refused by the fence). */
+  readonly leasesLost: Array<{ job: number; during: string }> = [];
   private partial = '';
 
   constructor(opts: ChildOptions, script: string[] = ['--import', 'tsx', CHILD_SCRIPT]) {
@@ -156,6 +158,9 @@ export class WorkerProcess {
           if (msg?.event === 'run' && typeof msg.job === 'number' && typeof msg.attempt === 'number') {
             this.runs.push({ job: msg.job, attempt: msg.attempt });
             continue;
+          }
+          if (msg?.event === 'lease_lost' && typeof msg.job === 'number' && typeof msg.during === 'string') {
+            this.leasesLost.push({ job: msg.job, during: msg.during });
           }
           this.output += `${line}\n`;
           if (msg?.event === 'ready' && !this.isReady) {

@@ -85,6 +85,9 @@ async function main(): Promise<void> {
     reaperIntervalMs: num('FAULT_REAPER_MS'),
   });
 
+  // A lease this process lost (reclaimed while it was frozen, say): the fence refused its write.
+  worker.on('job:lease_lost', ({ job, during }) => line({ event: 'lease_lost', job: job.id, during }));
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
