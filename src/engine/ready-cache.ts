@@ -65,16 +65,15 @@ export class ReadyCache {
   }
 
   /**
-   * Learns from a claim that asked for `asked` jobs and got `got`. A short claim proves the cache
-   * stale only if no news arrived while it ran (a job enqueued meanwhile may have committed after
-   * the claim's snapshot): otherwise the worker must claim again.
+   * Learns from a claim that asked for `asked` jobs and got `got`. Only an empty claim proves the
+   * cache stale: a short one may have skipped rows another worker was locking at that instant
+   * (SKIP LOCKED), so the worker claims again. And even an empty claim refutes nothing if news
+   * arrived while it ran (a job enqueued meanwhile may have committed after its snapshot).
    */
   afterClaim(asked: number, got: number, epochAtStart: number): void {
     // If the cache was fresh, the claimed rows are exactly its top entries.
     for (let i = 0; i < got && this.ready.size > 0; i++) this.ready.pop();
-    if (this.epoch !== epochAtStart) {
-      this.unknown = true;
-    } else if (got < asked) {
+    if (got === 0 && asked > 0 && this.epoch === epochAtStart) {
       this.ready.clear();
       this.unknown = false;
     } else {

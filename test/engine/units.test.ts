@@ -132,14 +132,16 @@ describe('ready cache (the worker heap)', () => {
   const wake = (jobs: Array<[number, number, number]>, queue = 'a') =>
     JSON.stringify({ n: jobs.length, q: [queue], at: Math.min(...jobs.map((j) => j[2])), j: jobs.map((j) => [...j, queue]) });
 
-  it('asks for as many jobs as it has heard of, and drops itself when a claim comes back short', () => {
+  it('asks for as many jobs as it has heard of, and drops itself when a claim comes back empty', () => {
     const cache = new ReadyCache(['a'], () => undefined);
     expect(cache.want(10)).toBe(0);
     expect(cache.noteWake(wake([[1, 0, 0], [2, 0, 0], [3, 0, 0]]))).toBe(true);
     expect(cache.noteWake(wake([[4, 0, 0]], 'other'))).toBe(false);
     expect(cache.want(10)).toBe(3);
     expect(cache.want(2)).toBe(2);
-    cache.afterClaim(3, 1, cache.beginClaim()); // two were taken by someone else: the cache was stale
+    cache.afterClaim(3, 1, cache.beginClaim()); // short: others may hold the rest right now
+    expect(cache.hasWork).toBe(true);
+    cache.afterClaim(3, 0, cache.beginClaim()); // empty, no news meanwhile: the cache was stale
     expect(cache.hasWork).toBe(false);
     cache.markUnknown();
     expect(cache.want(10)).toBe(10);
