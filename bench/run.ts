@@ -144,7 +144,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // Keep it readable: a failed bulk query's message embeds all its parameters.
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const cause = err instanceof Error && err.cause instanceof Error ? `\ncause: ${err.cause.message}` : '';
+    process.stderr.write(`[bench] failed: ${text.length > 2000 ? `${text.slice(0, 2000)}…` : text}${cause}\n`);
     process.exit(1);
   },
 );
