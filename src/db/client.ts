@@ -22,6 +22,13 @@ export type DriverKind = 'pg' | 'pglite';
 export interface Database {
   readonly kind: DriverKind;
   readonly db: Db;
+  /**
+   * Runs `fn` in a transaction. Use this rather than `db.transaction` on `pg`: drizzle sends BEGIN
+   * outside its try/finally, so a connection killed just then is never released and the pool
+   * shrinks by one for good (found by the connection-loss fault test); here the client is always
+   * released, and discarded when the transaction failed.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Subscribe to NOTIFY on a channel; resolves to an unsubscribe function. Reconnects on `pg`. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** Terminate-safe teardown: closes the pool / the embedded database. */
@@ -73,6 +80,20 @@ function openPg(url: string, opts: OpenOptions): Database {
   return {
     kind: 'pg',
     db,
+    async transaction(fn) {
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        // A drizzle instance bound to this one client runs BEGIN/COMMIT on it, not on the pool.
+        const bound = drizzlePg({ client, schema }) as unknown as Db;
+        return await bound.transaction(fn);
+      } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      } finally {
+        client.release(failure);
+      }
+    },
     listen: (channel, fn) => listener.listen(channel, fn),
     async close() {
       await listener.close();
@@ -89,6 +110,7 @@ async function openPglite(dataDir: string, opts: OpenOptions): Promise<Database>
   return {
     kind: 'pglite',
     db,
+    transaction: (fn) => db.transaction(fn),
     async listen(channel, fn) {
       const unlisten = await client.listen(channel, fn);
       return async () => {

@@ -126,7 +126,7 @@ export function createEngine(opts: EngineOptions): Engine {
     return out;
   };
   const direct: Runner = (fn) => fn(db);
-  const inTransaction: Runner = (fn) => db.transaction(fn);
+  const inTransaction: Runner = (fn) => database.transaction(fn);
 
   const countByState = () => q.countByState(db);
   opts.metrics?.bindDepth(countByState);
@@ -145,7 +145,7 @@ export function createEngine(opts: EngineOptions): Engine {
     },
     enqueueMany,
     enqueueGraph: (nodes, o) => withEvents(o?.tx, inTransaction, (tx) => enqueueGraphIn(tx, nodes)),
-    transaction: (fn) => db.transaction(fn),
+    transaction: (fn) => database.transaction(fn),
     getJob: (id, o) => q.getJob(o?.tx ?? db, id),
     listJobs: (f) =>
       q.listJobs(db, {

@@ -43,7 +43,7 @@ export async function completeInTransaction(
         return { applied: true, job: { ...job, state: 'succeeded', result: success.result ?? null } } as FencedJobResult;
       }
       try {
-        const done = await database.db.transaction(async (tx) => {
+        const done = await database.transaction(async (tx) => {
           const rows = await completeJobs(tx, [item]);
           const row = rows[0];
           if (!row) throw new FenceRefused();
@@ -84,7 +84,7 @@ export async function failInTransaction(
         return row;
       };
       // A retry needs no transaction: one statement. A death spans several.
-      const row = transition.kind === 'retry' ? await run(database.db) : await database.db.transaction(run);
+      const row = transition.kind === 'retry' ? await run(database.db) : await database.transaction(run);
       return row ? ({ applied: true, job: row } as FencedJobResult) : LEASE_LOST;
     },
     { onRetry: (err) => log.warn({ err: describeDbError(err), jobId: job.id }, 'fail transaction failed transiently; retrying') },
@@ -105,7 +105,7 @@ export async function reapOnce(
     log: EngineLogger;
   },
 ): Promise<ReapResult> {
-  return database.db.transaction(async (tx) => {
+  return database.transaction(async (tx) => {
     const res = await reapExpired(tx, { queues: opts.queues, limit: opts.limit });
     if (res.dead.length > 0) {
       await blockDescendants(
