@@ -45,7 +45,7 @@ describe('graceful stop of the real CLI (`quizforge worker`, SIGTERM)', () => {
       );
 
       const modelCalls = () => server.requests.filter((r) => r.path === '/v1/chat/completions').length;
-      await waitUntil(() => modelCalls() >= 2, 20_000, () => `model calls ${modelCalls()}\n${output}`);
+      await waitUntil(() => modelCalls() >= 2, 40_000, () => `model calls ${modelCalls()}\n${output}`);
       const sentAt = Date.now();
       proc.kill('SIGTERM');
       const exit = await exited;
