@@ -9,9 +9,11 @@ const QUEUE = 'bench';
  * pg-boss with its own fast paths switched on, as its docs describe them: LISTEN/NOTIFY wake-ups
  * (`useListenNotify` + a `notify` queue), batched fetches with burst mode (keep fetching while a
  * batch comes back full), several fetch loops per process (`localConcurrency`), bulk `insert()`.
+ * Batch size 500 (as graphile's local queue and our claim batch) with 4 loops was pg-boss's best
+ * here among 100–1000 × 2–8 (see RESULTS.md).
  */
 const workOptions = {
-  batchSize: 100,
+  batchSize: 500,
   localConcurrency: 4,
   burstWhenBatchFull: true,
   pollingIntervalSeconds: 0.5,
