@@ -1,24 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { openDatabase } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/rows.js';
+import { runCli } from '../helpers/cli.js';
 import { templateName, urlFor, withAdmin } from '../helpers/pg-admin.js';
 
-async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr, env });
-  return { code, out, err };
-}
+const run = runCli;
 
 async function tables(url: string | undefined, dataDir?: string): Promise<string[]> {
   const d = await openDatabase({ url, dataDir });
@@ -37,8 +27,8 @@ describe('quizforge migrate', () => {
     try {
       const env = { DATABASE_URL: urlFor(name) };
       const first = await run(['migrate'], env);
-      expect(first.code, first.err).toBe(0);
-      expect(first.out).toContain('PostgreSQL');
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('PostgreSQL');
       expect(await tables(urlFor(name))).toEqual(expect.arrayContaining(['batches', 'job_events', 'jobs', 'model_calls', 'questions']));
       expect((await run(['migrate'], env)).code).toBe(0);
     } finally {
@@ -50,8 +40,8 @@ describe('quizforge migrate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qf-pglite-'));
     try {
       const res = await run(['migrate'], { QUIZFORGE_DATA_DIR: dir });
-      expect(res.code, res.err).toBe(0);
-      expect(res.out).toContain(`PGlite at ${dir}`);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain(`PGlite at ${dir}`);
       expect(await tables(undefined, dir)).toEqual(await tables(urlFor(templateName())));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -61,8 +51,8 @@ describe('quizforge migrate', () => {
   it('names a bad setting and exits 1; a bad flag exits 2', async () => {
     const bad = await run(['migrate'], { PORT: 'eighty' });
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain('PORT');
+    expect(bad.stderr).toContain('PORT');
     expect((await run(['migrate', '--frobnicate'], {})).code).toBe(2);
-    expect((await run(['migrate', '--help'], {})).out).toContain('Usage: quizforge migrate');
+    expect((await run(['migrate', '--help'], {})).stdout).toContain('Usage: quizforge migrate');
   });
 });

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { BROWSER_TESTS, launchChromium, watchedPage } from '../pages/browser.js';
 
@@ -44,21 +43,9 @@ function childEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs a CLI command in-process, capturing what it prints. */
-async function cli(argv: string[], key = API_KEY): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: { QUIZFORGE_URL: baseUrl, QUIZFORGE_API_KEY: key },
-  });
-  return { code, stdout: out, stderr: err };
+/** Runs a CLI command in-process against the service, with an API (or admin) key. */
+function cli(argv: string[], key = API_KEY): Promise<CliRun> {
+  return runCli(argv, { QUIZFORGE_URL: baseUrl, QUIZFORGE_API_KEY: key });
 }
 
 /** A live SSE subscription with the real `eventsource` client, authenticated by Bearer key. */
