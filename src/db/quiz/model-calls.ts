@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { queryOne, queryRows, toDate, toInt, toIntOrNull, toJson, toStr, toStrOrNull } from '../rows.js';
 import { storableJson, storableText } from './text.js';
@@ -130,23 +130,21 @@ function toUsage(row: Record<string, unknown> | null): UsageTotals {
 }
 
 /** Tokens and calls spent on a whole batch, over every job, retry and replay. */
-export async function usageByBatch(ex: Executor, batchId: string): Promise<UsageTotals> {
-  const row = await queryOne(
-    ex,
-    sql`select coalesce(sum(prompt_tokens), 0)::bigint as prompt_tokens,
-          coalesce(sum(completion_tokens), 0)::bigint as completion_tokens, count(*)::int as model_calls
-        from model_calls where batch_id = ${batchId}`,
-  );
-  return toUsage(row);
+export function usageByBatch(ex: Executor, batchId: string): Promise<UsageTotals> {
+  return usageWhere(ex, sql`batch_id = ${batchId}`);
 }
 
 /** Tokens and calls spent by one job (a chunk's usage). */
-export async function usageByJob(ex: Executor, jobId: number): Promise<UsageTotals> {
+export function usageByJob(ex: Executor, jobId: number): Promise<UsageTotals> {
+  return usageWhere(ex, sql`job_id = ${jobId}`);
+}
+
+async function usageWhere(ex: Executor, where: SQL): Promise<UsageTotals> {
   const row = await queryOne(
     ex,
     sql`select coalesce(sum(prompt_tokens), 0)::bigint as prompt_tokens,
           coalesce(sum(completion_tokens), 0)::bigint as completion_tokens, count(*)::int as model_calls
-        from model_calls where job_id = ${jobId}`,
+        from model_calls where ${where}`,
   );
   return toUsage(row);
 }
