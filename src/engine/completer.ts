@@ -21,7 +21,13 @@ export class Completer {
 
   constructor(
     private readonly database: Database,
-    private readonly opts: { batch: number; flushMs: number; log: EngineLogger; onWritten?: () => void },
+    private readonly opts: {
+      batch: number;
+      flushMs: number;
+      log: EngineLogger;
+      /** After every flush, with how many completions applied (0 when it failed): the worker's cue to claim again. */
+      onFlushed?: (applied: number) => void;
+    },
   ) {}
 
   /** Number of completions not yet written. */
@@ -62,14 +68,16 @@ export class Completer {
     this.timer = null;
     if (this.flushing || this.pending.length === 0) return this.flushing ?? Promise.resolve();
     const batch = this.pending.splice(0, this.opts.batch);
-    this.flushing = this.write(batch).finally(() => {
+    this.flushing = this.write(batch).then((applied) => {
       this.flushing = null;
       if (this.pending.length > 0) this.kick(0);
+      this.opts.onFlushed?.(applied);
     });
     return this.flushing;
   }
 
-  private async write(batch: Pending[]): Promise<void> {
+  /** Writes one batch (retrying transient errors); resolves to how many applied, never rejects. */
+  private async write(batch: Pending[]): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       try {
         // After an error the previous statement may have committed: those rows are confirmed by
@@ -77,13 +85,12 @@ export class Completer {
         const confirmed = attempt > 1 ? await confirmCompleted(this.database.db, batch) : new Set<number>();
         const todo = batch.filter((b) => !confirmed.has(b.id));
         const applied = await completeJobIds(this.database.db, todo);
-        if (applied.size > 0) this.opts.onWritten?.();
         for (const b of batch) b.resolve(confirmed.has(b.id) || applied.has(b.id));
-        return;
+        return confirmed.size + applied.size;
       } catch (err) {
         if (!isTransientDbError(err) || attempt >= 8) {
           for (const b of batch) b.reject(err);
-          return;
+          return 0;
         }
         this.opts.log.warn({ err: describeDbError(err), attempt, size: batch.length }, 'batch completion failed transiently; retrying');
         await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** (attempt - 1))));

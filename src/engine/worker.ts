@@ -81,7 +81,12 @@ export class EngineWorker implements Worker {
       batch: c.completionBatch,
       flushMs: c.completionFlushMs,
       log: this.log,
-      onWritten: () => deps.notifier.poke(),
+      onFlushed: (applied) => {
+        if (applied > 0) deps.notifier.poke();
+        // Claims hold back while a full batch of completions waits (back-pressure in fill);
+        // a landed flush lifts it, so look for work now rather than at the next poll.
+        this.scheduleFill();
+      },
     });
   }
 

@@ -38,6 +38,23 @@ describe('worker', () => {
     expect(worker.held).toBe(0);
   });
 
+
+  it('keeps claiming after completion back-pressure clears, without waiting for a poll', async () => {
+    // Found by the benchmark: fast handlers filled the completion batcher while a flush was in
+    // flight; the worker held back its next claim (back-pressure) and nothing woke it when the
+    // flush landed, so it idled until the next poll. Polling is made too slow to rescue it here.
+    const { database } = testDb();
+    const engine = testEngine(database, { pollMs: 60_000, completionBatch: 2, completionFlushMs: 1 });
+    const queue = uniqueQueue('backlog');
+    await engine.enqueueMany(Array.from({ length: 40 }, (_, i) => ({ queue, payload: { i } })));
+    const worker = engine.createWorker({ concurrency: 4, prefetch: 0, tasks: { [queue]: { handler: async () => undefined } } });
+    await worker.start();
+    const done = () => count(database, sql`SELECT count(*) AS n FROM jobs WHERE queue = ${queue} AND state = 'succeeded'`);
+    await waitFor(async () => (await done()) === 40, 10_000).catch(() => undefined);
+    const succeeded = await done();
+    await worker.stop();
+    expect(succeeded).toBe(40);
+  });
   it('starts a delayed job when it becomes due, not before (timer, not polling)', async () => {
     const { database } = testDb();
     const engine = testEngine(database, { pollMs: 30_000 });
