@@ -62,7 +62,7 @@ describe('atomic claim', () => {
     // exactly one job.started event per job
     const started = await queryRows(
       t.database.db,
-      sql`SELECT count(*) AS n FROM job_events WHERE type = 'job.started' AND data->>'queue' = ${queue}`,
+      sql`SELECT count(*) AS n FROM job_events WHERE type = 'job.started' AND queue = ${queue}`,
     );
     expect(toInt(started[0]?.n, 'n')).toBe(2_000);
   });

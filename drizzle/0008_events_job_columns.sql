@@ -1,0 +1,3 @@
+ALTER TABLE "job_events" ADD COLUMN "queue" text;--> statement-breakpoint
+ALTER TABLE "job_events" ADD COLUMN "state" text;--> statement-breakpoint
+ALTER TABLE "job_events" ADD COLUMN "attempt" integer;
