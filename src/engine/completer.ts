@@ -38,7 +38,7 @@ export class Completer {
   /** Resolves to whether this job's fenced completion applied. */
   add(c: Completion): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ ...c, resolve, reject });
+      this.pending.push({ id: c.id, leaseToken: c.leaseToken, result: c.result, resolve, reject });
       if (this.pending.length >= this.opts.batch) this.kick(0);
       else this.kick(this.opts.flushMs);
     });

@@ -78,14 +78,13 @@ export class BinaryHeap<T> {
   }
 }
 
-/** The dispatch order of the whole engine: priority (lower first), then run_at, then id. */
-export function runsBefore(
-  a: { priority: number; runAt: number | Date; id: number },
-  b: { priority: number; runAt: number | Date; id: number },
-): boolean {
+/**
+ * The dispatch order of the whole engine: priority (lower first), then run_at, then id. Numbers
+ * only (run_at in epoch ms): a heap of 500 compares ~18 times per pop, and coercing a Date on
+ * every comparison was a measurable share of a worker's CPU at 20,000 jobs/s.
+ */
+export function runsBefore(a: { priority: number; runAt: number; id: number }, b: { priority: number; runAt: number; id: number }): boolean {
   if (a.priority !== b.priority) return a.priority < b.priority;
-  const ta = +a.runAt;
-  const tb = +b.runAt;
-  if (ta !== tb) return ta < tb;
+  if (a.runAt !== b.runAt) return a.runAt < b.runAt;
   return a.id < b.id;
 }

@@ -1,8 +1,11 @@
 import type { ClaimedJob, ParentResult } from './types.js';
+import type { Candidate } from './wake.js';
 
 /** A job a worker holds under its lease: queued locally, running, or having its outcome written. */
 export interface Held {
   job: ClaimedJob;
+  /** The job's place in the dispatch order, as numbers (see runsBefore). */
+  rank: Candidate;
   parents: ParentResult[];
   phase: 'queued' | 'running' | 'finishing';
   /** Created on first use of ctx.signal (an AbortController per job is measurable at 10k jobs/s). */

@@ -41,9 +41,11 @@ export class EngineWorker implements Worker {
   private readonly report: Reporter;
   private readonly completer: Completer;
   private readonly cache: ReadyCache;
-  private readonly local = new BinaryHeap<Held>((a, b) => runsBefore(a.job, b.job));
+  private readonly local = new BinaryHeap<Held>((a, b) => runsBefore(a.rank, b.rank));
   private readonly heldJobs = new Map<number, Held>();
-  private readonly runningDone = new Set<Promise<void>>();
+  /** run() calls not yet returned (handler running or its outcome being written), and who waits for none. */
+  private inFlight = 0;
+  private onNoneInFlight: (() => void) | null = null;
   private running = 0;
   private claiming = false;
   private fillScheduled = false;
@@ -131,8 +133,8 @@ export class EngineWorker implements Worker {
     await this.unlisten?.().catch((err: unknown) => this.fault(err, 'unlisten'));
     while (this.claiming) await sleep(5);
     let released = await this.release([...this.heldJobs.values()].filter((h) => h.phase === 'queued'));
-    if (this.runningDone.size > 0) {
-      const all = Promise.allSettled([...this.runningDone]);
+    if (this.inFlight > 0) {
+      const all = new Promise<void>((r) => (this.onNoneInFlight = r));
       // The grace timer is cleared once handlers finish: left pending, it kept the process alive for the whole grace period.
       let graceTimer: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise<void>((r) => (graceTimer = setTimeout(r, graceMs)))]);
@@ -224,10 +226,19 @@ export class EngineWorker implements Worker {
       got = rows.length;
       if (got > 0) this.deps.notifier.poke();
       for (const r of rows) {
-        const h: Held = { job: r.job, parents: r.parents, phase: 'queued', controller: null, abortReason: null, lost: false };
-        this.heldJobs.set(r.job.id, h);
+        const { job } = r;
+        const h: Held = {
+          job,
+          rank: { priority: job.priority, runAt: job.runAt.getTime(), id: job.id },
+          parents: r.parents,
+          phase: 'queued',
+          controller: null,
+          abortReason: null,
+          lost: false,
+        };
+        this.heldJobs.set(job.id, h);
         this.local.push(h);
-        this.deps.metrics?.claims.inc({ queue: r.job.queue });
+        this.deps.metrics?.claims.inc({ queue: job.queue });
       }
       this.cache.afterClaim(want, got, epoch);
     } catch (err) {
@@ -244,14 +255,15 @@ export class EngineWorker implements Worker {
     while (this.running < this.cfg.concurrency && this.local.size > 0 && this.state === 'running') {
       const h = this.local.pop() as Held;
       if (h.lost || !this.heldJobs.has(h.job.id)) continue;
-      const done = this.run(h).catch((err: unknown) => this.fault(err, 'run', h.job.id));
-      this.runningDone.add(done);
-      void done.finally(() => this.runningDone.delete(done));
+      // One promise per job, not three: run() reports its own faults and counts itself out.
+      this.inFlight++;
+      void this.run(h);
     }
   }
 
   // ---- running a job ------------------------------------------------------------------------
 
+  /** Never rejects: faults are reported, and the in-flight count always drops (see dispatch). */
   private async run(h: Held): Promise<void> {
     const { job } = h;
     const task = this.tasks[job.queue];
@@ -308,9 +320,15 @@ export class EngineWorker implements Worker {
       }
       if (res.applied) this.deps.notifier.poke();
       this.report.succeeded(h, res.applied ? () => res.job : null, started);
+    } catch (err) {
+      this.fault(err, 'run', job.id);
     } finally {
       this.heldJobs.delete(job.id);
       freeSlot();
+      if (--this.inFlight === 0 && this.onNoneInFlight) {
+        this.onNoneInFlight();
+        this.onNoneInFlight = null;
+      }
     }
   }
 
