@@ -7,7 +7,8 @@ import { createFaultTables, diagnose, effectStats, FAULT_QUEUE, Progress, runSta
 
 const testDb = useTestDatabase();
 
-const JOBS = 500;
+// Enough work (8 at a time, 30-50 ms each: about 4 s) that the five kill rounds (~2.5 s) all land mid-run.
+const JOBS = 800;
 const TERMINATIONS = 5;
 
 describe('connection loss (pg_terminate_backend on every worker connection)', () => {
@@ -28,8 +29,8 @@ describe('connection loss (pg_terminate_backend on every worker connection)', ()
       pollMs: 200,
       reaperIntervalMs: 250,
       graceMs: 5000,
-      handlerMinMs: 10,
-      handlerMaxMs: 30,
+      handlerMinMs: 30,
+      handlerMaxMs: 50,
     });
     const t0 = Date.now();
     const timeline: string[] = [];
