@@ -1,12 +1,27 @@
+import { createHash } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
+
+export interface QueryOptions {
+  /**
+   * Run as a named prepared statement on `pg` (PGlite ignores it): the server parses and plans
+   * the statement once per connection instead of on every call. Worth it for the engine's hot
+   * statements only (planning a claim or a batch completion took ~1 ms, a sixth of its cost).
+   * Such a statement must name its result columns (no `SELECT *`): a cached plan whose result
+   * type changes after a migration fails instead of re-planning.
+   */
+  prepare?: string;
+}
+
+const dialect = new PgDialect();
 
 /**
  * The single place a driver's result envelope is opened. `pg` returns a `QueryResult`, PGlite a
  * `Results`; both carry `rows`, but nothing else about them may leak past this boundary.
  */
-export async function queryRows(ex: Executor, query: SQL): Promise<Record<string, unknown>[]> {
-  const result: unknown = await ex.execute(query);
+export async function queryRows(ex: Executor, query: SQL, opts: QueryOptions = {}): Promise<Record<string, unknown>[]> {
+  const result: unknown = opts.prepare === undefined ? await ex.execute(query) : await executePrepared(ex, query, opts.prepare);
   if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
     return result.rows as Record<string, unknown>[];
   }
@@ -14,6 +29,13 @@ export async function queryRows(ex: Executor, query: SQL): Promise<Record<string
     throw new Error('database boundary: driver returned a bare array where a { rows } envelope was expected');
   }
   throw new Error('database boundary: driver result has no rows array');
+}
+
+function executePrepared(ex: Executor, query: SQL, prefix: string): Promise<unknown> {
+  const q = dialect.sqlToQuery(query);
+  // A statement name belongs to one text per connection, so the name carries the text's hash.
+  const name = `${prefix}_${createHash('sha1').update(q.sql).digest('hex').slice(0, 16)}`;
+  return ex._.session.prepareQuery(q, undefined, name, false).execute();
 }
 
 /** Runs a query expected to return at most one row; a second row is a bug, not a success. */

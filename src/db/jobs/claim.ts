@@ -51,15 +51,20 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
           -- hash-joins over a sequential scan of all jobs (half of a 500-job claim's time at
           -- 20,000 rows, and worse as history grows); this stays on the primary key.
           WHERE j.id = ANY(ARRAY(SELECT id FROM cand))
-          RETURNING j.*
+          RETURNING j.id, j.queue, j.payload, j.priority, j.run_at, j.state, j.attempt, j.max_attempts,
+            j.group_id, j.idempotency_key, j.last_error, j.errors, j.dead_reason, j.result, j.created_at,
+            j.updated_at, j.finished_at, j.lease_token, j.lease_expires_at, j.parent_count
         ), ev AS (${insertEvents({ cte: 'claimed', type: 'job.started', doc: jsonParam({ workerId: p.workerId }) })})
-        SELECT c.*,
+        SELECT c.id, c.queue, c.payload, c.priority, c.run_at, c.state, c.attempt, c.max_attempts,
+          c.group_id, c.idempotency_key, c.last_error, c.errors, c.dead_reason, c.result, c.created_at,
+          c.updated_at, c.finished_at, c.lease_token, c.lease_expires_at,
           CASE WHEN c.parent_count > 0 THEN
             (SELECT jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id)
                FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id)
           END AS parents
         FROM claimed c
         ORDER BY c.priority, c.run_at, c.id`,
+    { prepare: 'qf_claim' },
   );
   return rows.map((r) => ({ job: toClaimedJob(r), parents: toParents(r.parents) }));
 }

@@ -26,7 +26,7 @@ export async function completeJobs(ex: Executor, items: readonly Completion[]): 
 /** The same statement for the worker's batcher, which needs only to know which rows applied. */
 export async function completeJobIds(ex: Executor, items: readonly Completion[]): Promise<Set<number>> {
   if (items.length === 0) return new Set();
-  const rows = await queryRows(ex, completionStatement(items, sql`d.id`));
+  const rows = await queryRows(ex, completionStatement(items, sql`d.id`), { prepare: 'qf_complete' });
   return new Set(rows.map((r) => toInt(r.id, 'id')));
 }
 
