@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import type { ClaimedJob, ParentResult } from './types.js';
+import type { ClaimedRow } from './types.js';
 import { queryOne, queryRows, toDateOrNull } from '../rows.js';
-import { insertEvents, jsonParam, textArrayParam, toClaimedJob, toParents } from './rows.js';
+import { epochMs, insertEvents, jsonParam, textArrayParam, toClaimedBatch } from './rows.js';
 
 export interface ClaimParams {
   queues: readonly string[];
@@ -12,11 +12,6 @@ export interface ClaimParams {
   limit: number;
 }
 
-/** A claimed job together with its parents' results (read in the claim statement, for ctx.parents). */
-export interface ClaimedRow {
-  job: ClaimedJob;
-  parents: ParentResult[];
-}
 
 /**
  * THE lock: one statement picks up to `limit` due ready jobs of `queues` in (priority, run_at, id)
@@ -55,18 +50,23 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
             j.group_id, j.idempotency_key, j.last_error, j.errors, j.dead_reason, j.result, j.created_at,
             j.updated_at, j.finished_at, j.lease_token, j.lease_expires_at, j.parent_count
         ), ev AS (${insertEvents({ cte: 'claimed', type: 'job.started', doc: jsonParam({ workerId: p.workerId }) })})
-        SELECT c.id, c.queue, c.payload, c.priority, c.run_at, c.state, c.attempt, c.max_attempts,
-          c.group_id, c.idempotency_key, c.last_error, c.errors, c.dead_reason, c.result, c.created_at,
-          c.updated_at, c.finished_at, c.lease_token, c.lease_expires_at,
-          CASE WHEN c.parent_count > 0 THEN
-            (SELECT jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id)
-               FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id)
-          END AS parents
-        FROM claimed c
-        ORDER BY c.priority, c.run_at, c.id`,
+        -- The batch comes back as ONE json document of positional arrays (CLAIMED_FIELDS order,
+        -- times as epoch ms): one JSON.parse instead of a row of 20 per-column type parsers per
+        -- job took a 500-job claim from ~4.5 to ~1.5 ms of the worker's CPU.
+        SELECT json_agg(json_build_array(
+            c.id, c.queue, c.payload, c.priority, ${epochMs(sql`c.run_at`)}, c.state, c.attempt, c.max_attempts,
+            c.group_id, c.idempotency_key, c.last_error, c.errors, c.dead_reason, c.result,
+            ${epochMs(sql`c.created_at`)}, ${epochMs(sql`c.updated_at`)}, ${epochMs(sql`c.finished_at`)},
+            c.lease_token, ${epochMs(sql`c.lease_expires_at`)},
+            CASE WHEN c.parent_count > 0 THEN
+              (SELECT jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id)
+                 FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id)
+            END)
+          ORDER BY c.priority, c.run_at, c.id) AS jobs
+        FROM claimed c`,
     { prepare: 'qf_claim' },
   );
-  return rows.map((r) => ({ job: toClaimedJob(r), parents: toParents(r.parents) }));
+  return toClaimedBatch(rows[0]?.jobs);
 }
 
 /** Earliest run_at among ready jobs of `queues` that are not yet due: the delayed-job timer. */

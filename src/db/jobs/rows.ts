@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { AttemptRecord, ClaimedJob, EngineEvent, Job, JobError, JobState, ParentResult } from './types.js';
+import type { AttemptRecord, ClaimedJob, ClaimedRow, EngineEvent, Job, JobError, JobState, ParentResult } from './types.js';
 import { toDate, toDateOrNull, toInt, toJson, toStr, toStrOrNull } from '../rows.js';
 
 /**
@@ -87,13 +87,56 @@ export function toJob(r: Row): Job {
   };
 }
 
-/** A claimed row additionally carries its lease (and, from the claim statement, its parents). */
-export function toClaimedJob(r: Row): ClaimedJob {
-  // Extended in place rather than spread into a copy: a claim converts up to 500 rows at a time.
-  const job = toJob(r) as Job & Partial<ClaimedJob>;
-  job.leaseToken = toStr(r.lease_token, 'lease_token');
-  job.leaseExpiresAt = toDate(r.lease_expires_at, 'lease_expires_at');
-  return job as ClaimedJob;
+/**
+ * `expr` (a timestamptz) as epoch milliseconds in a json document: a number the boundary turns
+ * into a Date without parsing text. Truncated to the millisecond, as the drivers' own Dates are.
+ */
+export function epochMs(expr: SQL): SQL {
+  return sql`floor(extract(epoch FROM ${expr}) * 1000)::float8`;
+}
+
+function msToDate(value: unknown, column: string): Date {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new Error(`database boundary: ${column} is not epoch milliseconds: ${String(value)}`);
+  }
+  return new Date(value);
+}
+
+/** The positions of a claimed job in the claim statement's json document (see claimJobs). */
+const CLAIMED_FIELDS = 20;
+
+/**
+ * Decodes the claim statement's result: one json array (null when nothing was claimed) of
+ * positional arrays, job columns then parents. Every field is checked as toJob checks a row.
+ */
+export function toClaimedBatch(value: unknown): ClaimedRow[] {
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) throw new Error('database boundary: claimed batch is not an array');
+  return value.map((e: unknown): ClaimedRow => {
+    if (!Array.isArray(e) || e.length !== CLAIMED_FIELDS) throw new Error('database boundary: malformed claimed job');
+    const job: ClaimedJob = {
+      id: toInt(e[0], 'id'),
+      queue: toStr(e[1], 'queue'),
+      payload: toJson(e[2]),
+      priority: toInt(e[3], 'priority'),
+      runAt: msToDate(e[4], 'run_at'),
+      state: toState(e[5]),
+      attempt: toInt(e[6], 'attempt'),
+      maxAttempts: toInt(e[7], 'max_attempts'),
+      groupId: toStrOrNull(e[8], 'group_id'),
+      idempotencyKey: toStrOrNull(e[9], 'idempotency_key'),
+      lastError: toJobError(e[10]),
+      errors: toAttempts(e[11]),
+      deadReason: toStrOrNull(e[12], 'dead_reason'),
+      result: toJson(e[13]),
+      createdAt: msToDate(e[14], 'created_at'),
+      updatedAt: msToDate(e[15], 'updated_at'),
+      finishedAt: e[16] === null ? null : msToDate(e[16], 'finished_at'),
+      leaseToken: toStr(e[17], 'lease_token'),
+      leaseExpiresAt: msToDate(e[18], 'lease_expires_at'),
+    };
+    return { job, parents: toParents(e[19]) };
+  });
 }
 
 export function toParents(value: unknown): ParentResult[] {

@@ -60,6 +60,12 @@ export interface ParentResult {
   result: unknown;
 }
 
+/** A claimed job together with its parents' results (read in the claim statement, for ctx.parents). */
+export interface ClaimedRow {
+  job: ClaimedJob;
+  parents: ParentResult[];
+}
+
 export interface EngineEvent {
   id: number;
   jobId: number | null;
