@@ -39,8 +39,8 @@ function executePrepared(ex: Executor, query: SQL, prefix: string): Promise<unkn
 }
 
 /** Runs a query expected to return at most one row; a second row is a bug, not a success. */
-export async function queryOne(ex: Executor, query: SQL): Promise<Record<string, unknown> | null> {
-  const rows = await queryRows(ex, query);
+export async function queryOne(ex: Executor, query: SQL, opts: QueryOptions = {}): Promise<Record<string, unknown> | null> {
+  const rows = await queryRows(ex, query, opts);
   if (rows.length > 1) throw new Error(`database boundary: expected at most one row, got ${rows.length}`);
   return rows[0] ?? null;
 }

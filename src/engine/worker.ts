@@ -14,7 +14,7 @@ import type { EngineLogger, HandlerSuccess, TaskDefinition } from './types.js';
 import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worker-events.js';
 import { LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
 import { ReadyCache } from './ready-cache.js';
-import { abortJob, signalOf, type Held } from './held.js';
+import { abortJob, HeldContext, type Held } from './held.js';
 import type { EventNotifier } from './notifier.js';
 
 interface Deps {
@@ -208,10 +208,11 @@ export class EngineWorker implements Worker {
     const capacity = this.cfg.concurrency + this.cfg.prefetch;
     const free = capacity - this.running - this.local.size;
     // Top the local queue up in large batches (fewer statements and commits): claim when idle
-    // places would otherwise wait, or when three quarters of the capacity are free.
+    // places would otherwise wait, or when three quarters of a batch's places are free. With a
+    // capacity above one batch, the next claim is thus in flight while held jobs still run.
     // Back-pressure: while a full batch of completions waits to be written, claim nothing more.
     const starving = this.local.size === 0 && this.running < this.cfg.concurrency;
-    const worthIt = starving || free >= capacity * 0.75;
+    const worthIt = starving || free >= Math.min(capacity, this.cfg.claimBatch) * 0.75;
     const backlog = this.completer.size >= this.cfg.completionBatch;
     const want = worthIt && !backlog ? Math.min(this.cache.want(free), this.cfg.claimBatch) : 0;
     if (want <= 0) return;
@@ -235,6 +236,7 @@ export class EngineWorker implements Worker {
           controller: null,
           abortReason: null,
           lost: false,
+          slotFreed: false,
         };
         this.heldJobs.set(job.id, h);
         this.local.push(h);
@@ -270,31 +272,12 @@ export class EngineWorker implements Worker {
     h.phase = 'running';
     this.running++;
     const started = performance.now();
-    let slotFreed = false;
-    const freeSlot = () => {
-      if (slotFreed) return;
-      slotFreed = true;
-      this.running--;
-      this.dispatch();
-      this.scheduleFill();
-    };
     try {
       if (this.events.has('job:started')) this.events.emit('job:started', { job });
       let out: HandlerSuccess | void;
       try {
         if (!task) throw new Error(`no task registered for queue ${job.queue}`);
-        const workerLog = this.log;
-        let log: EngineLogger | null = null;
-        out = await task.handler(job, {
-          get signal() {
-            return signalOf(h);
-          },
-          parents: h.parents,
-          workerId: this.id,
-          get log() {
-            return (log ??= workerLog.child({ jobId: job.id, queue: job.queue, attempt: job.attempt }));
-          },
-        });
+        out = await task.handler(job, new HeldContext(h, this.id, this.log));
       } catch (err) {
         h.phase = 'finishing';
         await this.failed(h, err, task, started);
@@ -304,7 +287,7 @@ export class EngineWorker implements Worker {
       const success: HandlerSuccess = out ?? {};
       if (!success.effects && !task?.onSucceeded) {
         // No transaction needed: share a batched statement, and let the next job start meanwhile.
-        freeSlot();
+        this.freeSlot(h);
         const applied = await this.completer.add({ id: job.id, leaseToken: job.leaseToken, result: success.result });
         this.report.succeeded(h, applied ? () => ({ ...job, state: 'succeeded', result: success.result ?? null }) : null, started);
         return;
@@ -324,12 +307,20 @@ export class EngineWorker implements Worker {
       this.fault(err, 'run', job.id);
     } finally {
       this.heldJobs.delete(job.id);
-      freeSlot();
+      this.freeSlot(h);
       if (--this.inFlight === 0 && this.onNoneInFlight) {
         this.onNoneInFlight();
         this.onNoneInFlight = null;
       }
     }
+  }
+
+  private freeSlot(h: Held): void {
+    if (h.slotFreed) return;
+    h.slotFreed = true;
+    this.running--;
+    this.dispatch();
+    this.scheduleFill();
   }
 
   private async failed(h: Held, err: unknown, task: TaskDefinition | undefined, started: number): Promise<void> {

@@ -1,8 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job } from './types.js';
-import { queryRows, toInt } from '../rows.js';
-import { insertEvents, jsonParam, readyNotify, toJob } from './rows.js';
+import { queryOne, queryRows, toInt } from '../rows.js';
+import { insertEvents, intArrayParam, jsonParam, readyNotify, textArrayParam, toJob } from './rows.js';
 
 export interface Completion {
   id: number;
@@ -19,21 +19,48 @@ export interface Completion {
  */
 export async function completeJobs(ex: Executor, items: readonly Completion[]): Promise<Job[]> {
   if (items.length === 0) return [];
-  const rows = await queryRows(ex, completionStatement(items, sql`d.*`));
+  const rows = await queryRows(ex, completionStatement(items, sql`SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`));
   return rows.map(toJob);
 }
 
-/** The same statement for the worker's batcher, which needs only to know which rows applied. */
+/** The same statement for the worker's batcher, which needs only to know which rows applied (one json array back). */
 export async function completeJobIds(ex: Executor, items: readonly Completion[]): Promise<Set<number>> {
   if (items.length === 0) return new Set();
-  const rows = await queryRows(ex, completionStatement(items, sql`d.id`), { prepare: 'qf_complete' });
-  return new Set(rows.map((r) => toInt(r.id, 'id')));
+  const row = await queryOne(
+    ex,
+    completionStatement(items, sql`SELECT json_agg(d.id) AS ids, ${readyNotify('released')} AS _wake FROM done d`),
+    { prepare: 'qf_complete' },
+  );
+  const ids = row?.ids ?? [];
+  if (!Array.isArray(ids)) throw new Error('database boundary: completed ids are not an array');
+  return new Set(ids.map((id) => toInt(id, 'id')));
 }
 
-function completionStatement(items: readonly Completion[], columns: SQL): SQL {
-  const input = items.map((c) => ({ id: c.id, token: c.leaseToken, result: c.result === undefined ? null : c.result }));
+/**
+ * The input travels as arrays, not a jsonb list of objects: ids, each item's index into the
+ * distinct lease tokens (a batch holds the jobs of a claim or two, so a handful of tokens), and
+ * the results only when some job returned one. That is about a tenth of the bytes, and
+ * unnest is cheaper for the server than jsonb_to_recordset.
+ */
+function completionStatement(items: readonly Completion[], output: SQL): SQL {
+  const tokens: string[] = [];
+  const tokenIndex = new Map<string, number>();
+  const slots: number[] = [];
+  let anyResult = false;
+  for (const c of items) {
+    let k = tokenIndex.get(c.leaseToken);
+    if (k === undefined) {
+      k = tokens.push(c.leaseToken);
+      tokenIndex.set(c.leaseToken, k);
+    }
+    slots.push(k);
+    if (c.result !== undefined && c.result !== null) anyResult = true;
+  }
+  const results = anyResult ? jsonParam(items.map((c) => (c.result === undefined ? null : c.result))) : sql`NULL::jsonb`;
   return sql`WITH input AS (
-          SELECT * FROM jsonb_to_recordset(${jsonParam(input)}) AS t(id bigint, token uuid, result jsonb)
+          SELECT i.id, (${textArrayParam(tokens)}::uuid[])[i.slot] AS token, ${results} -> (i.n::integer - 1) AS result
+          FROM unnest(${intArrayParam(items.map((c) => c.id))}::bigint[], ${intArrayParam(slots)}::integer[])
+            WITH ORDINALITY AS i(id, slot, n)
         ), done AS (
           UPDATE jobs j
           SET state = 'succeeded', result = i.result, lease_expires_at = NULL,
@@ -47,7 +74,7 @@ function completionStatement(items: readonly Completion[], columns: SQL): SQL {
           { cte: 'done', type: 'job.succeeded' },
           { cte: 'released', type: 'job.ready', extra: sql`'reason', 'parents_succeeded'`, where: sql`e.state = 'ready'` },
         )})
-        SELECT ${columns}, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`;
+        ${output}`;
 }
 
 /**
