@@ -103,15 +103,21 @@ function msToDate(value: unknown, column: string): Date {
 }
 
 /** The positions of a claimed job in the claim statement's json document (see claimJobs). */
-const CLAIMED_FIELDS = 20;
+const CLAIMED_FIELDS = 17;
 
 /**
  * Decodes the claim statement's result: one json array (null when nothing was claimed) of
- * positional arrays, job columns then parents. Every field is checked as toJob checks a row.
+ * positional arrays, job columns then parents, plus what the claim set alike on every row (its
+ * lease token, updated_at and lease expiry, as epoch ms). Every field is checked as toJob checks a row.
  */
-export function toClaimedBatch(value: unknown): ClaimedRow[] {
+export function toClaimedBatch(
+  value: unknown,
+  batch: { leaseToken: string; updatedAt: unknown; leaseExpiresAt: unknown },
+): ClaimedRow[] {
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) throw new Error('database boundary: claimed batch is not an array');
+  const updatedAt = msToDate(batch.updatedAt, 'updated_at');
+  const leaseExpiresAt = msToDate(batch.leaseExpiresAt, 'lease_expires_at');
   return value.map((e: unknown): ClaimedRow => {
     if (!Array.isArray(e) || e.length !== CLAIMED_FIELDS) throw new Error('database boundary: malformed claimed job');
     const job: ClaimedJob = {
@@ -130,12 +136,13 @@ export function toClaimedBatch(value: unknown): ClaimedRow[] {
       deadReason: toStrOrNull(e[12], 'dead_reason'),
       result: toJson(e[13]),
       createdAt: msToDate(e[14], 'created_at'),
-      updatedAt: msToDate(e[15], 'updated_at'),
-      finishedAt: e[16] === null ? null : msToDate(e[16], 'finished_at'),
-      leaseToken: toStr(e[17], 'lease_token'),
-      leaseExpiresAt: msToDate(e[18], 'lease_expires_at'),
+      // Each job gets its own Date objects: a handler may mutate one without touching the others.
+      updatedAt: new Date(updatedAt.getTime()),
+      finishedAt: e[15] === null ? null : msToDate(e[15], 'finished_at'),
+      leaseToken: batch.leaseToken,
+      leaseExpiresAt: new Date(leaseExpiresAt.getTime()),
     };
-    return { job, parents: toParents(e[19]) };
+    return { job, parents: toParents(e[16]) };
   });
 }
 
