@@ -49,7 +49,7 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
           WHERE j.id = ANY(ARRAY(SELECT id FROM cand))
           RETURNING j.id, j.queue, j.payload, j.priority, j.run_at, j.state, j.attempt, j.max_attempts,
             j.group_id, j.idempotency_key, j.last_error, j.errors, j.dead_reason, j.result, j.created_at,
-            j.updated_at, j.finished_at, j.lease_token, j.lease_expires_at, j.parent_count
+            j.finished_at, j.parent_count
         ), ev AS (${insertEvents({ cte: 'claimed', type: 'job.started', doc: jsonParam({ workerId: p.workerId }) })})
         -- The batch comes back as ONE json document of positional arrays (CLAIMED_FIELDS order,
         -- times as epoch ms): one JSON.parse instead of a row of 20 per-column type parsers per
