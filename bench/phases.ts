@@ -1,4 +1,5 @@
 import { spawnWorkers, type WorkerChild } from './children.js';
+import { localServerCpuMs, profiling } from './profile.js';
 import { percentile, sleep } from './stats.js';
 import { nowMs, type BenchClient, type BenchPayload, type SystemName } from './system.js';
 
@@ -42,6 +43,7 @@ export async function measureDrain(
   if (queued !== n) throw new Error(`${system}: expected ${n} queued jobs before the drain, found ${queued}`);
   const children = await spawnWorkers(system, url, 'drain', procs);
   try {
+    const serverCpu0 = profiling() ? localServerCpuMs() : null;
     const goAt = nowMs();
     for (const c of children) c.send({ type: 'go' });
     const deadline = goAt + Math.max(120_000, n * 10);
@@ -57,6 +59,10 @@ export async function measureDrain(
       await sleep(2);
     }
     const endAt = nowMs();
+    if (serverCpu0 !== null) {
+      const used = (localServerCpuMs() ?? serverCpu0) - serverCpu0;
+      process.stderr.write(`[profile] ${system} ${procs} proc: PostgreSQL processes used ${used} ms CPU in ${Math.round(endAt - goAt)} ms\n`);
+    }
     const firstAt = Math.min(...children.map((c) => c.firstAt ?? goAt));
     return { jobsPerSec: (n / (endAt - firstAt)) * 1000, jobsPerSecFromGo: (n / (endAt - goAt)) * 1000 };
   } finally {

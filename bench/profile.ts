@@ -3,6 +3,7 @@
  * process's own CPU time, then prints a table to stderr when the worker stops. It tells database
  * round trips from JavaScript work without touching the engine.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 
 interface Stat {
@@ -93,4 +94,39 @@ export function profileReport(label: string): string {
     );
   }
   return lines.join('\n');
+}
+
+export function profiling(): boolean {
+  return process.env.BENCH_PROFILE === '1';
+}
+
+/**
+ * CPU time (ms) used so far by this machine's PostgreSQL processes, exited backends included (the
+ * postmaster's cutime/cstime), read from /proc; null where there is no /proc. Meaningful only
+ * when the server runs on this machine, as it does for `npm run bench` here.
+ */
+export function localServerCpuMs(): number | null {
+  let ticks = 0;
+  let seen = false;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      if (comm !== 'postgres' && !comm.startsWith('postgres:')) continue;
+      // Fields after "(comm) ": state is field 3, utime..cstime are fields 14-17.
+      const fields = stat.slice(close + 2).split(' ');
+      for (let f = 11; f <= 14; f++) ticks += Number(fields[f]);
+      seen = true;
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  return seen ? ticks * 10 : null; // USER_HZ is 100 on Linux: one tick is 10 ms
 }
