@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     if (latencyMode) send({ type: 'latency', seq: payload.seq, ms: at - payload.t0 });
   };
   let worker: BenchWorker | null = null;
-  const progress = setInterval(() => send({ type: 'progress', handled, firstAt }), 50);
+  const progress = setInterval(() => send({ type: 'progress', handled, firstAt }), 10);
 
   process.on('message', (msg: unknown) => {
     if (!isParentMessage(msg)) return;

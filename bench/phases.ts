@@ -54,6 +54,7 @@ export async function measureDrain(
       await sleep(20);
     }
     // Every handler ran; completions may still be in flight (batched). Watch the database closely.
+    const allHandledAt = nowMs();
     while ((await client.remaining()) > 0) {
       if (nowMs() > deadline) throw new Error(`${system}: jobs still not completed at the deadline`);
       await sleep(2);
@@ -61,7 +62,10 @@ export async function measureDrain(
     const endAt = nowMs();
     if (serverCpu0 !== null) {
       const used = (localServerCpuMs() ?? serverCpu0) - serverCpu0;
-      process.stderr.write(`[profile] ${system} ${procs} proc: PostgreSQL processes used ${used} ms CPU in ${Math.round(endAt - goAt)} ms\n`);
+      process.stderr.write(
+        `[profile] ${system} ${procs} proc: PostgreSQL processes used ${used} ms CPU in ${Math.round(endAt - goAt)} ms; ` +
+          `last completion seen ${Math.round(endAt - allHandledAt)} ms after the last handler call was reported\n`,
+      );
     }
     const firstAt = Math.min(...children.map((c) => c.firstAt ?? goAt));
     return { jobsPerSec: (n / (endAt - firstAt)) * 1000, jobsPerSecFromGo: (n / (endAt - goAt)) * 1000 };
