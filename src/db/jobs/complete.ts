@@ -19,7 +19,7 @@ export interface Completion {
  */
 export async function completeJobs(ex: Executor, items: readonly Completion[]): Promise<Job[]> {
   if (items.length === 0) return [];
-  const rows = await queryRows(ex, completionStatement(items, sql`SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`));
+  const rows = await queryRows(ex, completionStatement(items, sql`j.*`, sql`SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`));
   return rows.map(toJob);
 }
 
@@ -28,7 +28,11 @@ export async function completeJobIds(ex: Executor, items: readonly Completion[])
   if (items.length === 0) return new Set();
   const row = await queryOne(
     ex,
-    completionStatement(items, sql`SELECT json_agg(d.id) AS ids, ${readyNotify('released')} AS _wake FROM done d`),
+    completionStatement(
+      items,
+      sql`j.id, j.group_id, j.queue, j.state, j.attempt`,
+      sql`SELECT json_agg(d.id) AS ids, ${readyNotify('released')} AS _wake FROM done d`,
+    ),
     { prepare: 'qf_complete' },
   );
   const ids = row?.ids ?? [];
@@ -42,7 +46,8 @@ export async function completeJobIds(ex: Executor, items: readonly Completion[])
  * the results only when some job returned one. That is about a tenth of the bytes, and
  * unnest is cheaper for the server than jsonb_to_recordset.
  */
-function completionStatement(items: readonly Completion[], output: SQL): SQL {
+/** `returning`: the succeeded rows' columns the output needs (the events need id, group_id, queue, state, attempt). */
+function completionStatement(items: readonly Completion[], returning: SQL, output: SQL): SQL {
   const tokens: string[] = [];
   const tokenIndex = new Map<string, number>();
   const slots: number[] = [];
@@ -67,7 +72,7 @@ function completionStatement(items: readonly Completion[], output: SQL): SQL {
               finished_at = now(), updated_at = now()
           FROM input i
           WHERE j.id = i.id AND j.state = 'running' AND j.lease_token = i.token
-          RETURNING j.*
+          RETURNING ${returning}
         ), released AS MATERIALIZED (
           SELECT * FROM qf_release_children(ARRAY(SELECT id FROM done))
         ), ev AS (${insertEvents(
