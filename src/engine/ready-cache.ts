@@ -92,8 +92,7 @@ export class ReadyCache {
     this.timer = null;
   }
 
-  private promoteDue(): void {
-    const now = Date.now();
+  private promoteDue(now = Date.now()): void {
     while (this.delayed.size > 0 && (this.delayed.peek() as Candidate).runAt <= now) {
       this.ready.push(this.delayed.pop() as Candidate);
     }
@@ -109,7 +108,9 @@ export class ReadyCache {
       () => {
         this.timer = null;
         this.unknown = true;
-        this.promoteDue();
+        // The timer is due at `at`; Date.now() can still read a millisecond earlier when it
+        // fires, and the job would stay delayed behind a second timer and a second wake-up.
+        this.promoteDue(Math.max(Date.now(), at));
         this.onDue();
       },
       Math.max(0, at - Date.now()),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backoffCeiling, decideFailure, fullJitterDelay } from '../../src/engine/backoff.js';
 import { isTransientDbError } from '../../src/engine/db-errors.js';
 import { CycleError, PermanentError, RetryAfterError, UnknownDependencyError } from '../../src/engine/errors.js';
@@ -158,6 +158,24 @@ describe('ready cache (the worker heap)', () => {
     expect(cache.hasWork).toBe(true);
     expect(cache.want(5)).toBeGreaterThan(0);
     cache.close();
+  });
+
+  it('a timer that fires while the wall clock still reads a little early wakes the worker once, with the job ready', async () => {
+    // Timers run on a monotonic clock; Date.now() can lag it by a millisecond or two. This failed
+    // once in CI: the job stayed delayed, a second timer was armed and the worker woke twice.
+    const realNow = Date.now.bind(Date);
+    let due = 0;
+    const cache = new ReadyCache(['a'], () => due++);
+    cache.noteWake(wake([[1, 0, realNow() + 30]])); // timer armed on the true clock
+    const lagging = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 5); // then it lags
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      expect(due).toBe(1);
+      expect(cache.want(5)).toBeGreaterThanOrEqual(1);
+    } finally {
+      lagging.mockRestore();
+      cache.close();
+    }
   });
 
   it('wakes the worker when a delayed job becomes due', async () => {
