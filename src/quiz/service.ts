@@ -96,11 +96,12 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   let modelClient = opts.modelClient;
 
   const view = async (batch: BatchRecord): Promise<BatchView> => {
-    const [jobs, questions, usage] = await Promise.all([
-      engine.listJobs({ groupId: batch.id }),
-      listQuestions(db, batch.id),
-      usageByBatch(db, batch.id),
-    ]);
+    // Jobs first, the rest after: each read sees what committed before it started, and the
+    // questions commit in the same transaction that marks the assemble job succeeded. Read side by
+    // side (three connections, three snapshots), the jobs could see that commit while the
+    // questions did not: a batch reported succeeded with no questions (seen in CI).
+    const jobs = await engine.listJobs({ groupId: batch.id });
+    const [questions, usage] = await Promise.all([listQuestions(db, batch.id), usageByBatch(db, batch.id)]);
     return toBatchView(batch, jobs, questions, usage);
   };
 
