@@ -31,10 +31,17 @@ export async function queryRows(ex: Executor, query: SQL, opts: QueryOptions = {
   throw new Error('database boundary: driver result has no rows array');
 }
 
+/** Statement texts seen, by text: a hot statement takes a few shapes, so this stays tiny. */
+const statementNames = new Map<string, string>();
+
 function executePrepared(ex: Executor, query: SQL, prefix: string): Promise<unknown> {
   const q = dialect.sqlToQuery(query);
   // A statement name belongs to one text per connection, so the name carries the text's hash.
-  const name = `${prefix}_${createHash('sha1').update(q.sql).digest('hex').slice(0, 16)}`;
+  let name = statementNames.get(q.sql);
+  if (name === undefined) {
+    name = `${prefix}_${createHash('sha1').update(q.sql).digest('hex').slice(0, 16)}`;
+    if (statementNames.size < 256) statementNames.set(q.sql, name);
+  }
   return ex._.session.prepareQuery(q, undefined, name, false).execute();
 }
 

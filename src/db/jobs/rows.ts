@@ -190,12 +190,6 @@ export function textArrayParam(values: readonly string[]): SQL {
   return sql`${literal}::text[]`;
 }
 
-/** A list of integers bound as ONE array literal parameter (`{1,2,3}`); cast it in SQL (`::bigint[]`). */
-export function intArrayParam(values: readonly number[]): SQL {
-  for (const v of values) if (!Number.isSafeInteger(v)) throw new Error(`intArrayParam: ${v} is not an integer`);
-  return sql`${`{${values.join(',')}}`}`;
-}
-
 /** One kind of event rows: every row of CTE `cte` (a name written in this module) matching `where`. */
 export interface EventRows {
   cte: string;
