@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db.js';
 import { createEngine, InvalidCursorError, NotDeadError } from '../../src/engine/index.js';
@@ -75,6 +76,35 @@ describe('the batch service', () => {
     await expect(service.dlqReplay(id)).rejects.toBeInstanceOf(NotDeadError);
     await expect(service.dlqDiscard(id)).rejects.toBeInstanceOf(NotDeadError);
     await expect(service.dlqReplay(987654)).rejects.toBeInstanceOf(NotDeadError);
+  });
+
+  it('never reads a batch as succeeded without its questions, whatever commits between its reads', async () => {
+    // The assemble job's completion writes the questions and marks the jobs succeeded in one
+    // transaction. Read side by side, the jobs could see that commit while the questions did not.
+    // Here the commit is held open with the jobs table locked, so a read of the jobs waits for it
+    // and any read that does not wait sees the state before it.
+    const { service } = setup();
+    const { batch } = await service.submit(req('Snapshot', 2));
+    const other = new pg.Client({ connectionString: getDb().url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE');
+      await other.query(`UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE group_id = $1`, [batch.id]);
+      await other.query(
+        `INSERT INTO questions (batch_id, position, question, options, correct_answer, explanation)
+         VALUES ($1, 0, 'One?', '["a","b","c","d"]', 0, 'e'), ($1, 1, 'Two?', '["a","b","c","d"]', 1, 'e')`,
+        [batch.id],
+      );
+      const reading = service.get(batch.id);
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query('COMMIT');
+      const view = await reading;
+      expect(view?.status).toBe('succeeded');
+      expect(view?.questions).toHaveLength(2);
+    } finally {
+      await other.end();
+    }
   });
 
   it('derives status from job states', () => {
