@@ -3,7 +3,7 @@
  * BENCH_URL and BENCH_MODE (drain | latency) in the environment, forked with an IPC channel.
  * It starts its system's worker on `go`, reports progress (and per-job latency), stops on `stop`.
  */
-import { installProfiler, profileReport, startProfileWindow } from './profile.js';
+import { installProfiler, profileReport, profiling, startProfileWindow } from './profile.js';
 import { isParentMessage, type ChildMessage } from './protocol.js';
 import { isSystemName, loadSystem, nowMs, type BenchPayload, type BenchWorker } from './system.js';
 
@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   if (!isSystemName(name) || !url || !process.send) {
     throw new Error('child-worker: needs BENCH_SYSTEM, BENCH_URL and an IPC channel');
   }
-  const profiling = process.env.BENCH_PROFILE === '1';
-  if (profiling) installProfiler();
+  const profile = profiling();
+  if (profile) installProfiler();
   const system = await loadSystem(name);
   let handled = 0;
   let firstAt: number | null = null;
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   process.on('message', (msg: unknown) => {
     if (!isParentMessage(msg)) return;
     if (msg.type === 'go') {
-      if (profiling) startProfileWindow();
+      if (profile) startProfileWindow();
       system
         .startWorker(url, onJob)
         .then((w) => {
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     } else {
       clearInterval(progress);
       send({ type: 'progress', handled, firstAt });
-      if (profiling) process.stderr.write(`${profileReport(`${name} pid ${process.pid}, ${handled} jobs`)}\n`);
+      if (profile) process.stderr.write(`${profileReport(`${name} pid ${process.pid}, ${handled} jobs`)}\n`);
       const stopping = worker ? worker.stop() : Promise.resolve();
       stopping
         .then(() => {
