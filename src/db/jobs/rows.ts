@@ -209,14 +209,6 @@ export interface EventRows {
  * the event journal's cost (see bench/RESULTS.md). toEvent puts the document back together.
  */
 export function insertEvents(...parts: EventRows[]): SQL {
-  const [only] = parts;
-  if (parts.length === 1 && only) {
-    // One kind: no union to order by kind, so no subquery either (cheaper per row).
-    return sql`INSERT INTO job_events (job_id, group_id, type, queue, state, attempt, data)
-    SELECT e.id, e.group_id, ${only.type}::text, e.queue, e.state, e.attempt, ${eventDoc(only)}
-    FROM ${sql.raw(only.cte)} e WHERE ${only.where ?? sql`true`}
-    ORDER BY e.id`;
-  }
   const selects = parts.map(
     (p, k) => sql`SELECT ${k}::integer AS k, e.id, e.group_id, ${p.type}::text AS type, e.queue, e.state, e.attempt,
       ${eventDoc(p)} AS data
