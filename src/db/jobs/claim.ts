@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { ClaimedRow } from './types.js';
 import { queryOne, queryRows, toDateOrNull } from '../rows.js';
-import { epochMs, insertEvents, jsonParam, textArrayParam, toClaimedBatch } from './rows.js';
+import { CLAIMED_COLUMNS, claimedColumns, epochMs, insertEvents, jsonParam, textArrayParam, toClaimedBatch } from './rows.js';
 
 export interface ClaimParams {
   queues: readonly string[];
@@ -47,19 +47,15 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
           -- hash-joins over a sequential scan of all jobs (half of a 500-job claim's time at
           -- 20,000 rows, and worse as history grows); this stays on the primary key.
           WHERE j.id = ANY(ARRAY(SELECT id FROM cand))
-          RETURNING j.id, j.queue, j.payload, j.priority, j.run_at, j.state, j.attempt, j.max_attempts,
-            j.group_id, j.idempotency_key, j.last_error, j.errors, j.dead_reason, j.result, j.created_at,
-            j.finished_at, j.parent_count
+          RETURNING ${sql.raw(CLAIMED_COLUMNS.map((c) => `j.${c}`).join(', '))}, j.parent_count
         ), ev AS (${insertEvents({ cte: 'claimed', type: 'job.started', doc: jsonParam({ workerId: p.workerId }) })})
-        -- The batch comes back as ONE json document of positional arrays (CLAIMED_FIELDS order,
+        -- The batch comes back as ONE json document of positional arrays (CLAIMED_COLUMNS order,
         -- times as epoch ms): one JSON.parse instead of a row of 20 per-column type parsers per
         -- job took a 500-job claim from ~4.5 to ~1.5 ms of the worker's CPU. What the SET above
         -- gives every row alike (the token, updated_at = now(), the lease expiry) comes once.
         SELECT ${epochMs(sql`now()`)} AS at_ms, ${epochMs(leaseExpiry)} AS lease_until_ms,
           json_agg(json_build_array(
-            c.id, c.queue, c.payload, c.priority, ${epochMs(sql`c.run_at`)}, c.state, c.attempt, c.max_attempts,
-            c.group_id, c.idempotency_key, c.last_error, c.errors, c.dead_reason, c.result,
-            ${epochMs(sql`c.created_at`)}, ${epochMs(sql`c.finished_at`)},
+            ${claimedColumns('c')},
             CASE WHEN c.parent_count > 0 THEN
               (SELECT jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id)
                  FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id)
