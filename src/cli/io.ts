@@ -31,3 +31,20 @@ export function intOption(flag: string, raw: string, min = Number.MIN_SAFE_INTEG
   }
   return n;
 }
+
+/** The worker flags `serve` and `worker` share, for their parseArgs options. */
+export const WORKER_FLAGS = {
+  concurrency: { type: 'string' },
+  'grace-ms': { type: 'string' },
+} as const;
+
+/** --concurrency (default from the config) and --grace-ms (default 30 s), checked as usage errors. */
+export function workerFlags(
+  values: { concurrency?: string | undefined; 'grace-ms'?: string | undefined },
+  defaultConcurrency: number,
+): { concurrency: number; graceMs: number } {
+  return {
+    concurrency: values.concurrency === undefined ? defaultConcurrency : intOption('--concurrency', values.concurrency, 1),
+    graceMs: values['grace-ms'] === undefined ? 30_000 : intOption('--grace-ms', values['grace-ms'], 0),
+  };
+}

@@ -4,7 +4,7 @@ import { createApp } from '../../http/app.js';
 import { engineStats, mountPages } from '../../http/pages/index.js';
 import { checkBind, startServer } from '../../http/server.js';
 import { createLogger } from '../../log.js';
-import { EXIT_OK, UsageError, intOption, writeLine, type CliIo } from '../io.js';
+import { EXIT_OK, UsageError, WORKER_FLAGS, intOption, workerFlags, writeLine, type CliIo } from '../io.js';
 import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge serve [--no-workers] [--concurrency N] [--host H] [--port P]
@@ -31,10 +31,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     options: {
       help: { type: 'boolean', short: 'h' },
       'no-workers': { type: 'boolean' },
-      concurrency: { type: 'string' },
+      ...WORKER_FLAGS,
       host: { type: 'string' },
       port: { type: 'string' },
-      'grace-ms': { type: 'string' },
     },
   });
   if (values.help) {
@@ -44,8 +43,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const config = loadConfig(io.env);
   const host = values.host ?? config.host;
   const port = values.port === undefined ? config.port : intOption('--port', values.port, 0);
-  const concurrency = values.concurrency === undefined ? config.concurrency : intOption('--concurrency', values.concurrency, 1);
-  const graceMs = values['grace-ms'] === undefined ? 30_000 : intOption('--grace-ms', values['grace-ms'], 0);
+  const { concurrency, graceMs } = workerFlags(values, config.concurrency);
   // Refuse an unsafe bind before touching the database, with the reason on stderr.
   const bind = checkBind(host, config.apiKeys.length + config.adminKeys.length > 0);
   if (!bind.ok) throw new UsageError(bind.error);

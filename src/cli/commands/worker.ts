@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../log.js';
-import { EXIT_OK, UsageError, intOption, writeLine, type CliIo } from '../io.js';
+import { EXIT_OK, UsageError, WORKER_FLAGS, workerFlags, writeLine, type CliIo } from '../io.js';
 import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge worker [--concurrency N] [--grace-ms MS]
@@ -23,8 +23,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     strict: true,
     options: {
       help: { type: 'boolean', short: 'h' },
-      concurrency: { type: 'string' },
-      'grace-ms': { type: 'string' },
+      ...WORKER_FLAGS,
     },
   });
   if (values.help) {
@@ -32,8 +31,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfig(io.env);
-  const concurrency = values.concurrency === undefined ? config.concurrency : intOption('--concurrency', values.concurrency, 1);
-  const graceMs = values['grace-ms'] === undefined ? 30_000 : intOption('--grace-ms', values['grace-ms'], 0);
+  const { concurrency, graceMs } = workerFlags(values, config.concurrency);
   if (!config.databaseUrl) {
     throw new UsageError(
       'separate worker processes need PostgreSQL: set DATABASE_URL. The embedded PGlite database belongs to one process; ' +
