@@ -238,22 +238,24 @@ export interface EventRows {
 }
 
 /**
- * `INSERT INTO job_events` for one or more kinds of rows, in the given order (kinds first, then
- * job id), so that e.g. a parent's `job.succeeded` gets a lower id than its child's `job.ready`.
+ * `INSERT INTO job_events` for one or more kinds of rows, kinds in the given order, so that e.g. a
+ * parent's `job.succeeded` gets a lower id than its child's `job.ready`. The order is the plan's
+ * own, not a sort: ids are drawn as rows are produced, a UNION ALL (an Append; data-modifying
+ * statements never run in parallel) reads its parts one after another, and each part reads its
+ * CTE in the order that statement produced the rows. An `ORDER BY` here sorted every event row
+ * again for nothing: 2 % of a drain's database instructions (bench/RESULTS.md).
  * The job snapshot (queue, state, attempt) goes into plain columns; `data` gets only `extra`, and
  * a constant `'{}'` when there is none: building a jsonb document per row was about a third of
  * the event journal's cost (see bench/RESULTS.md). toEvent puts the document back together.
  */
 export function insertEvents(...parts: EventRows[]): SQL {
   const selects = parts.map(
-    (p, k) => sql`SELECT ${k}::integer AS k, e.id, e.group_id, ${p.type}::text AS type, e.queue, e.state, e.attempt,
-      ${eventDoc(p)} AS data
+    (p) => sql`SELECT e.id, e.group_id, ${p.type}::text AS type, e.queue, e.state, e.attempt, ${eventDoc(p)} AS data
       FROM ${sql.raw(p.cte)} e WHERE ${p.where ?? sql`true`}`,
   );
   return sql`INSERT INTO job_events (job_id, group_id, type, queue, state, attempt, data)
     SELECT x.id, x.group_id, x.type, x.queue, x.state, x.attempt, x.data
-    FROM (${sql.join(selects, sql` UNION ALL `)}) x
-    ORDER BY x.k, x.id`;
+    FROM (${sql.join(selects, sql` UNION ALL `)}) x`;
 }
 
 /** The event's own data: the bound document, the extra pairs, or a constant empty object. */
