@@ -1,5 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase, type Database } from '../../src/db/client.js';
+import { queryRows } from '../../src/db/rows.js';
+import { epochMs } from '../../src/db/jobs/rows.js';
 import { createEngine } from '../../src/engine/index.js';
 import { PermanentError, RetryAfterError } from '../../src/engine/errors.js';
 import type { ClaimedJob } from '../../src/engine/types.js';
@@ -85,13 +88,32 @@ async function scenario(database: Database): Promise<Record<string, unknown>> {
   return out;
 }
 
+/** One migrated in-memory PGlite database for the whole file (creating one takes seconds). */
+let lite: Promise<Database> | undefined;
+function embedded(): Promise<Database> {
+  lite ??= (async () => {
+    const d = await openDatabase({ dataDir: 'memory://' });
+    opened.push(d);
+    await migrateDatabase(d);
+    return d;
+  })();
+  return lite;
+}
+
+/** Epoch milliseconds of an ISO timestamp with up to 6 fractional digits, truncated, in exact integer arithmetic. */
+function expectedEpochMs(iso: string): number {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
+  if (!m) throw new Error(`not a UTC ISO timestamp: ${iso}`);
+  const micros = BigInt(Date.parse(`${m[1]}Z`)) * 1000n + BigInt((m[2] ?? '').padEnd(6, '0'));
+  // floor division, also for times before 1970
+  const q = micros / 1000n;
+  return Number(micros < 0n && q * 1000n !== micros ? q - 1n : q);
+}
+
 describe('driver conformance', () => {
   it('the same engine operations give identical domain results on pg and PGlite', async () => {
     const pgResult = await scenario(testDb().database);
-    const lite = await openDatabase({ dataDir: 'memory://' });
-    opened.push(lite);
-    await migrateDatabase(lite);
-    const liteResult = await scenario(lite);
+    const liteResult = await scenario(await embedded());
 
     // domain types, not driver types
     const claimB = pgResult.claimB as ClaimedJob;
@@ -107,4 +129,32 @@ describe('driver conformance', () => {
     expect(pgResult.counts).toEqual({ waiting: 0, ready: 0, running: 0, succeeded: 4, dead: 0, blocked: 0, discarded: 0 });
     expect(pgResult.parentsSeen).toEqual([[{ id: (pgResult.leaf as { id: number }).id - 1, queue: 'conf', result: { ok: 4 } }]]);
   }, 60_000);
+
+  it('claim timestamps travel as exact epoch milliseconds, at millisecond edges and outside 1970-2100', async () => {
+    // epochMs takes a float8 fast path inside 1970-2100 and exact numeric arithmetic outside it.
+    // The two 2038 times are exact milliseconds that floor(date_part('epoch') * 1000) puts one
+    // millisecond early; the year-9000 time is one the fast path alone rounds a microsecond late
+    // (both found by a search over 500,000 times, kept here as regressions).
+    const times = [
+      '2026-11-29T01:02:03.000000Z',
+      '2026-11-29T01:02:03.000001Z',
+      '2026-11-29T01:02:03.999999Z',
+      '2026-11-29T01:02:03.123Z',
+      '2038-03-12T20:46:06.147000Z',
+      '2038-09-12T04:16:53.061000Z',
+      '2099-12-31T23:59:59.999999Z',
+      '2100-01-01T00:00:00.000001Z',
+      '9000-01-03T04:47:38.962992Z',
+      '1970-01-01T00:00:00.000000Z',
+      '1969-12-31T23:59:59.999999Z',
+      '1900-06-15T12:00:00.000500Z',
+    ];
+    for (const database of [testDb().database, await embedded()]) {
+      const rows = await queryRows(
+        database.db,
+        sql`SELECT ${epochMs(sql`t.at`)} AS ms FROM unnest(${`{${times.join(',')}}`}::timestamptz[]) WITH ORDINALITY AS t(at, n) ORDER BY t.n`,
+      );
+      expect(rows.map((r) => r.ms)).toEqual(times.map(expectedEpochMs));
+    }
+  });
 });

@@ -90,9 +90,17 @@ export function toJob(r: Row): Job {
 /**
  * `expr` (a timestamptz) as epoch milliseconds in a json document: a number the boundary turns
  * into a Date without parsing text. Truncated to the millisecond, as the drivers' own Dates are.
+ *
+ * `extract` is exact but numeric, and numeric arithmetic was 2 % of a drain's database
+ * instructions for two timestamps a job. `date_part` is float8: seconds since 1970 with an error
+ * under half an ulp (2^-22 s before 2038, 2^-21 s before 2106), so times 10^6 it is within
+ * 0.49 µs of the true microsecond count and rounds to it exactly; the milliseconds then follow
+ * without error. Outside 1970-2100 the exact numeric path is taken.
  */
 export function epochMs(expr: SQL): SQL {
-  return sql`floor(extract(epoch FROM ${expr}) * 1000)::float8`;
+  return sql`CASE WHEN ${expr} >= '1970-01-01 00:00:00+00' AND ${expr} < '2100-01-01 00:00:00+00'
+    THEN floor(round(date_part('epoch', ${expr}) * 1000000) / 1000)
+    ELSE floor(extract(epoch FROM ${expr}) * 1000)::float8 END`;
 }
 
 function msToDate(value: unknown, column: string): Date {
