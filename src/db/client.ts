@@ -68,6 +68,16 @@ function openPg(url: string, opts: OpenOptions): Database {
     connectionString: url,
     max: opts.poolSize ?? 10,
     application_name: opts.applicationName ?? 'quizforge',
+    // Named prepared statements (the engine's claim and batch completion, see QueryOptions.prepare)
+    // keep one generic plan per connection. Left to choose, the server re-planned the claim on
+    // every call (its custom plans looked cheaper than the generic one, which is the same plan):
+    // 0.4 ms and 2.5 % of a drain's database instructions. Only named statements (and plpgsql's
+    // cached plans) read this setting; drizzle's unnamed queries are planned per call as before.
+    // Set by the connection's first query, which the pool awaits before handing the client out,
+    // rather than as a startup option, which a PgBouncer in front of the server would reject.
+    onConnect: async (client) => {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+    },
   });
   // An idle client killed by the server (pg_terminate_backend, restart) emits here; without a
   // listener Node would crash the process. The pool discards the client and makes a new one.

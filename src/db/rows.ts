@@ -6,8 +6,9 @@ import type { Executor } from './client.js';
 export interface QueryOptions {
   /**
    * Run as a named prepared statement on `pg` (PGlite ignores it): the server parses and plans
-   * the statement once per connection instead of on every call. Worth it for the engine's hot
-   * statements only (planning a claim or a batch completion took ~1 ms, a sixth of its cost).
+   * the statement once per connection instead of on every call (the pool forces generic plans, see
+   * openPg). Worth it for the engine's hot statements only (planning a claim or a batch completion
+   * took ~1 ms, a sixth of its cost).
    * Such a statement must name its result columns (no `SELECT *`): a cached plan whose result
    * type changes after a migration fails instead of re-planning.
    */

@@ -22,6 +22,17 @@ describe('database boundary', () => {
     await expect(queryOne(database.db, sql`select generate_series(1, 2) as id`)).rejects.toThrow(/at most one row/);
   });
 
+  it('gives every pooled connection generic plans for the named prepared statements', async () => {
+    const { open } = testDb();
+    const database = await open({ poolSize: 3 });
+    // three statements at once take three connections, each set up by the pool before use
+    const rows = await Promise.all(
+      [1, 2, 3].map(() => queryOne(database.db, sql`select pg_backend_pid() as pid, current_setting('plan_cache_mode') as mode, pg_sleep(0.05)`)),
+    );
+    expect(new Set(rows.map((r) => r?.pid)).size).toBe(3);
+    expect(rows.map((r) => r?.mode)).toEqual(['force_generic_plan', 'force_generic_plan', 'force_generic_plan']);
+  });
+
   it('has the migrated schema', async () => {
     const { database } = testDb();
     const rows = await queryRows(
