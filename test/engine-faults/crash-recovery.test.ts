@@ -73,8 +73,10 @@ describe('crash recovery (worker processes killed with SIGKILL)', () => {
     const timeline: string[] = [];
     // Chaos, while work remains: at random moments 300–800 ms apart, kill -9 a random running
     // worker and start a replacement (never the last running one, so work keeps flowing while
-    // replacements boot); once, freeze one (SIGSTOP) for twice the lease instead, so its leases
-    // expire and its jobs are reclaimed while it sleeps, then let it wake and try to complete them.
+    // replacements boot); once, after the third kill, freeze one (SIGSTOP) for twice the lease
+    // instead, so its leases expire and its jobs are reclaimed while it sleeps, then let it wake
+    // and try to complete them. (The freeze came after the second kill until the survivors got
+    // fast enough to finish all the work during the 3 s freeze, leaving no time for a third.)
     while ((await succeeded()) < JOBS && kills < MAX_KILLS && Date.now() - started < 45_000) {
       await sleep(randomBetween(300, 800));
       // No kills while a process is frozen: the survivors' reapers must be there to reclaim its
@@ -87,7 +89,7 @@ describe('crash recovery (worker processes killed with SIGKILL)', () => {
       if (!victim) continue;
       const done = await succeeded();
       if (done >= JOBS) break;
-      if (kills === 2 && pauses === 0) {
+      if (kills === 3 && pauses === 0) {
         victim.signal('SIGSTOP');
         // Freezing a process that holds no running job proves nothing about the fence (it can
         // happen near the end of the work, or to a replacement that has not claimed yet): check
