@@ -68,7 +68,7 @@ function openPg(url: string, opts: OpenOptions): Database {
     connectionString: url,
     max: opts.poolSize ?? 10,
     application_name: opts.applicationName ?? 'quizforge',
-    // Named prepared statements (the engine's claim and batch completion, see QueryOptions.prepare)
+    // Named prepared statements (the engine's claim and batch completion, see HotStatement)
     // keep one generic plan per connection. Left to choose, the server re-planned the claim on
     // every call (its custom plans looked cheaper than the generic one, which is the same plan):
     // 0.4 ms and 2.5 % of a drain's database instructions. Only named statements (and plpgsql's

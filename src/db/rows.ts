@@ -3,26 +3,17 @@ import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
 
-export interface QueryOptions {
-  /**
-   * Run as a named prepared statement on `pg` (PGlite ignores it): the server parses and plans
-   * the statement once per connection instead of on every call (the pool forces generic plans, see
-   * openPg). Worth it for the engine's hot statements only (planning a claim or a batch completion
-   * took ~1 ms, a sixth of its cost).
-   * Such a statement must name its result columns (no `SELECT *`): a cached plan whose result
-   * type changes after a migration fails instead of re-planning.
-   */
-  prepare?: string;
-}
-
 const dialect = new PgDialect();
 
 /**
  * The single place a driver's result envelope is opened. `pg` returns a `QueryResult`, PGlite a
  * `Results`; both carry `rows`, but nothing else about them may leak past this boundary.
  */
-export async function queryRows(ex: Executor, query: SQL, opts: QueryOptions = {}): Promise<Record<string, unknown>[]> {
-  const result: unknown = opts.prepare === undefined ? await ex.execute(query) : await executePrepared(ex, query, opts.prepare);
+export async function queryRows(ex: Executor, query: SQL): Promise<Record<string, unknown>[]> {
+  return rowsOf(await ex.execute(query));
+}
+
+function rowsOf(result: unknown): Record<string, unknown>[] {
   if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
     return result.rows as Record<string, unknown>[];
   }
@@ -32,23 +23,52 @@ export async function queryRows(ex: Executor, query: SQL, opts: QueryOptions = {
   throw new Error('database boundary: driver result has no rows array');
 }
 
-/** Statement texts seen, by text: a hot statement takes a few shapes, so this stays tiny. */
-const statementNames = new Map<string, string>();
+type Prepared = ReturnType<Executor['_']['session']['prepareQuery']>;
 
-function executePrepared(ex: Executor, query: SQL, prefix: string): Promise<unknown> {
-  const q = dialect.sqlToQuery(query);
-  // A statement name belongs to one text per connection, so the name carries the text's hash.
-  let name = statementNames.get(q.sql);
-  if (name === undefined) {
-    name = `${prefix}_${createHash('sha1').update(q.sql).digest('hex').slice(0, 16)}`;
-    if (statementNames.size < 256) statementNames.set(q.sql, name);
+/**
+ * A statement built once and then run with only its values changing: the engine's claim and
+ * batch completion. Values are bound to the statement's `sql.placeholder(name)`s. Its text is
+ * assembled at construction, not on every call, and with `prepare` it runs on `pg` as a named
+ * prepared statement (PGlite ignores the name): the server parses it once per connection and,
+ * with the pool's generic plans (see openPg), plans it once. Assembling a 500-job completion
+ * through the query builder on every call, and then hashing its text for a statement name, was
+ * worker CPU on every batch and hot code for the JIT to compile in every new worker process.
+ * A prepared statement must name its result columns (no `SELECT *`): a cached plan whose result
+ * type changes after a migration fails instead of re-planning.
+ */
+export class HotStatement {
+  private readonly query: { sql: string; params: unknown[] };
+  private readonly name: string | undefined;
+  /** One drizzle prepared query per executor (the pool's db, or a transaction while it lasts). */
+  private readonly byExecutor = new WeakMap<Executor, Prepared>();
+
+  constructor(statement: SQL, opts: { prepare?: string } = {}) {
+    this.query = dialect.sqlToQuery(statement);
+    // A statement name belongs to one text per connection, so the name carries the text's hash.
+    this.name =
+      opts.prepare === undefined ? undefined : `${opts.prepare}_${createHash('sha1').update(this.query.sql).digest('hex').slice(0, 16)}`;
   }
-  return ex._.session.prepareQuery(q, undefined, name, false).execute();
+
+  async rows(ex: Executor, values: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    let prepared = this.byExecutor.get(ex);
+    if (prepared === undefined) {
+      prepared = ex._.session.prepareQuery(this.query, undefined, this.name, false);
+      this.byExecutor.set(ex, prepared);
+    }
+    return rowsOf(await prepared.execute(values));
+  }
+
+  async one(ex: Executor, values: Record<string, unknown>): Promise<Record<string, unknown> | null> {
+    return atMostOne(await this.rows(ex, values));
+  }
 }
 
 /** Runs a query expected to return at most one row; a second row is a bug, not a success. */
-export async function queryOne(ex: Executor, query: SQL, opts: QueryOptions = {}): Promise<Record<string, unknown> | null> {
-  const rows = await queryRows(ex, query, opts);
+export async function queryOne(ex: Executor, query: SQL): Promise<Record<string, unknown> | null> {
+  return atMostOne(await queryRows(ex, query));
+}
+
+function atMostOne(rows: Record<string, unknown>[]): Record<string, unknown> | null {
   if (rows.length > 1) throw new Error(`database boundary: expected at most one row, got ${rows.length}`);
   return rows[0] ?? null;
 }

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job } from './types.js';
-import { queryOne, queryRows, toInt } from '../rows.js';
+import { HotStatement, queryRows, toInt } from '../rows.js';
 import { insertEvents, jsonParam, readyNotify, toJob } from './rows.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,22 +21,15 @@ export interface Completion {
  */
 export async function completeJobs(ex: Executor, items: readonly Completion[]): Promise<Job[]> {
   if (items.length === 0) return [];
-  const rows = await queryRows(ex, completionStatement(items, sql`j.*`, sql`SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`));
-  return rows.map(toJob);
+  const v = completionValues(items);
+  return (await (v.results === undefined ? COMPLETE_ROWS.plain : COMPLETE_ROWS.withResults).rows(ex, v)).map(toJob);
 }
 
 /** The same statement for the worker's batcher, which needs only to know which rows applied (one json array back). */
 export async function completeJobIds(ex: Executor, items: readonly Completion[]): Promise<Set<number>> {
   if (items.length === 0) return new Set();
-  const row = await queryOne(
-    ex,
-    completionStatement(
-      items,
-      sql`j.id, j.group_id, j.queue, j.state, j.attempt`,
-      sql`SELECT json_agg(d.id) AS ids, ${readyNotify('released')} AS _wake FROM done d`,
-    ),
-    { prepare: 'qf_complete' },
-  );
+  const v = completionValues(items);
+  const row = await (v.results === undefined ? COMPLETE_IDS.plain : COMPLETE_IDS.withResults).one(ex, v);
   const ids = row?.ids ?? [];
   if (!Array.isArray(ids)) throw new Error('database boundary: completed ids are not an array');
   return new Set(ids.map((id) => toInt(id, 'id')));
@@ -47,19 +40,8 @@ export async function completeJobIds(ex: Executor, items: readonly Completion[])
  * lease tokens (a batch holds the jobs of a claim or two) with a jsonb object from id to its
  * token's position, and, only when some job returned one, the results as a jsonb object by id.
  * About a tenth of the bytes of a jsonb list of objects, and cheaper to read.
- *
- * The plan must not depend on row estimates: the statement is prepared, and its generic plan
- * guesses 10 input rows. A join with the input planned for 10 rows became a nested loop that
- * rescanned the input for every job (35 ms for 500). So the jobs are found by primary key
- * through an array from a subquery (the planner always takes that for small, so it never
- * prefers a sequential scan), the fence is checked per row against its token, and the state test
- * is spelled so that the running-lease partial index cannot serve it (with statistics from when
- * the batch was ready, the planner read every running job of every worker through that index to
- * update a few hundred: 4.4 of 8 ms at 1,000 running).
- * `returning`: the succeeded rows' columns the output needs (the events need id, group_id,
- * queue, state, attempt).
  */
-function completionStatement(items: readonly Completion[], returning: SQL, output: SQL): SQL {
+function completionValues(items: readonly Completion[]): { ids: string; tokens: string; slots: string; results?: string } {
   const tokens: string[] = [];
   const tokenIndex = new Map<string, number>();
   const ids: number[] = [];
@@ -84,14 +66,37 @@ function completionStatement(items: readonly Completion[], returning: SQL, outpu
       anyResult = true;
     }
   }
-  const slotOf = `{${slotPairs.join(',')}}`;
-  const resultOf = anyResult ? sql`${jsonParam(results)} -> j.id::text` : sql`NULL::jsonb`;
+  return {
+    ids: `{${ids.join(',')}}`,
+    tokens: `{${tokens.join(',')}}`,
+    slots: `{${slotPairs.join(',')}}`,
+    ...(anyResult ? { results: JSON.stringify(results) } : {}),
+  };
+}
+
+/**
+ * Marks the jobs of completionValues succeeded; built once per output shape and per "are there
+ * results" (see HotStatement).
+ *
+ * The plan must not depend on row estimates: the statement is prepared, and its generic plan
+ * guesses 10 input rows. A join with the input planned for 10 rows became a nested loop that
+ * rescanned the input for every job (35 ms for 500). So the jobs are found by primary key
+ * through an array from a subquery (the planner always takes that for small, so it never
+ * prefers a sequential scan), the fence is checked per row against its token, and the state test
+ * is spelled so that the running-lease partial index cannot serve it (with statistics from when
+ * the batch was ready, the planner read every running job of every worker through that index to
+ * update a few hundred: 4.4 of 8 ms at 1,000 running).
+ * `returning`: the succeeded rows' columns the output needs (the events need id, group_id,
+ * queue, state, attempt).
+ */
+function completionStatement(withResults: boolean, returning: SQL, output: SQL): SQL {
+  const resultOf = withResults ? sql`${sql.placeholder('results')}::jsonb -> j.id::text` : sql`NULL::jsonb`;
   return sql`WITH done AS (
           UPDATE jobs j
           SET state = 'succeeded', result = ${resultOf}, lease_expires_at = NULL,
               finished_at = now(), updated_at = now()
-          WHERE j.id = ANY(ARRAY(SELECT unnest(${`{${ids.join(',')}}`}::bigint[])))
-            AND j.lease_token = (${`{${tokens.join(',')}}`}::uuid[])[(${slotOf}::jsonb ->> j.id::text)::integer]
+          WHERE j.id = ANY(ARRAY(SELECT unnest(${sql.placeholder('ids')}::bigint[])))
+            AND j.lease_token = (${sql.placeholder('tokens')}::uuid[])[(${sql.placeholder('slots')}::jsonb ->> j.id::text)::integer]
             AND j.state IS NOT DISTINCT FROM 'running'
           RETURNING ${returning}
         ), released AS MATERIALIZED (
@@ -102,6 +107,32 @@ function completionStatement(items: readonly Completion[], returning: SQL, outpu
         )})
         ${output}`;
 }
+
+/** Both variants of a completion statement: with no job result to store, and with some. */
+function statementPair(make: (withResults: boolean) => HotStatement): { plain: HotStatement; withResults: HotStatement } {
+  return { plain: make(false), withResults: make(true) };
+}
+
+/** Full succeeded rows, for engine.completeJob and the effects transaction. */
+const COMPLETE_ROWS = statementPair(
+  (withResults) =>
+    new HotStatement(
+      completionStatement(withResults, sql`j.*`, sql`SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`),
+    ),
+);
+
+/** Only the ids that applied, as prepared statements for the worker's batcher. */
+const COMPLETE_IDS = statementPair(
+  (withResults) =>
+    new HotStatement(
+      completionStatement(
+        withResults,
+        sql`j.id, j.group_id, j.queue, j.state, j.attempt`,
+        sql`SELECT json_agg(d.id) AS ids, ${readyNotify('released')} AS _wake FROM done d`,
+      ),
+      { prepare: 'qf_complete' },
+    ),
+);
 
 /**
  * After an error whose commit status is unknown (connection lost mid-commit), tells which of these

@@ -230,8 +230,12 @@ export function jsonParam(value: unknown): SQL {
  * escaped): lets `unnest`/`= ANY` use indexes the way a jsonb list cannot.
  */
 export function textArrayParam(values: readonly string[]): SQL {
-  const literal = `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
-  return sql`${literal}::text[]`;
+  return sql`${textArrayLiteral(values)}::text[]`;
+}
+
+/** The array literal textArrayParam binds, for a HotStatement placeholder cast to `text[]`. */
+export function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
 /** One kind of event rows: every row of CTE `cte` (a name written in this module) matching `where`. */
