@@ -86,6 +86,29 @@ describe('enqueue', () => {
     expect(order).toEqual(['p-2', 'p1-early', 'p1-late', 'p1-late-2', 'p3', 'p5']);
   });
 
+  it('a batch claim returns its jobs in dispatch order, from one queue or from several', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const a = uniqueQueue('batch-a');
+    const b = uniqueQueue('batch-b');
+    const at = new Date(Date.now() - 1_000);
+    // inserted out of order: neither id order nor the rows' physical order is dispatch order
+    await engine.enqueueMany([
+      { queue: a, payload: 'a3', priority: 3 },
+      { queue: b, payload: 'b1', priority: 1, runAt: at },
+      { queue: a, payload: 'a1-later', priority: 1, runAt: at },
+      { queue: b, payload: 'b2', priority: 2 },
+      { queue: a, payload: 'a1-early', priority: 1, runAt: new Date(at.getTime() - 500) },
+      { queue: b, payload: 'b-1', priority: -1 },
+    ]);
+    const one = await engine.claim([a], { limit: 2 });
+    expect(one.map((j) => j.payload)).toEqual(['a1-early', 'a1-later']);
+    const several = await engine.claim([a, b], { limit: 3 });
+    expect(several.map((j) => j.payload)).toEqual(['b-1', 'b1', 'b2']);
+    const rest = await engine.claim([a, b], { limit: 10 });
+    expect(rest.map((j) => j.payload)).toEqual(['a3']);
+  });
+
   it('enqueue inside the caller transaction commits or rolls back with it', async () => {
     const { database } = testDb();
     const engine = testEngine(database);

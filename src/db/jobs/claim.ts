@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { ClaimedRow } from './types.js';
 import { HotStatement, queryOne, toDateOrNull } from '../rows.js';
@@ -23,35 +23,61 @@ export interface ClaimParams {
 export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRow[]> {
   if (p.limit <= 0 || p.queues.length === 0) return [];
   const token = randomUUID();
-  const row = await CLAIM.one(ex, {
-    queues: textArrayLiteral(p.queues),
+  const values = {
     limit: p.limit,
     token,
     leaseMs: p.leaseMs,
     workerId: p.workerId,
     doc: JSON.stringify({ workerId: p.workerId }),
-  });
-  return toClaimedBatch(row?.jobs, { leaseToken: token, updatedAt: row?.at_ms, leaseExpiresAt: row?.lease_until_ms });
+  };
+  const row =
+    p.queues.length === 1
+      ? await CLAIM_ONE_QUEUE.one(ex, { ...values, queue: p.queues[0] })
+      : await CLAIM.one(ex, { ...values, queues: textArrayLiteral(p.queues) });
+  const rows = toClaimedBatch(row?.jobs, { leaseToken: token, updatedAt: row?.at_ms, leaseExpiresAt: row?.lease_until_ms });
+  // The statement aggregates in whatever order it updated (sorting there was 1.3 % of a drain's
+  // database instructions); callers get dispatch order.
+  return rows.sort((a, b) => (runsBefore(a.job, b.job) ? -1 : 1));
 }
+
+/** Dispatch order: priority, then run_at, then id (ids are unique, so never a tie). */
+function runsBefore(a: ClaimedRow['job'], b: ClaimedRow['job']): boolean {
+  if (a.priority !== b.priority) return a.priority < b.priority;
+  const at = a.runAt.getTime();
+  const bt = b.runAt.getTime();
+  if (at !== bt) return at < bt;
+  return a.id < b.id;
+}
+
+/** Due ready jobs of one queue, in dispatch order, locked: one range of jobs_ready_idx. */
+const ONE_QUEUE = sql`SELECT j.ctid FROM jobs j
+  WHERE j.state = 'ready' AND j.queue = ${sql.placeholder('queue')}::text AND j.run_at <= now()
+  ORDER BY j.priority, j.run_at, j.id
+  LIMIT ${sql.placeholder('limit')}
+  FOR UPDATE SKIP LOCKED`;
+
+/**
+ * The same for several queues: one ordered index range per queue (equality on queue, then
+ * dispatch order), so the LIMIT is honoured inside the index whatever the statistics; then the
+ * queues are merged.
+ */
+const MANY_QUEUES = sql`SELECT c.ctid FROM unnest(${sql.placeholder('queues')}::text[]) AS qn(name)
+  CROSS JOIN LATERAL (
+    SELECT j.ctid, j.id, j.priority, j.run_at FROM jobs j
+    WHERE j.state = 'ready' AND j.queue = qn.name AND j.run_at <= now()
+    ORDER BY j.priority, j.run_at, j.id
+    LIMIT ${sql.placeholder('limit')}
+    FOR UPDATE SKIP LOCKED
+  ) c
+  ORDER BY c.priority, c.run_at, c.id
+  LIMIT ${sql.placeholder('limit')}`;
 
 const leaseExpiry = sql`now() + make_interval(secs => ${sql.placeholder('leaseMs')}::double precision / 1000)`;
 
-/** The claim statement, built once (see HotStatement); its values are claimJobs' placeholders. */
-const CLAIM = new HotStatement(
-  sql`WITH cand AS (
-          -- One ordered index range per queue (equality on queue, then dispatch order), so the
-          -- LIMIT is honoured inside the index whatever the statistics; then merge the queues.
-          SELECT c.ctid FROM unnest(${sql.placeholder('queues')}::text[]) AS qn(name)
-          CROSS JOIN LATERAL (
-            SELECT j.ctid, j.id, j.priority, j.run_at FROM jobs j
-            WHERE j.state = 'ready' AND j.queue = qn.name AND j.run_at <= now()
-            ORDER BY j.priority, j.run_at, j.id
-            LIMIT ${sql.placeholder('limit')}
-            FOR UPDATE SKIP LOCKED
-          ) c
-          ORDER BY c.priority, c.run_at, c.id
-          LIMIT ${sql.placeholder('limit')}
-        ), claimed AS (
+/** The claim statement around a candidate query, built once (see HotStatement); values are claimJobs' placeholders. */
+function claimStatement(candidates: SQL): HotStatement {
+  return new HotStatement(
+    sql`WITH cand AS (${candidates}), claimed AS (
           UPDATE jobs j
           SET state = 'running', attempt = j.attempt + 1, lease_token = ${sql.placeholder('token')}::uuid,
               lease_expires_at = ${leaseExpiry}, locked_by = ${sql.placeholder('workerId')}::text, updated_at = now()
@@ -75,11 +101,15 @@ const CLAIM = new HotStatement(
             CASE WHEN c.parent_count > 0 THEN
               (SELECT jsonb_agg(jsonb_build_object('id', pj.id, 'queue', pj.queue, 'result', pj.result) ORDER BY pj.id)
                  FROM job_dependencies d JOIN jobs pj ON pj.id = d.parent_id WHERE d.job_id = c.id)
-            END)
-          ORDER BY c.priority, c.run_at, c.id) AS jobs
+            END)) AS jobs
         FROM claimed c`,
-  { prepare: 'qf_claim' },
-);
+    { prepare: 'qf_claim' },
+  );
+}
+
+/** A worker of one queue (the common case) skips the merge step and its sort (1 % of a drain's database instructions). */
+const CLAIM_ONE_QUEUE = claimStatement(ONE_QUEUE);
+const CLAIM = claimStatement(MANY_QUEUES);
 
 /** Earliest run_at among ready jobs of `queues` that are not yet due: the delayed-job timer. */
 export async function nextRunAt(ex: Executor, queues: readonly string[]): Promise<Date | null> {
