@@ -165,10 +165,22 @@ describe('event journal', () => {
       { queue, payload: 'old' },
       { queue, payload: 'new' },
     ]);
-    await queryRows(database.db, sql`UPDATE job_events SET created_at = now() - interval '2 hours' WHERE job_id = ${a!.job.id}`);
+    // The journal's oldest part, up to and including a's events, is two hours old (ids and
+    // creation times rise together, as they do when events are written).
+    await queryRows(
+      database.db,
+      sql`UPDATE job_events SET created_at = now() - interval '2 hours'
+          WHERE id <= (SELECT max(id) FROM job_events WHERE job_id = ${a!.job.id})`,
+    );
     const removed = await engine.events.prune(60 * 60 * 1000);
     expect(removed).toBeGreaterThanOrEqual(1);
     expect(await eventsOf(database, [a!.job.id])).toEqual([]);
     expect((await eventsOf(database, [b!.job.id])).map((e) => e.type)).toEqual(['job.enqueued']);
+
+    // When every event is old, every event goes (the cut then lies past the newest id).
+    await queryRows(database.db, sql`UPDATE job_events SET created_at = now() - interval '2 hours'`);
+    expect(await engine.events.prune(60 * 60 * 1000)).toBeGreaterThanOrEqual(1);
+    expect(await queryRows(database.db, sql`SELECT id FROM job_events`)).toEqual([]);
+    expect(await engine.events.prune(60 * 60 * 1000)).toBe(0);
   });
 });

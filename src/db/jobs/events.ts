@@ -72,13 +72,25 @@ export async function readEventsAfter(
   return rows.map(toEvent);
 }
 
-/** Deletes events older than `olderThanMs`; returns how many. Readers resume by id, so pruning is safe. */
+/**
+ * Deletes events older than `olderThanMs`; returns how many. Readers resume by id, so pruning is
+ * safe. Events are inserted in id order at `clock_timestamp()`, so ids and creation times rise
+ * together: the cut is the first event young enough to keep, found by walking the primary key
+ * from the oldest id (reading only rows that are about to go), and everything below it goes. An
+ * old event inserted a few microseconds after a younger one by a concurrent transaction waits
+ * for the next prune. There is no index on created_at (see the schema).
+ */
 export async function pruneEvents(ex: Executor, olderThanMs: number): Promise<number> {
   const rows = await queryRows(
     ex,
-    sql`WITH del AS (
-          DELETE FROM job_events
-          WHERE created_at < now() - make_interval(secs => ${olderThanMs}::double precision / 1000)
+    sql`WITH cut AS (
+          SELECT coalesce(
+            (SELECT e.id FROM job_events e
+              WHERE e.created_at >= now() - make_interval(secs => ${olderThanMs}::double precision / 1000)
+              ORDER BY e.id LIMIT 1),
+            (SELECT max(e.id) + 1 FROM job_events e)) AS id
+        ), del AS (
+          DELETE FROM job_events WHERE id < (SELECT id FROM cut)
           RETURNING 1
         ) SELECT count(*) AS n FROM del`,
   );

@@ -1,0 +1,1 @@
+DROP INDEX "job_events_created_idx";
