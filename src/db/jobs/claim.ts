@@ -36,17 +36,10 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
       : await CLAIM.one(ex, { ...values, queues: textArrayLiteral(p.queues) });
   const rows = toClaimedBatch(row?.jobs, { leaseToken: token, updatedAt: row?.at_ms, leaseExpiresAt: row?.lease_until_ms });
   // The statement aggregates in whatever order it updated (sorting there was 1.3 % of a drain's
-  // database instructions); callers get dispatch order.
-  return rows.sort((a, b) => (runsBefore(a.job, b.job) ? -1 : 1));
-}
-
-/** Dispatch order: priority, then run_at, then id (ids are unique, so never a tie). */
-function runsBefore(a: ClaimedRow['job'], b: ClaimedRow['job']): boolean {
-  if (a.priority !== b.priority) return a.priority < b.priority;
-  const at = a.runAt.getTime();
-  const bt = b.runAt.getTime();
-  if (at !== bt) return at < bt;
-  return a.id < b.id;
+  // database instructions); callers get dispatch order: priority, run_at, id.
+  return rows.sort(
+    ({ job: a }, { job: b }) => a.priority - b.priority || a.runAt.getTime() - b.runAt.getTime() || a.id - b.id,
+  );
 }
 
 /** Due ready jobs of one queue, in dispatch order, locked: one range of jobs_ready_idx. */

@@ -22,14 +22,14 @@ export interface Completion {
 export async function completeJobs(ex: Executor, items: readonly Completion[]): Promise<Job[]> {
   if (items.length === 0) return [];
   const v = completionValues(items);
-  return (await (v.results === undefined ? COMPLETE_ROWS.plain : COMPLETE_ROWS.withResults).rows(ex, v)).map(toJob);
+  return (await COMPLETE_ROWS(v).rows(ex, v)).map(toJob);
 }
 
 /** The same statement for the worker's batcher, which needs only to know which rows applied (one json array back). */
 export async function completeJobIds(ex: Executor, items: readonly Completion[]): Promise<Set<number>> {
   if (items.length === 0) return new Set();
   const v = completionValues(items);
-  const row = await (v.results === undefined ? COMPLETE_IDS.plain : COMPLETE_IDS.withResults).one(ex, v);
+  const row = await COMPLETE_IDS(v).one(ex, v);
   const ids = row?.ids ?? [];
   if (!Array.isArray(ids)) throw new Error('database boundary: completed ids are not an array');
   return new Set(ids.map((id) => toInt(id, 'id')));
@@ -41,7 +41,10 @@ export async function completeJobIds(ex: Executor, items: readonly Completion[])
  * token's position, and, only when some job returned one, the results as a jsonb object by id.
  * About a tenth of the bytes of a jsonb list of objects, and cheaper to read.
  */
-function completionValues(items: readonly Completion[]): { ids: string; tokens: string; slots: string; results?: string } {
+/** The values completionStatement binds (a type, not an interface: it must be a plain record). */
+type CompletionValues = { ids: string; tokens: string; slots: string; results?: string };
+
+function completionValues(items: readonly Completion[]): CompletionValues {
   const tokens: string[] = [];
   const tokenIndex = new Map<string, number>();
   const ids: number[] = [];
@@ -108,13 +111,15 @@ function completionStatement(withResults: boolean, returning: SQL, output: SQL):
         ${output}`;
 }
 
-/** Both variants of a completion statement: with no job result to store, and with some. */
-function statementPair(make: (withResults: boolean) => HotStatement): { plain: HotStatement; withResults: HotStatement } {
-  return { plain: make(false), withResults: make(true) };
+/** Both variants of a completion statement (no job result to store, or some), and the choice for given values. */
+function byResults(make: (withResults: boolean) => HotStatement): (v: CompletionValues) => HotStatement {
+  const plain = make(false);
+  const withResults = make(true);
+  return (v) => (v.results === undefined ? plain : withResults);
 }
 
 /** Full succeeded rows, for engine.completeJob and the effects transaction. */
-const COMPLETE_ROWS = statementPair(
+const COMPLETE_ROWS = byResults(
   (withResults) =>
     new HotStatement(
       completionStatement(withResults, sql`j.*`, sql`SELECT d.*, ${readyNotify('released')} AS _wake FROM done d ORDER BY d.id`),
@@ -122,7 +127,7 @@ const COMPLETE_ROWS = statementPair(
 );
 
 /** Only the ids that applied, as prepared statements for the worker's batcher. */
-const COMPLETE_IDS = statementPair(
+const COMPLETE_IDS = byResults(
   (withResults) =>
     new HotStatement(
       completionStatement(
