@@ -12,7 +12,6 @@ export interface ClaimParams {
   limit: number;
 }
 
-
 /**
  * THE lock: one statement picks up to `limit` due ready jobs of `queues` in (priority, run_at, id)
  * order with FOR UPDATE SKIP LOCKED, marks them running with a fresh lease token (one per
@@ -43,11 +42,15 @@ export async function claimJobs(ex: Executor, p: ClaimParams): Promise<ClaimedRo
 }
 
 /** Due ready jobs of one queue, in dispatch order, locked: one range of jobs_ready_idx. */
-const ONE_QUEUE = sql`SELECT j.ctid FROM jobs j
-  WHERE j.state = 'ready' AND j.queue = ${sql.placeholder('queue')}::text AND j.run_at <= now()
-  ORDER BY j.priority, j.run_at, j.id
-  LIMIT ${sql.placeholder('limit')}
-  FOR UPDATE SKIP LOCKED`;
+function lockedReadyRange(queue: SQL, columns: SQL): SQL {
+  return sql`SELECT ${columns} FROM jobs j
+    WHERE j.state = 'ready' AND j.queue = ${queue} AND j.run_at <= now()
+    ORDER BY j.priority, j.run_at, j.id
+    LIMIT ${sql.placeholder('limit')}
+    FOR UPDATE SKIP LOCKED`;
+}
+
+const ONE_QUEUE = lockedReadyRange(sql`${sql.placeholder('queue')}::text`, sql`j.ctid`);
 
 /**
  * The same for several queues: one ordered index range per queue (equality on queue, then
@@ -55,13 +58,7 @@ const ONE_QUEUE = sql`SELECT j.ctid FROM jobs j
  * queues are merged.
  */
 const MANY_QUEUES = sql`SELECT c.ctid FROM unnest(${sql.placeholder('queues')}::text[]) AS qn(name)
-  CROSS JOIN LATERAL (
-    SELECT j.ctid, j.id, j.priority, j.run_at FROM jobs j
-    WHERE j.state = 'ready' AND j.queue = qn.name AND j.run_at <= now()
-    ORDER BY j.priority, j.run_at, j.id
-    LIMIT ${sql.placeholder('limit')}
-    FOR UPDATE SKIP LOCKED
-  ) c
+  CROSS JOIN LATERAL (${lockedReadyRange(sql`qn.name`, sql`j.ctid, j.id, j.priority, j.run_at`)}) c
   ORDER BY c.priority, c.run_at, c.id
   LIMIT ${sql.placeholder('limit')}`;
 

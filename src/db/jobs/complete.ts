@@ -35,15 +35,15 @@ export async function completeJobIds(ex: Executor, items: readonly Completion[])
   return new Set(ids.map((id) => toInt(id, 'id')));
 }
 
+/** The values completionStatement binds (a type, not an interface: it must be a plain record). */
+type CompletionValues = { ids: string; tokens: string; slots: string; results?: string };
+
 /**
  * The input is small and read per row by key, never joined: the ids as an array, the distinct
  * lease tokens (a batch holds the jobs of a claim or two) with a jsonb object from id to its
  * token's position, and, only when some job returned one, the results as a jsonb object by id.
  * About a tenth of the bytes of a jsonb list of objects, and cheaper to read.
  */
-/** The values completionStatement binds (a type, not an interface: it must be a plain record). */
-type CompletionValues = { ids: string; tokens: string; slots: string; results?: string };
-
 function completionValues(items: readonly Completion[]): CompletionValues {
   const tokens: string[] = [];
   const tokenIndex = new Map<string, number>();

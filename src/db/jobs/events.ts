@@ -19,7 +19,7 @@ export async function notifyEvents(ex: Executor, opts: { ownTransaction: boolean
   );
 }
 
-/** Inserts one domain event (e.g. `batch.succeeded`) in the caller's transaction; the trigger NOTIFYs. */
+/** Inserts one domain event (e.g. `batch.succeeded`) in the caller's transaction, with its NOTIFY. */
 export async function appendEvent(
   ex: Executor,
   ev: { jobId?: number | null | undefined; groupId?: string | null | undefined; type: string; data?: Record<string, unknown> | undefined },
