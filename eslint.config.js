@@ -24,6 +24,7 @@ export default tseslint.config(
     ['src/model/**', ['**/quiz/**', '**/engine/**', '**/http/**', '**/cli/**', '**/db/**']],
     ['src/quiz/**', ['**/http/**', '**/cli/**']],
     ['src/http/**', ['**/cli/**']],
+    ['src/export/**', ['**/db/**', '**/engine/**', '**/quiz/**', '**/http/**', '**/model/**', '**/cli/**']],
     ['schemas/**', ['**/src/**']],
   ].map(([files, group]) => ({
     files: [/** @type {string} */ (files)],
