@@ -54,6 +54,28 @@ export async function apiRequest(
   return { ok: false, status: res.status, body: parsed, message: errorMessage(res.status, parsed) };
 }
 
+export type DownloadResponse = { ok: true; bytes: Uint8Array; headers: Headers } | { ok: false; status: number; message: string };
+
+/** A GET whose success body is a file (any media type, binary safe); errors read like `apiRequest`'s. */
+export async function apiDownload(opts: ApiClientOptions, path: string): Promise<DownloadResponse> {
+  let res: Response;
+  try {
+    res = await fetch(`${opts.baseUrl}${path}`, { headers: authHeaders(opts) });
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return { ok: false, status: 0, message: `cannot reach ${opts.baseUrl}${cause}` };
+  }
+  if (res.ok) return { ok: true, bytes: new Uint8Array(await res.arrayBuffer()), headers: res.headers };
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { ok: false, status: res.status, message: errorMessage(res.status, parsed) };
+}
+
 function errorMessage(status: number, body: unknown): string {
   if (body && typeof body === 'object' && 'error' in body) {
     const e = (body as { error: unknown }).error;

@@ -7,9 +7,9 @@ import { toQti21 } from './qti21.js';
 import { fileStem } from './text.js';
 import type { ExportQuiz } from './types.js';
 
-/** Every export format, in the order the API and pages list them. */
-export const EXPORT_FORMATS = ['gift', 'moodle-xml', 'qti21', 'csv', 'aiken', 'markdown', 'json'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import { EXPORT_FORMATS, type ExportFormat } from '../../schemas/export.js';
+
+export { EXPORT_FORMATS, type ExportFormat };
 
 interface FormatSpec {
   label: string;

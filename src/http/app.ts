@@ -10,6 +10,7 @@ import { ApiError, createErrorHandler, methodNotAllowed, notFoundHandler } from 
 import { observe } from './observe.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDlqRoutes } from './routes/dlq.js';
+import { registerExportRoutes } from './routes/export.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { EventHub } from './sse-hub.js';
 
@@ -21,6 +22,7 @@ const API_PATHS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['/v1/batches', ['GET', 'POST']],
   ['/v1/batches/:id', ['GET']],
   ['/v1/batches/:id/events', ['GET']],
+  ['/v1/batches/:id/export', ['GET']],
   ['/v1/events', ['GET']],
   ['/v1/dlq', ['GET']],
   ['/v1/dlq/:id', ['GET']],
@@ -89,6 +91,7 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     keepAliveMs: deps.sse?.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
     retryMs: deps.sse?.retryMs ?? 2000,
   });
+  registerExportRoutes(app, { quiz: deps.quiz });
   registerDlqRoutes(app, deps.quiz);
   registerOpsRoutes(app, { database: deps.database, registry: deps.registry });
   deps.pages?.(app);

@@ -16,6 +16,7 @@ import {
   SSE_EVENT_NAMES,
   SseEventDataSchema,
 } from '../../schemas/api.js';
+import { EXPORT_FORMATS, ExportQuerySchema } from '../../schemas/export.js';
 import { SESSION_COOKIE } from './auth.js';
 
 type Json = Record<string, unknown>;
@@ -141,6 +142,34 @@ export function buildOpenApiDocument(): Json {
       },
       '/v1/batches/{id}/events': {
         get: { summary: "A batch's event stream", parameters: [batchId, ...resume], responses: { '200': stream, ...errors('401', '404', '422', '503') } },
+      },
+      '/v1/batches/{id}/export': {
+        get: {
+          summary: 'A succeeded batch as a file for an LMS',
+          description:
+            'GIFT and Moodle XML for Moodle, an IMS QTI 2.1 content package (zip) for Canvas and other LMSs, CSV (RFC 4180), Aiken (single-answer only), Markdown, JSON. `Content-Disposition: attachment` names the file from the topic.',
+          parameters: [batchId, param('format', 'query', ExportQuerySchema.shape.format, true, `One of ${EXPORT_FORMATS.join(', ')}.`)],
+          responses: {
+            '200': {
+              description: 'The export, as an attachment.',
+              headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename="<topic>.<ext>"' } },
+              content: {
+                'text/plain': { schema: { type: 'string' }, description: 'gift, aiken' },
+                'application/xml': { schema: { type: 'string' }, description: 'moodle-xml' },
+                'application/zip': { schema: { type: 'string', contentEncoding: 'binary' }, description: 'qti21' },
+                'text/csv': { schema: { type: 'string' } },
+                'text/markdown': { schema: { type: 'string' } },
+                'application/json': { schema: { type: 'object' } },
+              },
+            },
+            ...errors('401', '404'),
+            '409': { description: 'The batch has not succeeded; the message names its status.', content: { 'application/json': { schema: ref('Error') } } },
+            '422': {
+              description: 'Unknown or missing format (the issue lists the formats), or a format that cannot hold the batch’s question types (aiken: names them).',
+              content: { 'application/json': { schema: ref('Error') } },
+            },
+          },
+        },
       },
       '/v1/events': {
         get: { summary: 'Every event', parameters: resume, responses: { '200': stream, ...errors('401', '422', '503') } },

@@ -28,6 +28,7 @@ const ROUTES = [
   '/v1/batches',
   '/v1/batches/:bid',
   '/v1/batches/:bid/events',
+  '/v1/batches/:bid/export',
   '/v1/events',
   '/v1/dlq',
   '/v1/dlq/:jid',
@@ -51,7 +52,7 @@ const id = fc.oneof(
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
 );
 const query = fc.array(
-  fc.tuple(fc.constantFrom('limit', 'cursor', 'lastEventId', 'x', ''), fc.oneof(headerValue, id)),
+  fc.tuple(fc.constantFrom('limit', 'cursor', 'lastEventId', 'format', 'x', ''), fc.oneof(headerValue, id)),
   { maxLength: 3 },
 ).map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}` : ''));
 const path = fc.oneof(

@@ -130,6 +130,7 @@ describe('GET /openapi.json', () => {
         '/v1/batches',
         '/v1/batches/{id}',
         '/v1/batches/{id}/events',
+        '/v1/batches/{id}/export',
         '/v1/dlq',
         '/v1/dlq/{id}',
         '/v1/dlq/{id}/discard',
