@@ -18,6 +18,7 @@ interface Asset {
 const FILES = {
   'dashboard.js': 'text/javascript; charset=utf-8',
   'dlq.js': 'text/javascript; charset=utf-8',
+  'batch.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 } as const;
 

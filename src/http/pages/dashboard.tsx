@@ -84,7 +84,7 @@ export function DashboardPage(props: { summary: DashboardSummary; canLogOut: boo
               {batches.map((b) => (
                 <tr data-batch-id={b.id}>
                   <td>
-                    <a href={`/v1/batches/${encodeURIComponent(b.id)}`}>{b.id.slice(0, 8)}</a>
+                    <a href={`/batches/${encodeURIComponent(b.id)}`}>{b.id.slice(0, 8)}</a>
                   </td>
                   <td>{b.topic}</td>
                   <td class={`status-${b.status}`}>{b.status}</td>

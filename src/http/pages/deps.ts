@@ -1,3 +1,4 @@
+import type { BatchRequest } from '../../../schemas/batch-request.js';
 import type { JobState } from '../../engine/types.js';
 import type { BatchSummary, DlqEntryView, DlqItemView, PageView, TranscriptAttemptView } from '../../quiz/views.js';
 
@@ -11,6 +12,10 @@ export type { BatchSummary, DlqEntryView, DlqItemView, PageView, TranscriptAttem
 
 /** The quiz service as the pages use it; `createQuizService(...)` satisfies it structurally. */
 export interface PagesQuiz {
+  /** The batch view of `GET /v1/batches/:id`, null when unknown. */
+  get(id: string): Promise<object | null>;
+  /** The same submit the API's `POST /v1/batches` calls, with a request its schema parsed. */
+  submit(request: BatchRequest, opts: { idempotencyKey?: string }): Promise<{ created: boolean; batch: { id: string } }>;
   list(opts: { cursor?: string; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts: { cursor?: string; limit?: number }): Promise<PageView<DlqItemView>>;
   /** Null when no dead job has this id. */

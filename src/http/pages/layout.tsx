@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { assetUrl, type AssetName } from './assets.js';
 
-export type NavTarget = 'dashboard' | 'dlq' | 'login';
+export type NavTarget = 'dashboard' | 'new' | 'dlq' | 'login';
 
 export interface LayoutProps {
   title: string;
@@ -34,6 +34,9 @@ export function Layout(props: LayoutProps) {
           <span class="brand">quizforge</span>
           <a href="/" aria-current={current('dashboard')}>
             Dashboard
+          </a>
+          <a href="/batches/new" aria-current={current('new')}>
+            New quiz
           </a>
           <a href="/dlq" aria-current={current('dlq')}>
             Dead letters

@@ -3,6 +3,7 @@ import { InvalidCursorError, NotDeadError } from '../../engine/errors.js';
 import { clearSessionCookie, issueSessionCookie } from '../auth.js';
 import type { AppEnv } from '../env.js';
 import { assetRoutes } from './assets.js';
+import { registerBatchPages } from './batch-routes.js';
 import { DashboardPage, loadSummary } from './dashboard.js';
 import type { PagesDeps } from './deps.js';
 import { DlqEntryPage } from './dlq-entry.js';
@@ -31,7 +32,7 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
   app.route('/', assetRoutes());
   app.use('/login', noStore, sameOriginPosts());
   app.use('/logout', noStore, sameOriginPosts());
-  for (const path of ['/', '/dashboard.json', '/dlq', '/dlq/*']) {
+  for (const path of ['/', '/dashboard.json', '/dlq', '/dlq/*', '/batches/*']) {
     app.use(path, noStore, sameOriginPosts(), requireSession());
   }
 
@@ -59,6 +60,8 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
 
   app.get('/', async (c) => c.html(<DashboardPage summary={await loadSummary(deps)} canLogOut={loggedIn(c)} />));
   app.get('/dashboard.json', async (c) => c.json(await loadSummary(deps)));
+
+  registerBatchPages(app, quiz);
 
   app.get('/dlq', async (c) => {
     const cursor = c.req.query('cursor');

@@ -163,7 +163,7 @@
     tr.dataset.batchId = String(b.id);
     const idCell = el('td');
     const link = el('a', '', String(b.id).slice(0, 8));
-    link.href = '/v1/batches/' + encodeURIComponent(String(b.id));
+    link.href = '/batches/' + encodeURIComponent(String(b.id));
     idCell.append(link);
     tr.append(idCell, el('td', '', b.topic || ''), el('td', 'status-' + b.status, b.status));
     const progressCell = el('td');

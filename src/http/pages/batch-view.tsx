@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { EXPORT_FORMATS } from '../../../schemas/export.js';
+import { formatLabel } from '../../export/index.js';
+import { Layout, formatTime } from './layout.js';
+
+const QuestionViewSchema = z.looseObject({
+  type: z.string().optional(),
+  question: z.string(),
+  options: z.array(z.string()),
+  correctAnswer: z.int().optional(),
+  correctAnswers: z.array(z.int()).optional(),
+  explanation: z.string(),
+  evidence: z.object({ quote: z.string(), sectionId: z.string(), page: z.int().optional() }).optional(),
+  flags: z.array(z.union([z.string(), z.looseObject({ code: z.string().optional(), message: z.string().optional() })])).optional(),
+});
+
+/** The batch view as this page reads it; the service's view has more, which is ignored. */
+export const PageBatchSchema = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  request: z.looseObject({ topic: z.string().optional(), count: z.int().optional(), difficulty: z.string().optional(), language: z.string().optional() }),
+  questions: z.array(QuestionViewSchema).nullable(),
+  jobs: z.array(z.looseObject({ id: z.int(), kind: z.string(), state: z.string(), attempts: z.int() })),
+  createdAt: z.string(),
+});
+export type PageBatch = z.output<typeof PageBatchSchema>;
+type PageQuestion = z.output<typeof QuestionViewSchema>;
+
+/** Chunk jobs done / total: the same measure as the dashboard's progress bars. */
+export function progressOf(batch: PageBatch): { done: number; total: number } {
+  const chunks = batch.jobs.filter((j) => j.kind === 'chunk');
+  return { done: chunks.filter((j) => j.state === 'succeeded').length, total: chunks.length };
+}
+
+const KIND_HINT: Record<string, string> = { multiple: 'Multiple answers', true_false: 'True or false' };
+
+function flagText(flag: string | { code?: string | undefined; message?: string | undefined }): string {
+  return typeof flag === 'string' ? flag : [flag.code, flag.message].filter(Boolean).join(': ');
+}
+
+function Question(props: { q: PageQuestion; n: number }) {
+  const { q, n } = props;
+  const right = new Set(q.correctAnswers ?? (q.correctAnswer === undefined ? [] : [q.correctAnswer]));
+  return (
+    <li class="card question" data-question={n}>
+      <h3>{q.question}</h3>
+      {q.type && KIND_HINT[q.type] ? <p class="muted">{KIND_HINT[q.type]}</p> : null}
+      <ol class="options" type="A">
+        {q.options.map((o, i) => (
+          <li class={right.has(i) ? 'key' : undefined} data-key={right.has(i) ? 'true' : undefined}>
+            {o}
+            {right.has(i) ? <strong class="key-mark"> ✓ correct</strong> : null}
+          </li>
+        ))}
+      </ol>
+      <p class="explanation">
+        <strong>Why: </strong>
+        {q.explanation}
+      </p>
+      {q.evidence ? (
+        <blockquote class="evidence">
+          {`“${q.evidence.quote}”`}
+          <footer class="muted">{`section ${q.evidence.sectionId}${q.evidence.page === undefined ? '' : `, page ${q.evidence.page}`}`}</footer>
+        </blockquote>
+      ) : null}
+      {q.flags && q.flags.length > 0 ? (
+        <ul class="flags" aria-label="Quality flags">
+          {q.flags.map((f) => (
+            <li>{flagText(f)}</li>
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
+/** `/batches/:id`: the quiz as a teacher reads it, live while it runs, with its exports. */
+export function BatchPage(props: { batch: PageBatch; canLogOut: boolean }) {
+  const { batch } = props;
+  const { done, total } = progressOf(batch);
+  const topic = batch.request.topic ?? 'Quiz';
+  const running = batch.status === 'queued' || batch.status === 'running';
+  const dead = batch.jobs.filter((j) => j.state === 'dead');
+  const base = `/v1/batches/${encodeURIComponent(batch.id)}`;
+  return (
+    <Layout title={topic} nav="dashboard" canLogOut={props.canLogOut} scripts={running ? ['batch.js'] : []}>
+      <div data-batch={batch.id} data-status={batch.status} data-stream={`${base}/events`} data-view={base}>
+        <h1>{topic}</h1>
+        <p class="muted">
+          {`Batch ${batch.id} · ${batch.request.count ?? '?'} questions · ${batch.request.difficulty ?? ''} · ${batch.request.language ?? ''} · created ${formatTime(batch.createdAt)}`}
+        </p>
+        <p id="batch-status" role="status" aria-live="polite">
+          Status: <span class={`status-${batch.status}`} id="status-text">{batch.status}</span>{' '}
+          <progress id="batch-progress" max={Math.max(1, total)} value={done} aria-label="Chunks done"></progress>{' '}
+          <span id="progress-text">{`${done}/${total}`}</span>
+        </p>
+        {dead.length > 0 ? (
+          <section class="card" aria-labelledby="dlq-heading">
+            <h2 id="dlq-heading">Dead letters</h2>
+            <p>Some of this batch's jobs gave up. Review them, then replay or discard:</p>
+            <ul>
+              {dead.map((j) => (
+                <li>
+                  <a href={`/dlq/${j.id}`}>{`Job ${j.id} (${j.kind}, ${j.attempts} attempts)`}</a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
+        {batch.status === 'succeeded' && batch.questions ? (
+          <>
+            <section aria-labelledby="export-heading">
+              <h2 id="export-heading">Export</h2>
+              <ul class="exports">
+                {EXPORT_FORMATS.map((f) => (
+                  <li>
+                    <a class="button" href={`${base}/export?format=${f}`} download="" data-format={f}>
+                      {formatLabel(f)}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </section>
+            <h2>Questions</h2>
+            <ol class="questions">
+              {batch.questions.map((q, i) => (
+                <Question q={q} n={i + 1} />
+              ))}
+            </ol>
+          </>
+        ) : running ? (
+          <p class="muted" id="waiting">
+            The questions appear here when the batch succeeds.
+          </p>
+        ) : null}
+      </div>
+    </Layout>
+  );
+}
