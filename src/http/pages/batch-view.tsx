@@ -82,6 +82,9 @@ export function BatchPage(props: { batch: PageBatch; canLogOut: boolean }) {
   const running = batch.status === 'queued' || batch.status === 'running';
   const dead = batch.jobs.filter((j) => j.state === 'dead');
   const base = `/v1/batches/${encodeURIComponent(batch.id)}`;
+  // Aiken holds single-answer questions only; its button would only lead to the API's 422.
+  const singleOnly = (batch.questions ?? []).every((q) => q.type === undefined);
+  const formats = EXPORT_FORMATS.filter((f) => f !== 'aiken' || singleOnly);
   return (
     <Layout title={topic} nav="dashboard" canLogOut={props.canLogOut} scripts={running ? ['batch.js'] : []}>
       <div data-batch={batch.id} data-status={batch.status} data-stream={`${base}/events`} data-view={base}>
@@ -112,7 +115,7 @@ export function BatchPage(props: { batch: PageBatch; canLogOut: boolean }) {
             <section aria-labelledby="export-heading">
               <h2 id="export-heading">Export</h2>
               <ul class="exports">
-                {EXPORT_FORMATS.map((f) => (
+                {formats.map((f) => (
                   <li>
                     <a class="button" href={`${base}/export?format=${f}`} download="" data-format={f}>
                       {formatLabel(f)}
@@ -120,6 +123,7 @@ export function BatchPage(props: { batch: PageBatch; canLogOut: boolean }) {
                   </li>
                 ))}
               </ul>
+              {singleOnly ? null : <p class="muted">Aiken is not offered: it holds single-answer questions only.</p>}
             </section>
             <h2>Questions</h2>
             <ol class="questions">

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { BatchPage, PageBatchSchema } from '../../src/http/pages/batch-view.js';
+import { hostileQuiz } from '../export/hostile.js';
+
+/** A succeeded batch holding every question type, hostile text, evidence and a quality flag. */
+function mixedBatch() {
+  const quiz = hostileQuiz();
+  const questions = quiz.questions.map((q, i) => (i === 0 ? { ...q, flags: ['<i>ambiguous</i> stem'] } : q));
+  return PageBatchSchema.parse({
+    id: 'b_mixed',
+    status: 'succeeded',
+    request: { topic: quiz.topic, count: questions.length, difficulty: 'hard', language: 'en' },
+    questions,
+    jobs: [{ id: 1, kind: 'chunk', state: 'succeeded', attempts: 1 }],
+    createdAt: '2026-12-02T12:00:00.000Z',
+  });
+}
+
+describe('batch page rendering', () => {
+  const html = String(BatchPage({ batch: mixedBatch(), canLogOut: false }));
+
+  it('marks every right option of every type, and nothing else', () => {
+    const keys = [...html.matchAll(/data-question="(\d+)"|data-key="true"/g)].map((m) => m[1] ?? 'key');
+    // Question n is followed by as many keys as it has right answers: 1, 2, 1, 1, 1, 3.
+    expect(keys.join(' ')).toBe('1 key 2 key key 3 key 4 key 5 key 6 key key key');
+    expect(html).toContain('Multiple answers');
+    expect(html).toContain('True or false');
+  });
+
+  it('escapes hostile text, shows evidence and quality flags', () => {
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<i>ambiguous</i>');
+    expect(html).toContain('&lt;i&gt;ambiguous&lt;/i&gt; stem');
+    expect(html).toContain('section s-1, page 3');
+    expect(html).toContain('aria-label="Quality flags"');
+  });
+
+  it('offers every export but Aiken for a batch with other types, and no live script once settled', () => {
+    expect(html.match(/data-format="/g)).toHaveLength(6);
+    expect(html).not.toContain('data-format="aiken"');
+    expect(html).not.toContain('batch.js');
+  });
+});
