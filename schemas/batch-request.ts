@@ -12,6 +12,8 @@ export const QUIZ_LIMITS = {
   defaultAttempts: 3,
 } as const;
 
+export const QUALITY_LEVELS = ['standard', 'strict'] as const;
+
 export const DIFFICULTIES = ['easy', 'medium', 'hard'] as const;
 export const DifficultySchema = z.enum(DIFFICULTIES);
 export type Difficulty = z.output<typeof DifficultySchema>;
@@ -32,6 +34,8 @@ export const BatchRequestSchema = z.strictObject({
   language: z.string().trim().max(35).regex(LANGUAGE_TAG, 'must be a language tag such as "en" or "pt-BR"').default('en'),
   model: z.string().trim().min(1).max(100).optional(),
   maxAttempts: z.int().min(QUIZ_LIMITS.minAttempts).max(QUIZ_LIMITS.maxAttempts).default(QUIZ_LIMITS.defaultAttempts),
+  /** `strict`: item-writing-flaw warnings are repaired like errors; absent or `standard`: only reported. */
+  quality: z.enum(QUALITY_LEVELS).optional(),
 });
 
 /** A request after defaults are applied: what the pipeline works with. */
