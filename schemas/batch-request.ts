@@ -10,6 +10,7 @@ export const QUIZ_LIMITS = {
   minAttempts: 1,
   maxAttempts: 10,
   defaultAttempts: 3,
+  maxDistinctFrom: 20,
 } as const;
 
 export const QUALITY_LEVELS = ['standard', 'strict'] as const;
@@ -36,6 +37,8 @@ export const BatchRequestSchema = z.strictObject({
   maxAttempts: z.int().min(QUIZ_LIMITS.minAttempts).max(QUIZ_LIMITS.maxAttempts).default(QUIZ_LIMITS.defaultAttempts),
   /** `strict`: item-writing-flaw warnings are repaired like errors; absent or `standard`: only reported. */
   quality: z.enum(QUALITY_LEVELS).optional(),
+  /** Earlier batches this one must not repeat: their questions are shown to the model and checked against. */
+  distinctFrom: z.array(z.string().trim().min(1).max(100)).max(QUIZ_LIMITS.maxDistinctFrom).optional(),
 });
 
 /** A request after defaults are applied: what the pipeline works with. */

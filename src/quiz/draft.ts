@@ -1,6 +1,7 @@
 import type { Question } from '../../schemas/quiz-output.js';
 import { duplicateMessage, isNearDuplicate, questionFingerprint, validateQuizOutput } from './validate/index.js';
 import type { Flaw, Issue, Normalisation, QualityLevel } from './validate/index.js';
+import { clashWith, duplicateOfExisting, type ExistingQuestion } from './existing.js';
 
 /**
  * The repair loop's working state for one job: which positions hold an accepted question, what the
@@ -72,7 +73,7 @@ export interface AppliedOutput {
  * its valid questions are accepted at their positions, the rest stay failing. Then the whole-draft
  * rules run once every position is filled. Never throws on any `raw`.
  */
-export function applyOutput(draft: DraftState, targets: readonly number[], raw: string): AppliedOutput {
+export function applyOutput(draft: DraftState, targets: readonly number[], raw: string, existing: readonly ExistingQuestion[] = []): AppliedOutput {
   const v = validateQuizOutput(raw, { count: targets.length, options: draft.options, quality: draft.quality ?? 'standard' });
   const rawItems = lenientItems(raw);
   const accepted = [...draft.accepted];
@@ -82,14 +83,16 @@ export function applyOutput(draft: DraftState, targets: readonly number[], raw: 
     items[pos] = rawItems[j] ?? null;
   });
   const valid = v.ok ? v.questions.map((question, index) => ({ index, question })) : v.partial;
+  const allTargets = targets.length === draft.count;
+  const issues = v.ok ? [] : v.issues.map((issue) => remapIssue(issue, targets, allTargets));
   for (const { index, question } of valid) {
     const pos = targets[index];
     if (pos === undefined) continue;
-    accepted[pos] = question;
     items[pos] = question;
+    const earlier = clashWith(question, existing);
+    if (earlier === null) accepted[pos] = question;
+    else issues.push(duplicateOfExisting(pos, earlier));
   }
-  const allTargets = targets.length === draft.count;
-  const issues = v.ok ? [] : v.issues.map((issue) => remapIssue(issue, targets, allTargets));
   const base: DraftState = {
     ...draft,
     accepted,
