@@ -22,6 +22,7 @@ export const ISSUE_CODES = [
   'answer_leak',
   'duplicate_question',
   'duplicate_of_existing',
+  'answer_disputed',
   'schema_violation',
   ...FLAW_CODES,
 ] as const;
