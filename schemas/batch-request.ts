@@ -10,7 +10,10 @@ export const QUIZ_LIMITS = {
   minAttempts: 1,
   maxAttempts: 10,
   defaultAttempts: 3,
+  maxDistinctFrom: 20,
 } as const;
+
+export const QUALITY_LEVELS = ['standard', 'strict'] as const;
 
 export const DIFFICULTIES = ['easy', 'medium', 'hard'] as const;
 export const DifficultySchema = z.enum(DIFFICULTIES);
@@ -32,6 +35,10 @@ export const BatchRequestSchema = z.strictObject({
   language: z.string().trim().max(35).regex(LANGUAGE_TAG, 'must be a language tag such as "en" or "pt-BR"').default('en'),
   model: z.string().trim().min(1).max(100).optional(),
   maxAttempts: z.int().min(QUIZ_LIMITS.minAttempts).max(QUIZ_LIMITS.maxAttempts).default(QUIZ_LIMITS.defaultAttempts),
+  /** `strict`: item-writing-flaw warnings are repaired like errors; absent or `standard`: only reported. */
+  quality: z.enum(QUALITY_LEVELS).optional(),
+  /** Earlier batches this one must not repeat: their questions are shown to the model and checked against. */
+  distinctFrom: z.array(z.string().trim().min(1).max(100)).max(QUIZ_LIMITS.maxDistinctFrom).optional(),
 });
 
 /** A request after defaults are applied: what the pipeline works with. */

@@ -1,6 +1,7 @@
 import type { Question } from '../../schemas/quiz-output.js';
-import { normaliseText, validateQuizOutput } from './validate/index.js';
-import type { Issue, Normalisation } from './validate/index.js';
+import { duplicateMessage, isNearDuplicate, questionFingerprint, validateQuizOutput } from './validate/index.js';
+import type { Flaw, Issue, Normalisation, QualityLevel } from './validate/index.js';
+import { clashWith, duplicateOfExisting, type ExistingQuestion } from './existing.js';
 
 /**
  * The repair loop's working state for one job: which positions hold an accepted question, what the
@@ -24,11 +25,16 @@ export interface DraftState {
   truncations: number;
   /** The final questions once every rule holds for the whole draft. */
   done: Question[] | null;
+  /** `strict`: item-writing-flaw warnings are repaired too. Absent in drafts stored before it existed. */
+  quality?: QualityLevel;
+  /** The flaw warnings of the accepted questions, as of the last whole-draft check. */
+  warnings?: Flaw[];
 }
 
 /** A fresh draft: nothing accepted, everything to generate. */
-export function emptyDraft(count: number, options: number): DraftState {
+export function emptyDraft(count: number, options: number, quality: QualityLevel = 'standard'): DraftState {
   return {
+    quality,
     count,
     options,
     accepted: new Array<Question | null>(count).fill(null),
@@ -45,8 +51,8 @@ export function emptyDraft(count: number, options: number): DraftState {
  * A draft made of already-valid questions (assemble's input): runs the whole-draft rules (duplicates
  * across chunks) and marks the positions that need a replacement.
  */
-export function draftFromQuestions(questions: readonly Question[], options: number): DraftState {
-  const draft = emptyDraft(questions.length, options);
+export function draftFromQuestions(questions: readonly Question[], options: number, quality: QualityLevel = 'standard'): DraftState {
+  const draft = emptyDraft(questions.length, options, quality);
   draft.accepted = [...questions];
   draft.items = [...questions];
   draft.failing = [];
@@ -67,8 +73,8 @@ export interface AppliedOutput {
  * its valid questions are accepted at their positions, the rest stay failing. Then the whole-draft
  * rules run once every position is filled. Never throws on any `raw`.
  */
-export function applyOutput(draft: DraftState, targets: readonly number[], raw: string): AppliedOutput {
-  const v = validateQuizOutput(raw, { count: targets.length, options: draft.options });
+export function applyOutput(draft: DraftState, targets: readonly number[], raw: string, existing: readonly ExistingQuestion[] = []): AppliedOutput {
+  const v = validateQuizOutput(raw, { count: targets.length, options: draft.options, quality: draft.quality ?? 'standard' });
   const rawItems = lenientItems(raw);
   const accepted = [...draft.accepted];
   const items = [...draft.items];
@@ -77,14 +83,16 @@ export function applyOutput(draft: DraftState, targets: readonly number[], raw: 
     items[pos] = rawItems[j] ?? null;
   });
   const valid = v.ok ? v.questions.map((question, index) => ({ index, question })) : v.partial;
+  const allTargets = targets.length === draft.count;
+  const issues = v.ok ? [] : v.issues.map((issue) => remapIssue(issue, targets, allTargets));
   for (const { index, question } of valid) {
     const pos = targets[index];
     if (pos === undefined) continue;
-    accepted[pos] = question;
     items[pos] = question;
+    const earlier = clashWith(question, existing);
+    if (earlier === null) accepted[pos] = question;
+    else issues.push(duplicateOfExisting(pos, earlier));
   }
-  const allTargets = targets.length === draft.count;
-  const issues = v.ok ? [] : v.issues.map((issue) => remapIssue(issue, targets, allTargets));
   const base: DraftState = {
     ...draft,
     accepted,
@@ -111,8 +119,8 @@ export function applyTruncation(draft: DraftState): DraftState {
  * model was not just asked for (`fresh`), so a replacement never evicts an already-accepted question.
  */
 function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): DraftState {
-  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), { count: draft.count, options: draft.options });
-  if (v.ok) return { ...draft, issues: [], failing: [], done: v.questions };
+  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), { count: draft.count, options: draft.options, quality: draft.quality ?? 'standard' });
+  if (v.ok) return { ...draft, issues: [], failing: [], done: v.questions, warnings: v.warnings };
   const failing = new Set<number>();
   const issues: Issue[] = [];
   for (const issue of v.issues) {
@@ -126,7 +134,7 @@ function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): 
     issues.push({
       path: `questions[${dup.position}].question`,
       code: 'duplicate_question',
-      message: `duplicates questions[${dup.keeper}].question once case, spacing and punctuation are ignored; every question must be distinct`,
+      message: duplicateMessage(dup.keeper),
     });
   }
   if (failing.size === 0) for (const i of range(draft.count)) failing.add(i);
@@ -141,22 +149,25 @@ function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): 
   };
 }
 
-/** For each group of same-text questions: keep the first not-fresh one (else the first), reject the rest. */
+/**
+ * Near-duplicates among the accepted questions: questions not just asked for (not `fresh`) are
+ * kept first, in order, then the fresh ones; each question that asks the same as one already kept
+ * is rejected, naming that keeper.
+ */
 function duplicateLosers(
   accepted: ReadonlyArray<Question | null>,
   fresh: ReadonlySet<number>,
 ): Array<{ position: number; keeper: number }> {
-  const groups = new Map<string, number[]>();
-  accepted.forEach((q, i) => {
-    if (q === null) return;
-    const key = normaliseText(q.question);
-    groups.set(key, [...(groups.get(key) ?? []), i]);
-  });
+  const positions = accepted.flatMap((q, i) => (q === null ? [] : [i]));
+  const order = [...positions.filter((i) => !fresh.has(i)), ...positions.filter((i) => fresh.has(i))];
+  const prints = new Map(positions.map((i) => [i, questionFingerprint(accepted[i] as Question)]));
+  const kept: number[] = [];
   const losers: Array<{ position: number; keeper: number }> = [];
-  for (const members of groups.values()) {
-    if (members.length < 2) continue;
-    const keeper = members.find((i) => !fresh.has(i)) ?? (members[0] as number);
-    for (const position of members) if (position !== keeper) losers.push({ position, keeper });
+  for (const position of order) {
+    const print = prints.get(position);
+    const keeper = print === undefined ? undefined : kept.find((k) => { const other = prints.get(k); return other !== undefined && isNearDuplicate(other, print); });
+    if (keeper === undefined) kept.push(position);
+    else losers.push({ position, keeper });
   }
   return losers;
 }

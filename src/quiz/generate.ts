@@ -14,6 +14,7 @@ import { observeCall, type QuizMetrics } from './metrics.js';
 import { DEAD_REASONS, errorForModelFailure } from './policy.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
+import { loadExisting } from './existing.js';
 
 /** What the generation loop needs from its surroundings. */
 export interface GenerationDeps {
@@ -58,6 +59,8 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   const budget = request.maxAttempts;
   let used = await countBudgetUsed(deps.db, job.id, spec.epoch);
   let draft = await resumeDraft(deps.db, spec);
+  // Only chunks check against earlier batches; assemble's draft is made of chunk results that passed.
+  const existing = spec.jobKind === 'chunk' ? await loadExisting(deps.db, request.distinctFrom) : [];
   const versions = pipelineVersions(deps.prompts);
   const version = promptVersion(deps.prompts);
   const model = request.model ?? deps.client.model;
@@ -67,7 +70,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     const targets = draft.failing;
     const kind = draft.previous === null ? 'generate' : 'repair';
     const messages: ChatMessage[] =
-      kind === 'generate' ? generateMessages(deps.prompts, request, targets.length) : repairMessages(deps.prompts, request, draft);
+      kind === 'generate' ? generateMessages(deps.prompts, request, targets.length, existing) : repairMessages(deps.prompts, request, draft, existing);
     const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
     const body = {
       model,
@@ -141,7 +144,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       observeCall(deps.metrics, kind, 'truncated', outcome.usage);
       continue;
     }
-    const applied = applyOutput(draft, targets, outcome.content ?? '');
+    const applied = applyOutput(draft, targets, outcome.content ?? '', existing);
     draft = applied.draft;
     await insertModelCall(deps.db, { ...answered, issues: applied.issues, normalisations: applied.normalisations, state: draft });
     observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);

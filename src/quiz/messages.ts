@@ -5,6 +5,7 @@ import { promptsVersion, renderPrompt } from './prompts.js';
 import type { Prompts } from './prompts.js';
 import type { DraftState } from './draft.js';
 import { formatIssuesForPrompt } from './validate/index.js';
+import { existingBlock, type ExistingQuestion } from './existing.js';
 
 /** A chat message as sent to the model and stored in the transcript. */
 export interface ChatMessage {
@@ -46,11 +47,12 @@ function requestVars(request: BatchRequest, count: number): Record<string, strin
 }
 
 /** The opening of every conversation: system rules plus the ask for `count` questions. */
-export function generateMessages(prompts: Prompts, request: BatchRequest, count: number): ChatMessage[] {
+export function generateMessages(prompts: Prompts, request: BatchRequest, count: number, existing: readonly ExistingQuestion[] = []): ChatMessage[] {
   const vars = requestVars(request, count);
   return [
     { role: 'system', content: renderPrompt(prompts.system, vars) },
-    { role: 'user', content: renderPrompt(prompts.generate, vars) },
+    // Nothing is appended without `distinctFrom`, so those requests (and their cassettes) are unchanged.
+    { role: 'user', content: renderPrompt(prompts.generate, vars) + existingBlock(existing) },
   ];
 }
 
@@ -59,7 +61,7 @@ export function generateMessages(prompts: Prompts, request: BatchRequest, count:
  * replacements of the failing positions only (in order). The valid questions are kept by the
  * pipeline, so the model is never asked to repeat them.
  */
-export function repairMessages(prompts: Prompts, request: BatchRequest, draft: DraftState): ChatMessage[] {
+export function repairMessages(prompts: Prompts, request: BatchRequest, draft: DraftState, existing: readonly ExistingQuestion[] = []): ChatMessage[] {
   const failing = draft.failing.map((i) => `questions[${i}]`).join(', ');
   const vars = {
     ...requestVars(request, draft.count),
@@ -69,5 +71,5 @@ export function repairMessages(prompts: Prompts, request: BatchRequest, draft: D
     previousOutput: draft.previous ?? '',
   };
   // The repair template embeds the previous answer itself, so it is not repeated as an assistant turn.
-  return [...generateMessages(prompts, request, draft.count), { role: 'user', content: renderPrompt(prompts.repair, vars) }];
+  return [...generateMessages(prompts, request, draft.count, existing), { role: 'user', content: renderPrompt(prompts.repair, vars) }];
 }

@@ -56,7 +56,7 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
         jobKind: 'chunk',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => emptyDraft(p.count, p.request.options),
+        initial: () => emptyDraft(p.count, p.request.options, p.request.quality),
         signal: ctx.signal,
       });
       const result: ChunkResult = {
@@ -98,7 +98,7 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         jobKind: 'assemble',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => draftFromQuestions(all, p.request.options),
+        initial: () => draftFromQuestions(all, p.request.options, p.request.quality),
         signal: ctx.signal,
       });
       const balanced = balanceAnswerPositions(questions, p.batchId);

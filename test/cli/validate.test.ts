@@ -77,10 +77,48 @@ describe('quizforge validate', () => {
     expect(json(r.stdout)).toEqual({ questions });
   });
 
+  describe('--json and --strict', () => {
+    const flawed = (patch: Record<string, unknown>) => {
+      const questions = validQuestions(2);
+      questions[1] = { ...validQuestion(1), ...patch };
+      return outputText(questions);
+    };
+    const warned = flawed({ options: ['Lyon', 'Paris', 'Paris, Texas', 'Nice'], correctAnswer: 1 });
+
+    it('a warning alone: exit 0, questions, empty issues and the warning with its severity', async () => {
+      const r = await invoke(['-n', '2', '-k', '4', '--json'], warned);
+      expect(r.code).toBe(0);
+      const body = json(r.stdout) as { questions: unknown[]; issues: unknown[]; warnings: unknown[] };
+      expect(Object.keys(body)).toEqual(['questions', 'issues', 'warnings']);
+      expect(body.questions).toHaveLength(2);
+      expect(body.issues).toEqual([]);
+      expect(body.warnings).toEqual([{ path: 'questions[1].options[2]', code: 'option_contained', severity: 'warning', message: expect.stringContaining('options[1]') }]);
+    });
+
+    it('--strict: the same warning fails (exit 1), in --json and in the plain report', async () => {
+      const j = await invoke(['-n', '2', '-k', '4', '--json', '--strict'], warned);
+      expect(j.code).toBe(1);
+      expect((json(j.stdout) as { warnings: unknown[] }).warnings).toHaveLength(1);
+      const plain = await invoke(['-n', '2', '-k', '4', '--strict'], warned);
+      expect(plain.code).toBe(1);
+      expect(json(plain.stdout)).toEqual({ issues: [expect.objectContaining({ path: 'questions[1].options[2]', code: 'option_contained' })] });
+      expect((await invoke(['-n', '2', '-k', '4'], warned)).code).toBe(0);
+    });
+
+    it('an error flaw: exit 1, no questions, the issue with severity "error"', async () => {
+      const r = await invoke(['-n', '2', '-k', '4', '--json'], flawed({ question: 'Which of these is not a mineral sample?' }));
+      expect(r.code).toBe(1);
+      expect(json(r.stdout)).toEqual({
+        issues: [{ path: 'questions[1].question', code: 'negative_stem_unemphasised', severity: 'error', message: expect.any(String) }],
+        warnings: [],
+      });
+    });
+  });
+
   it('--help prints usage and exits 0', async () => {
     const r = await invoke(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: quizforge validate --count N --options K [FILE|-]');
+    expect(r.stdout).toContain('Usage: quizforge validate --count N --options K [--json] [--strict] [FILE|-]');
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { QUIZ_LIMITS } from '../../../schemas/index.js';
-import { validateQuizOutput } from '../../quiz/validate/index.js';
+import { validateQuizOutput, type ValidationResult } from '../../quiz/validate/index.js';
 
 /** The streams this command touches; `CliIo` from the dispatcher fits. */
 export interface ValidateIo {
@@ -17,7 +17,7 @@ const EXIT_USAGE = 2;
 /** Far above anything the validator accepts; only keeps a runaway pipe from exhausting memory. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-export const USAGE = `Usage: quizforge validate --count N --options K [FILE|-]
+export const USAGE = `Usage: quizforge validate --count N --options K [--json] [--strict] [FILE|-]
 
 Validates one raw model output exactly as the pipeline does (parse, normalise, validate).
 Reads FILE, or standard input when FILE is '-' or absent.
@@ -25,10 +25,14 @@ Reads FILE, or standard input when FILE is '-' or absent.
 Options:
   -n, --count N     number of questions expected (${QUIZ_LIMITS.minCount}-${QUIZ_LIMITS.maxCount})
   -k, --options K   number of options per question (${QUIZ_LIMITS.minOptions}-${QUIZ_LIMITS.maxOptions})
+      --json        print {"questions"?, "issues", "warnings"}, every entry with path, code,
+                    severity ("error" | "warning") and message
+      --strict      item-writing-flaw warnings fail too (exit 1), like request quality "strict"
   -h, --help        show this help
 
 Prints {"questions": [...]} (normalised, options in their original order) and exits 0 when the
 output is valid; prints {"issues": [{"path", "code", "message"}, ...]} and exits 1 when it is not.
+Warnings (item-writing flaws such as a conspicuously long key) never fail without --strict.
 Exit code 2: usage error or unreadable input.`;
 
 class UsageProblem extends Error {}
@@ -49,6 +53,8 @@ function parse(argv: string[]) {
         count: { type: 'string', short: 'n' },
         options: { type: 'string', short: 'k' },
         help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        strict: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
@@ -64,6 +70,8 @@ function parse(argv: string[]) {
     count: intFlag(values.count, 'count', QUIZ_LIMITS.minCount, QUIZ_LIMITS.maxCount),
     options: intFlag(values.options, 'options', QUIZ_LIMITS.minOptions, QUIZ_LIMITS.maxOptions),
     source: positionals[0] ?? '-',
+    json: values.json === true,
+    strict: values.strict === true,
   };
 }
 
@@ -104,6 +112,20 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   });
 }
 
+/** `--json`: everything found, each entry with its severity; `questions` only when none has an error. */
+function jsonReport(result: ValidationResult): Record<string, unknown> {
+  const issues = result.ok ? [] : result.issues.map(({ path, code, message }) => ({ path, code, severity: 'error', message }));
+  const warnings = result.warnings.map(({ path, code, severity, message }) => ({ path, code, severity, message }));
+  return { ...(result.ok ? { questions: result.questions } : {}), issues, warnings };
+}
+
+/** The plain report: questions, or issues (with `--strict`, a warning is an issue). */
+function plainReport(result: ValidationResult, strict: boolean): Record<string, unknown> {
+  const promoted = strict ? result.warnings.map(({ path, code, message }) => ({ path, code, message })) : [];
+  if (result.ok && promoted.length === 0) return { questions: result.questions };
+  return { issues: [...(result.ok ? [] : result.issues), ...promoted] };
+}
+
 /**
  * `quizforge validate`: the pipeline's gate, runnable on a saved model output, so a failure seen in
  * production can be reproduced and a prompt change tried without a database or an API key.
@@ -118,12 +140,9 @@ export async function run(argv: string[], io: ValidateIo): Promise<number> {
     }
     const raw = await readInput(args.source, io.stdin);
     const result = validateQuizOutput(raw, { count: args.count, options: args.options });
-    if (result.ok) {
-      await write(io.stdout, `${JSON.stringify({ questions: result.questions }, null, 2)}\n`);
-      return EXIT_VALID;
-    }
-    await write(io.stdout, `${JSON.stringify({ issues: result.issues }, null, 2)}\n`);
-    return EXIT_INVALID;
+    const failed = !result.ok || (args.strict && result.warnings.length > 0);
+    await write(io.stdout, `${JSON.stringify(args.json ? jsonReport(result) : plainReport(result, args.strict), null, 2)}\n`);
+    return failed ? EXIT_INVALID : EXIT_VALID;
   } catch (err) {
     const message = err instanceof UsageProblem ? `${err.message}\n\n${USAGE}` : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
     await write(io.stderr, `quizforge validate: ${message}\n`);

@@ -59,3 +59,33 @@ export async function listQuestions(ex: Executor, batchId: string): Promise<Ques
   );
   return rows.map(toQuestion);
 }
+
+/** A stem and its correct option from an earlier batch, for `distinctFrom`. */
+export interface ExistingStem {
+  batchId: string;
+  position: number;
+  question: string;
+  answer: string;
+}
+
+/**
+ * The stems and correct options of the named batches, in the order named then quiz order, at most
+ * `limit` rows. Unknown batches and batches without stored questions contribute nothing.
+ */
+export async function listStemsOfBatches(ex: Executor, batchIds: readonly string[], limit: number): Promise<ExistingStem[]> {
+  if (batchIds.length === 0 || limit < 1) return [];
+  const rows = await queryRows(
+    ex,
+    sql`select q.batch_id, q.position, q.question, q.options ->> q.correct_answer as answer
+        from jsonb_array_elements_text(${JSON.stringify(batchIds)}::jsonb) with ordinality as named(batch_id, ord)
+        join questions q on q.batch_id = named.batch_id
+        order by named.ord, q.position
+        limit ${limit}`,
+  );
+  return rows.map((row) => ({
+    batchId: toStr(row.batch_id, 'questions.batch_id'),
+    position: toInt(row.position, 'questions.position'),
+    question: toStr(row.question, 'questions.question'),
+    answer: toStr(row.answer ?? '', 'questions.options[correct_answer]'),
+  }));
+}

@@ -4,4 +4,7 @@ export { normaliseText } from './text.js';
 export { isMetaOption, META_OPTION_PATTERNS } from './meta-options.js';
 export { MAX_INPUT_CHARS } from './parse.js';
 export { ISSUE_CODES, NORMALISATION_KINDS } from './types.js';
-export type { ExpectedShape, IndexedQuestion, Issue, IssueCode, Normalisation, NormalisationKind, ValidationResult } from './types.js';
+export { checkFlaws, FLAW_CODES, FLAW_SEVERITY, type Flaw, type FlawCode, type Severity } from './flaws/index.js';
+export { NEAR_DUPLICATE, fingerprint, isNearDuplicate, questionFingerprint, type Fingerprint } from './similarity.js';
+export { duplicateMessage } from './validate-output.js';
+export type { QualityLevel, ExpectedShape, IndexedQuestion, Issue, IssueCode, Normalisation, NormalisationKind, ValidationResult } from './types.js';

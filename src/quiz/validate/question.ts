@@ -3,6 +3,8 @@ import { MAX_CHECKED_OPTIONS, type ExpectedShape, type Issue, type Normalisation
 import { resolveCorrectAnswer } from './answer.js';
 import { isMetaOption } from './meta-options.js';
 import { checkQuestionStructure } from './structure.js';
+import { checkFlaws, type Flaw } from './flaws/index.js';
+import { fingerprint, type Fingerprint } from './similarity.js';
 import { childPath, isPlainObject, normaliseText, ownValue, quote } from './text.js';
 
 const L = QUESTION_LIMITS;
@@ -13,8 +15,10 @@ export interface QuestionCheck {
   normalisations: Normalisation[];
   /** Set only when the question passes every rule on its own. */
   question: Question | null;
-  /** `normaliseText` of the question text, for the cross-question duplicate rule. */
-  key: string | null;
+  /** What the near-duplicate rule compares, once the question passed. */
+  fingerprint: Fingerprint | null;
+  /** Item-writing-flaw warnings of a passing question (empty in strict quality). */
+  warnings: Flaw[];
 }
 
 class Collector {
@@ -82,7 +86,7 @@ function checkLeak(c: Collector, question: string | undefined, correct: string |
 export function checkQuestion(value: unknown, index: number, expect: ExpectedShape): QuestionCheck {
   const path = childPath('questions', index);
   const c = new Collector();
-  if (!isPlainObject(value)) return { issues: checkQuestionStructure(value, path), normalisations: [], question: null, key: null };
+  if (!isPlainObject(value)) return { issues: checkQuestionStructure(value, path), normalisations: [], question: null, fingerprint: null, warnings: [] };
   const rawOptions = ownValue(value, 'options');
   const optionsLength = Array.isArray(rawOptions) ? rawOptions.length : 0;
   // A bounded view: a runaway options array is checked only up to MAX_CHECKED_OPTIONS elements.
@@ -113,12 +117,31 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
   const explanation = c.trimmed(ownValue(view, 'explanation'), explanationPath);
   checkLength(c, explanation, explanationPath, L.explanationMin, L.explanationMax, 'explanation_length');
 
-  const key = text === undefined || text === '' ? null : normaliseText(text);
-  const base = { issues: c.issues, normalisations: c.normalisations, key };
+  const print = text === undefined || text === '' ? null : fingerprint(text, correct ?? null);
+  const base = { issues: c.issues, normalisations: c.normalisations, fingerprint: print, warnings: [] };
   if (c.issues.length > 0 || text === undefined || explanation === undefined || answerIndex === undefined || options === null) {
     return { ...base, question: null };
   }
-  return { ...base, question: finalGate(c, { question: text, options, correctAnswer: answerIndex, explanation }, path) };
+  const question = finalGate(c, { question: text, options, correctAnswer: answerIndex, explanation }, path);
+  if (question === null) return { ...base, question: null };
+  return withFlaws(base, question, path, expect);
+}
+
+/**
+ * The item-writing-flaw rules of a question that passed every other rule: errors (and, in strict
+ * quality, warnings) reject it like any issue; other warnings ride along with it.
+ */
+function withFlaws(base: Omit<QuestionCheck, 'question'>, question: Question, path: string, expect: ExpectedShape): QuestionCheck {
+  const strict = expect.quality === 'strict';
+  const flaws = checkFlaws(question, path);
+  const blocking = flaws.filter((f) => strict || f.severity === 'error');
+  const issues = [...base.issues, ...blocking.map(({ path: at, code, message }) => ({ path: at, code, message }))];
+  return {
+    ...base,
+    issues,
+    question: blocking.length > 0 ? null : question,
+    warnings: strict ? [] : flaws.filter((f) => f.severity === 'warning'),
+  };
 }
 
 /**

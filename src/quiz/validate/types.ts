@@ -1,4 +1,5 @@
 import type { Question } from '../../../schemas/index.js';
+import { FLAW_CODES, type Flaw } from './flaws/index.js';
 
 /** Stable rule codes: the repair prompt, metrics and tests key on these, so never rename one. */
 export const ISSUE_CODES = [
@@ -20,7 +21,10 @@ export const ISSUE_CODES = [
   'answer_ambiguous',
   'answer_leak',
   'duplicate_question',
+  'duplicate_of_existing',
+  'answer_disputed',
   'schema_violation',
+  ...FLAW_CODES,
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];
@@ -61,7 +65,11 @@ export const MAX_CHECKED_OPTIONS = 12;
 export interface ExpectedShape {
   count: number;
   options: number;
+  /** `strict`: item-writing-flaw warnings are issues too (repaired). Default `standard`. */
+  quality?: QualityLevel;
 }
+
+export type QualityLevel = 'standard' | 'strict';
 
 /** A question that passed every rule on its own, with its position in the model output. */
 export interface IndexedQuestion {
@@ -69,6 +77,10 @@ export interface IndexedQuestion {
   question: Question;
 }
 
+/**
+ * `warnings` are the item-writing-flaw warnings of the questions that passed (never in `issues`,
+ * never blocking); in `strict` quality they are issues instead and this list is empty.
+ */
 export type ValidationResult =
-  | { ok: true; questions: Question[]; normalisations: Normalisation[] }
-  | { ok: false; issues: Issue[]; normalisations: Normalisation[]; partial: IndexedQuestion[] };
+  | { ok: true; questions: Question[]; normalisations: Normalisation[]; warnings: Flaw[] }
+  | { ok: false; issues: Issue[]; normalisations: Normalisation[]; partial: IndexedQuestion[]; warnings: Flaw[] };

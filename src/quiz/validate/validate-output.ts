@@ -4,6 +4,8 @@ import { parseRawOutput } from './parse.js';
 import { checkQuestion, type QuestionCheck } from './question.js';
 import { checkRootStructure } from './structure.js';
 import { childPath, isPlainObject, ownValue } from './text.js';
+import { isNearDuplicate } from './similarity.js';
+import type { Flaw } from './flaws/index.js';
 
 function assertExpectedShape(expect: ExpectedShape): void {
   const { count, options } = expect;
@@ -15,27 +17,32 @@ function assertExpectedShape(expect: ExpectedShape): void {
   }
 }
 
-/** Later questions whose normalised text repeats an earlier one lose their place in `partial`. */
+/** Later questions that ask the same as an earlier one (near-duplicates) lose their place in `partial`. */
 function flagDuplicates(checks: QuestionCheck[]): void {
-  const first = new Map<string, number>();
+  const kept: number[] = [];
   checks.forEach((check, index) => {
-    if (check.key === null) return;
-    const earlier = first.get(check.key);
+    const print = check.fingerprint;
+    if (print === null) return;
+    const earlier = kept.find((k) => {
+      const other = checks[k]?.fingerprint;
+      return other != null && isNearDuplicate(other, print);
+    });
     if (earlier === undefined) {
-      first.set(check.key, index);
+      kept.push(index);
       return;
     }
-    check.issues.push({
-      path: childPath(childPath('questions', index), 'question'),
-      code: 'duplicate_question',
-      message: `duplicates questions[${earlier}].question once case, spacing and punctuation are ignored; every question must be distinct`,
-    });
+    check.issues.push({ path: childPath(childPath('questions', index), 'question'), code: 'duplicate_question', message: duplicateMessage(earlier) });
     check.question = null;
   });
 }
 
-function failure(issues: Issue[], normalisations: Normalisation[], partial: IndexedQuestion[]): ValidationResult {
-  return { ok: false, issues, normalisations, partial };
+/** The repair instruction for a near-duplicate of `questions[earlier]`. */
+export function duplicateMessage(earlier: number): string {
+  return `asks the same as questions[${earlier}] (the same or a paraphrased question); replace it with a question on a different fact, not a rewording`;
+}
+
+function failure(issues: Issue[], normalisations: Normalisation[], partial: IndexedQuestion[], warnings: Flaw[] = []): ValidationResult {
+  return { ok: false, issues, normalisations, partial, warnings };
 }
 
 /**
@@ -66,11 +73,15 @@ export function validateQuizOutput(raw: string, expect: ExpectedShape): Validati
   flagDuplicates(checks);
 
   const partial: IndexedQuestion[] = [];
+  const warnings: Flaw[] = [];
   checks.forEach((check, index) => {
     issues.push(...check.issues);
     normalisations.push(...check.normalisations);
-    if (check.question !== null) partial.push({ index, question: check.question });
+    if (check.question !== null) {
+      partial.push({ index, question: check.question });
+      warnings.push(...check.warnings);
+    }
   });
-  if (issues.length === 0) return { ok: true, questions: partial.map((p) => p.question), normalisations };
-  return failure(issues, normalisations, partial);
+  if (issues.length === 0) return { ok: true, questions: partial.map((p) => p.question), normalisations, warnings };
+  return failure(issues, normalisations, partial, warnings);
 }

@@ -55,7 +55,8 @@ function validOutput({ count, options }: Shape) {
   });
   return fc.record({ questions: fc.array(question, { minLength: count, maxLength: count }), fence: fc.boolean() }).map(({ questions, fence }) => {
     const built = questions.map((q, i) => {
-      const opts = q.fillers.map((f, j) => `${q.pad}${PREFIXES[j] ?? 'x'} ${f}`);
+      // Options carry the question's index so no two questions share a correct answer (near-duplicate rule).
+      const opts = q.fillers.map((f, j) => `${q.pad}${PREFIXES[j] ?? 'x'}-${i} ${f}`);
       const answer = { index: q.answer, letter: LETTERS[q.answer], numeric: String(q.answer), text: opts[q.answer] }[q.answerForm as 'index'];
       return { question: `${q.pad}Question ${i} about ${q.topic}?`, options: opts, correctAnswer: answer, explanation: q.explanation };
     });
