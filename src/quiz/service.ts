@@ -2,14 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import {
   countCallsByJob,
-  getBatch,
+  getBatchDetail,
   getBatchByIdempotencyKey,
   insertBatch,
   listBatches,
   listModelCalls,
-  listQuestions,
   touchBatch,
-  usageByBatch,
   type BatchCursor,
   type BatchRecord,
 } from '../db/quiz/index.js';
@@ -95,14 +93,10 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   let prompts = opts.prompts;
   let modelClient = opts.modelClient;
 
-  const view = async (batch: BatchRecord): Promise<BatchView> => {
-    // Jobs first, the rest after: each read sees what committed before it started, and the
-    // questions commit in the same transaction that marks the assemble job succeeded. Read side by
-    // side (three connections, three snapshots), the jobs could see that commit while the
-    // questions did not: a batch reported succeeded with no questions (seen in CI).
-    const jobs = await engine.listJobs({ groupId: batch.id });
-    const [questions, usage] = await Promise.all([listQuestions(db, batch.id), usageByBatch(db, batch.id)]);
-    return toBatchView(batch, jobs, questions, usage);
+  /** A batch's view in one round trip (and one snapshot): see getBatchDetail. */
+  const view = async (id: string): Promise<BatchView | null> => {
+    const detail = await getBatchDetail(db, id);
+    return detail ? toBatchView(detail.batch, detail.jobs, detail.questions, detail.usage) : null;
   };
 
   const graphFor = (batchId: string, request: BatchRequest): GraphNode[] => {
@@ -147,13 +141,12 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
         await engine.enqueueGraph(graphFor(batch.id, request), { tx });
         return { created: true, batch };
       });
-      return { created: outcome.created, batch: await view(outcome.batch) };
+      const batch = await view(outcome.batch.id);
+      if (!batch) throw new Error(`batch ${outcome.batch.id} vanished right after its submit`);
+      return { created: outcome.created, batch };
     },
 
-    async get(id) {
-      const batch = await getBatch(db, id);
-      return batch ? view(batch) : null;
-    },
+    get: view,
 
     async list(o = {}) {
       const limit = pageLimit(o.limit);

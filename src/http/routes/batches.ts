@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { etag } from 'hono/etag';
 import { IdempotencyKeySchema, ListQuerySchema } from '../../../schemas/api.js';
 import { BatchRequestSchema } from '../../../schemas/batch-request.js';
 import type { AppEnv } from '../env.js';
@@ -19,6 +20,11 @@ export interface BatchRouteDeps {
 /** Batches: submit (idempotent by header), read, list, and the per-batch event stream. */
 export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): void {
   const { quiz } = deps;
+
+  // Pollers send If-None-Match and get an empty 304 while nothing changed. The tag is a digest of
+  // the body, so it changes exactly when the answer does (status, jobs, usage, updatedAt).
+  app.get('/v1/batches', etag());
+  app.get('/v1/batches/:id', etag());
 
   app.post('/v1/batches', async (c) => {
     const idempotencyKey = readHeader(c, 'Idempotency-Key', IdempotencyKeySchema);
