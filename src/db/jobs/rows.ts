@@ -17,6 +17,7 @@ const STATES: ReadonlySet<string> = new Set<JobState>([
   'dead',
   'blocked',
   'discarded',
+  'cancelled',
 ]);
 
 /** The channel workers LISTEN on for "jobs became ready" hints. */
