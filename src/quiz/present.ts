@@ -23,9 +23,11 @@ export function jobKind(queue: string): QuizJobKind | (string & {}) {
 
 /**
  * A batch's status is derived from its jobs, never stored, so it cannot disagree with them:
- * failed while any job is dead or discarded, succeeded when all are, running once any started.
+ * cancelled once any job is (a cancel takes them all), failed while any job is dead or discarded,
+ * succeeded when all are, running once any started.
  */
 export function deriveStatus(jobs: readonly BatchJobRecord[]): BatchStatus {
+  if (jobs.some((j) => j.state === 'cancelled')) return 'cancelled';
   if (jobs.some((j) => j.state === 'dead' || j.state === 'discarded')) return 'failed';
   if (jobs.length > 0 && jobs.every((j) => j.state === 'succeeded')) return 'succeeded';
   if (jobs.some((j) => j.state === 'running' || j.state === 'succeeded' || j.attempt > 0)) return 'running';

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import {
   countCallsByJob,
+  getBatch,
   getBatchDetail,
   getBatchByIdempotencyKey,
   insertBatch,
@@ -19,13 +20,13 @@ import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
-import { IdempotencyConflictError } from './errors.js';
+import { BatchFinishedError, IdempotencyConflictError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
-import { quizTasks } from './tasks.js';
+import { BATCH_EVENTS, quizTasks } from './tasks.js';
 import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
 
 export interface QuizServiceOptions {
@@ -42,6 +43,12 @@ export interface QuizServiceOptions {
 export interface QuizService {
   submit(request: BatchRequest, opts?: { idempotencyKey?: string }): Promise<{ created: boolean; batch: BatchView }>;
   get(id: string): Promise<BatchView | null>;
+  /**
+   * Cancels a batch: its unfinished jobs become cancelled (running ones are aborted, see
+   * Engine.cancelGroup), `batch.cancelled` is journalled once. Idempotent: a repeat answers the
+   * same view. Null for an unknown batch; BatchFinishedError when it had already succeeded.
+   */
+  cancel(id: string): Promise<BatchView | null>;
   list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<DlqItemView>>;
   dlqGet(jobId: number): Promise<DlqEntryView | null>;
@@ -147,6 +154,25 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     },
 
     get: view,
+
+    async cancel(id) {
+      const found = await engine.transaction(async (tx) => {
+        // No batch-row lock: completions lock jobs and then touch the batch; taking the batch
+        // first would invert that order. Concurrent cancels serialise on the job rows instead.
+        if (!(await getBatch(tx, id))) return false;
+        const jobs = await engine.cancelGroup(id, { tx });
+        if (jobs.length > 0) {
+          await engine.events.append(tx, { groupId: id, type: BATCH_EVENTS.cancelled, data: { jobs: jobs.length } });
+          await touchBatch(tx, id);
+        }
+        return true;
+      });
+      if (!found) return null;
+      const batch = await view(id);
+      if (!batch) return null;
+      if (batch.status !== 'cancelled') throw new BatchFinishedError(id, batch.status);
+      return batch;
+    },
 
     async list(o = {}) {
       const limit = pageLimit(o.limit);

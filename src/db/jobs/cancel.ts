@@ -23,10 +23,15 @@ export async function cancelGroup(ex: Executor, groupId: string): Promise<Job[]>
   );
   const rows = await queryRows(
     ex,
-    sql`WITH upd AS (
+    // Rows are locked in id order first, the order completions lock a chunk and then its
+    // dependant (an UPDATE alone locks in scan order and deadlocked with them). A row that
+    // changed while we waited for its lock is re-checked against the state list.
+    sql`WITH locked AS (
+          SELECT id FROM jobs WHERE group_id = ${groupId} AND state IN (${states}) ORDER BY id FOR UPDATE
+        ), upd AS (
           UPDATE jobs j SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, locked_by = NULL,
             finished_at = now(), updated_at = now()
-          WHERE j.group_id = ${groupId} AND j.state IN (${states})
+          FROM locked l WHERE j.id = l.id AND j.state IN (${states})
           RETURNING j.*
         ), ev AS (${eventsFrom('upd', 'job.cancelled')})
         SELECT u.*, (SELECT pg_notify(${JOBS_CHANNEL}, json_build_object('cancel', json_agg(c.id))::text) FROM upd c) AS _wake

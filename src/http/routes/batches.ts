@@ -46,6 +46,14 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): vo
     return c.json(batch);
   });
 
+  // Any API key may cancel (batches have no owner yet; admin keys work everywhere). A repeat
+  // answers the same cancelled view; a batch that already succeeded is 409.
+  app.post('/v1/batches/:id/cancel', async (c) => {
+    const batch = await quiz.cancel(batchIdParam(c));
+    if (!batch) throw notFound('batch');
+    return c.json(batch);
+  });
+
   app.get('/v1/batches/:id/events', async (c) => {
     const id = batchIdParam(c);
     if (!(await quiz.get(id))) throw notFound('batch');
