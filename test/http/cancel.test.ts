@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchViewSchema } from '../../schemas/api.js';
+import { startServer } from '../../src/http/server.js';
+import { createLogger } from '../../src/log.js';
+import { runCli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { API_KEY, answerAll, bearer, buildApp, errorOf, json, startQuizStack, type Built, type QuizStack } from './harness.js';
 
@@ -87,5 +90,27 @@ describe('POST /v1/batches/:id/cancel', () => {
     expect((await cancel('no-such-batch')).status).toBe(404);
     expect((await cancel(batch.id, {})).status).toBe(401);
     expect((await api.request(`/v1/batches/${batch.id}/cancel`, { headers: user })).status).toBe(405);
+  });
+});
+
+describe('quizforge cancel ID', () => {
+  it('cancels over the API, says so, and exits 1 for an unknown batch; 2 without an ID', async () => {
+    const server = await startServer({ app: api.app, logger: createLogger({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+    try {
+      const env = { QUIZFORGE_URL: server.url, QUIZFORGE_API_KEY: API_KEY };
+      const batch = await submit({ topic: 'Slow CLI cancel', count: 5 });
+      const ran = await runCli(['cancel', batch.id], env);
+      expect(ran.stderr).toBe('');
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toMatch(new RegExp(`batch ${batch.id} cancelled \\(2 jobs\\)`));
+      expect((await stack.service.get(batch.id))?.status).toBe('cancelled');
+      expect((await runCli(['cancel', batch.id], env)).code).toBe(0);
+      const unknown = await runCli(['cancel', 'nope'], env);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/not found/);
+      expect((await runCli(['cancel'], env)).code).toBe(2);
+    } finally {
+      await server.close();
+    }
   });
 });
