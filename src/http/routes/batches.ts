@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
-import { etag } from 'hono/etag';
 import { IdempotencyKeySchema, ListQuerySchema } from '../../../schemas/api.js';
 import { BatchRequestSchema } from '../../../schemas/batch-request.js';
 import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
+import { jsonWithEtag } from '../etag.js';
 import type { EventFeed, QuizApi } from '../deps.js';
 import type { EventHub } from '../sse-hub.js';
 import { serveEvents } from '../sse.js';
@@ -21,11 +21,6 @@ export interface BatchRouteDeps {
 export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): void {
   const { quiz } = deps;
 
-  // Pollers send If-None-Match and get an empty 304 while nothing changed. The tag is a digest of
-  // the body, so it changes exactly when the answer does (status, jobs, usage, updatedAt).
-  app.get('/v1/batches', etag());
-  app.get('/v1/batches/:id', etag());
-
   app.post('/v1/batches', async (c) => {
     const idempotencyKey = readHeader(c, 'Idempotency-Key', IdempotencyKeySchema);
     const request = await readJson(c, BatchRequestSchema);
@@ -37,13 +32,15 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): vo
 
   app.get('/v1/batches', async (c) => {
     const { cursor, limit } = readQuery(c, ListQuerySchema);
-    return c.json(await quiz.list(cursor === undefined ? { limit } : { cursor, limit }));
+    // Pollers send If-None-Match and get an empty 304 while nothing changed: the tag is a digest
+    // of the body, so it changes exactly when the answer does (status, jobs, usage, updatedAt).
+    return jsonWithEtag(c, await quiz.list(cursor === undefined ? { limit } : { cursor, limit }));
   });
 
   app.get('/v1/batches/:id', async (c) => {
     const batch = await quiz.get(batchIdParam(c));
     if (!batch) throw notFound('batch');
-    return c.json(batch);
+    return jsonWithEtag(c, batch);
   });
 
   // Any API key may cancel (batches have no owner yet; admin keys work everywhere). A repeat
