@@ -10,6 +10,7 @@ import {
   listModelCalls,
   touchBatch,
   type BatchCursor,
+  type BatchDetail,
   type BatchRecord,
 } from '../db/quiz/index.js';
 import type { Engine } from '../engine/index.js';
@@ -101,10 +102,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   let modelClient = opts.modelClient;
 
   /** A batch's view in one round trip (and one snapshot): see getBatchDetail. */
-  const view = async (id: string): Promise<BatchView | null> => {
-    const detail = await getBatchDetail(db, id);
-    return detail ? toBatchView(detail.batch, detail.jobs, detail.questions, detail.usage) : null;
-  };
+  const present = (d: BatchDetail | null | undefined): BatchView | null => (d ? toBatchView(d.batch, d.jobs, d.questions, d.usage) : null);
+  const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
 
   const graphFor = (batchId: string, request: BatchRequest): GraphNode[] => {
     const chunks = planChunks(request.count, config.chunkSize);
@@ -146,9 +145,11 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
           return { created: false, batch: existingFor(winner, key, hash) };
         }
         await engine.enqueueGraph(graphFor(batch.id, request), { tx });
-        return { created: true, batch };
+        // Read before the commit: the answer shows the batch as created (queued), whatever a
+        // worker does the instant it commits.
+        return { created: true, batch, detail: await getBatchDetail(tx, batch.id) };
       });
-      const batch = await view(outcome.batch.id);
+      const batch = 'detail' in outcome ? present(outcome.detail) : await view(outcome.batch.id);
       if (!batch) throw new Error(`batch ${outcome.batch.id} vanished right after its submit`);
       return { created: outcome.created, batch };
     },
