@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'drizzle/', 'fixtures/'] },
+  { ignores: ['**/node_modules/', 'data/', 'dist/', 'coverage/', 'drizzle/', 'fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

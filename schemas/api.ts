@@ -82,7 +82,7 @@ export const EventsQuerySchema = z.object({
 // ---------------------------------------------------------------------------------------------
 // Batches
 
-export const BatchStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed']);
+export const BatchStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 const Timestamp = z.iso.datetime({ offset: true });
 
 export const JobSummarySchema = z.object({

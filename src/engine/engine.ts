@@ -60,6 +60,12 @@ export interface Engine {
   /** A whole DAG in one transaction; throws CycleError / UnknownDependencyError before writing. */
   enqueueGraph(nodes: readonly GraphNode[], opts?: { tx?: Executor }): Promise<GraphResult>;
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  /**
+   * Cancels every unfinished job of a group (waiting, ready, running, blocked, dead → cancelled):
+   * running ones are fenced out and their workers abort the handler's signal with
+   * `JobCancelledError`. Returns the jobs cancelled now (empty on a repeat).
+   */
+  cancelGroup(groupId: string, opts?: { tx?: Executor }): Promise<Job[]>;
   getJob(id: number, opts?: { tx?: Executor }): Promise<Job | null>;
   listJobs(filter: { groupId?: string; groupIds?: string[]; states?: JobState[]; limit?: number }): Promise<Job[]>;
   countByState(): Promise<Record<JobState, number>>;
@@ -146,6 +152,7 @@ export function createEngine(opts: EngineOptions): Engine {
     enqueueMany,
     enqueueGraph: (nodes, o) => withEvents(o?.tx, inTransaction, (tx) => enqueueGraphIn(tx, nodes)),
     transaction: (fn) => database.transaction(fn),
+    cancelGroup: (groupId, o) => withEvents(o?.tx, direct, (ex) => q.cancelGroup(ex, groupId)),
     getJob: (id, o) => q.getJob(o?.tx ?? db, id),
     listJobs: (f) =>
       q.listJobs(db, {

@@ -8,7 +8,7 @@ export type { EngineConfig } from './config.js';
 export { resolveConfig } from './config.js';
 export { createEngineMetrics } from './metrics.js';
 export type { EngineMetrics } from './metrics.js';
-export { LeaseLostError, WorkerStoppingError } from './worker-api.js';
+export { JobCancelledError, LeaseLostError, WorkerStoppingError } from './worker-api.js';
 export type { Worker, WorkerOptions } from './worker-api.js';
 export type { WorkerEventMap, WorkerEventName } from './worker-events.js';
 export { backoffCeiling, decideFailure, fullJitterDelay } from './backoff.js';

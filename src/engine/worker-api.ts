@@ -38,3 +38,8 @@ export class WorkerStoppingError extends Error {
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
+
+/** Abort reason when the job was cancelled (its group was, e.g. a batch): no further work on it. */
+export class JobCancelledError extends Error {
+  override readonly name = 'JobCancelledError';
+}

@@ -11,6 +11,8 @@ export interface WorkerEventMap {
   /** A fenced write or heartbeat found the lease gone: another worker (or the reaper) owns the job. */
   'job:lease_lost': { job: ClaimedJob; during: 'heartbeat' | 'complete' | 'fail' };
   'job:released': { job: Job };
+  /** The job was cancelled in the database while held: its signal is aborted, its writes fenced out. */
+  'job:cancelled': { job: ClaimedJob };
   'reaper:reaped': { requeued: Job[]; dead: Job[] };
   /** Errors the worker survived (database outages, hook failures); it keeps running. */
   error: { error: unknown; context: string; jobId?: number };

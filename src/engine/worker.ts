@@ -12,7 +12,7 @@ import type { EngineMetrics } from './metrics.js';
 import { completeInTransaction, failInTransaction, reapOnce } from './ops.js';
 import type { EngineLogger, HandlerSuccess, TaskDefinition } from './types.js';
 import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worker-events.js';
-import { LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
+import { JobCancelledError, LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
 import { ReadyCache } from './ready-cache.js';
 import { abortJob, HeldContext, type Held } from './held.js';
 import type { EventNotifier } from './notifier.js';
@@ -174,7 +174,28 @@ export class EngineWorker implements Worker {
   // ---- finding work -------------------------------------------------------------------------
 
   private onWake(payload: string): void {
+    const cancelled = parseCancel(payload);
+    if (cancelled) {
+      this.cancelHeld(cancelled);
+      return;
+    }
     if (this.state === 'running' && this.cache.noteWake(payload)) this.scheduleFill();
+  }
+
+  /**
+   * Jobs cancelled in the database (see cancelGroup): the row is already fenced against us, so
+   * stop at once. A queued one is dropped; a running one has its signal aborted, which aborts the
+   * in-flight model call; whatever it returns after is refused by the fence.
+   */
+  private cancelHeld(ids: readonly number[]): void {
+    for (const id of ids) {
+      const h = this.heldJobs.get(id);
+      if (!h || h.lost) continue;
+      h.lost = true;
+      if (h.phase === 'queued') this.heldJobs.delete(id);
+      abortJob(h, new JobCancelledError(`job ${id} was cancelled`));
+      this.events.emit('job:cancelled', { job: h.job });
+    }
   }
 
   /** Polling fallback: assume work may exist, and learn the next delayed job's time. */
@@ -387,6 +408,17 @@ export class EngineWorker implements Worker {
   private fault(err: unknown, context: string, jobId?: number): void {
     this.log.error({ err: describeDbError(err), context, jobId }, 'worker error (continuing)');
     this.events.emit('error', jobId === undefined ? { error: err, context } : { error: err, context, jobId });
+  }
+}
+
+/** The ids of a `{"cancel": [ids]}` payload on the jobs channel, or null for any other payload. */
+export function parseCancel(payload: string): number[] | null {
+  if (!payload.startsWith('{"cancel"')) return null;
+  try {
+    const doc = JSON.parse(payload) as { cancel?: unknown };
+    return Array.isArray(doc.cancel) ? doc.cancel.filter((id): id is number => typeof id === 'number') : [];
+  } catch {
+    return null;
   }
 }
 

@@ -21,6 +21,7 @@ export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 const API_PATHS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['/v1/batches', ['GET', 'POST']],
   ['/v1/batches/:id', ['GET']],
+  ['/v1/batches/:id/cancel', ['POST']],
   ['/v1/batches/:id/events', ['GET']],
   ['/v1/batches/:id/export', ['GET']],
   ['/v1/events', ['GET']],

@@ -15,6 +15,8 @@ import type { AppEnv } from './env.js';
 export interface QuizApi {
   submit(request: BatchRequest, opts: { idempotencyKey?: string }): Promise<{ created: boolean; batch: { id: string } }>;
   get(id: string): Promise<object | null>;
+  /** Null for an unknown batch; throws BatchFinishedError (409) for one that already succeeded. */
+  cancel(id: string): Promise<object | null>;
   list(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
   dlqList(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
   dlqGet(jobId: number): Promise<object | null>;

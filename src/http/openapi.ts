@@ -138,7 +138,18 @@ export function buildOpenApiDocument(): Json {
         },
       },
       '/v1/batches/{id}': {
-        get: { summary: 'One batch', parameters: [batchId], responses: { '200': jsonBody('Batch', 'The batch.'), ...errors('401', '404') } },
+        get: {
+          summary: 'One batch (ETag; If-None-Match → 304)',
+          parameters: [batchId],
+          responses: { '200': jsonBody('Batch', 'The batch.'), '304': { description: 'Unchanged since the ETag sent in If-None-Match.' }, ...errors('401', '404') },
+        },
+      },
+      '/v1/batches/{id}/cancel': {
+        post: {
+          summary: 'Cancel a batch: unfinished jobs cancelled, running ones aborted; idempotent',
+          parameters: [batchId],
+          responses: { '200': jsonBody('Batch', 'The cancelled batch (the same on a repeat).'), ...errors('401', '404', '409') },
+        },
       },
       '/v1/batches/{id}/events': {
         get: { summary: "A batch's event stream", parameters: [batchId, ...resume], responses: { '200': stream, ...errors('401', '404', '422', '503') } },

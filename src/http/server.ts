@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import type { Logger } from '../log.js';
 import type { QuizforgeApp } from './app.js';
 
@@ -61,6 +61,30 @@ function portFromEnv(raw: string | undefined): number {
   return port;
 }
 
+/** True when the request announced a body (by length or chunked framing). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * An early refusal (413, 401, 404, 405...) answers before the request body is read. Leaving that
+ * connection "keep-alive" is a lie: the unread rest of the body would have to be drained, and
+ * `@hono/node-server` gives up on a drain after 500 ms and destroys the socket under the client's
+ * next request (`UND_ERR_SOCKET` in Node's fetch). So when the response starts while the body is
+ * still unread, it says `Connection: close` and Node closes the connection once it is sent; the
+ * client opens a fresh one for its next request. Responses to fully read bodies stay keep-alive.
+ */
+function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  if (!hasBody(req)) return;
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
+    return writeHead(...args);
+  }) as typeof res.writeHead;
+}
+
 /** Serves the app on Node after the bind check; resolves once listening, rejects on a refused bind. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? process.env.HOST ?? DEFAULT_HOST;
@@ -70,7 +94,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.logger.child({ component: 'http' });
   if (check.warning) log.warn(check.warning);
 
-  const server = createAdaptorServer({ fetch: opts.app.fetch, hostname: host }) as Server;
+  const app = opts.app;
+  const server = createAdaptorServer({
+    fetch: (req: Request, env: HttpBindings | Http2Bindings) => {
+      // This server is HTTP/1.1 only (createAdaptorServer without `createServer`).
+      closeIfBodyUnread(env.incoming as IncomingMessage, env.outgoing as ServerResponse);
+      return app.fetch(req, env);
+    },
+    hostname: host,
+  }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -20,6 +20,8 @@ const STATE_AFTER: Record<string, string> = {
   'job.discarded': 'discarded',
   'batch.succeeded': 'succeeded',
   'batch.failed': 'failed',
+  'job.cancelled': 'cancelled',
+  'batch.cancelled': 'cancelled',
 };
 
 /** Engine journal row → SSE message: id and name from the row, data with the fields clients rely on. */

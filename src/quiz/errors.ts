@@ -8,3 +8,14 @@ export class IdempotencyConflictError extends Error {
     super(`idempotency key ${JSON.stringify(idempotencyKey)} was already used for batch ${batchId} with a different request`);
   }
 }
+
+/** A cancel arrived for a batch that already finished (succeeded): HTTP answers 409. */
+export class BatchFinishedError extends Error {
+  override readonly name = 'BatchFinishedError';
+  constructor(
+    readonly batchId: string,
+    readonly status: string,
+  ) {
+    super(`batch ${batchId} already ${status}; there is nothing to cancel`);
+  }
+}

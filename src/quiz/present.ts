@@ -1,5 +1,4 @@
-import type { BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
-import type { Job } from '../engine/types.js';
+import type { BatchJobRecord, BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { QUEUES } from './payloads.js';
 import type {
@@ -24,16 +23,18 @@ export function jobKind(queue: string): QuizJobKind | (string & {}) {
 
 /**
  * A batch's status is derived from its jobs, never stored, so it cannot disagree with them:
- * failed while any job is dead or discarded, succeeded when all are, running once any started.
+ * cancelled once any job is (a cancel takes them all), failed while any job is dead or discarded,
+ * succeeded when all are, running once any started.
  */
-export function deriveStatus(jobs: readonly Job[]): BatchStatus {
+export function deriveStatus(jobs: readonly BatchJobRecord[]): BatchStatus {
+  if (jobs.some((j) => j.state === 'cancelled')) return 'cancelled';
   if (jobs.some((j) => j.state === 'dead' || j.state === 'discarded')) return 'failed';
   if (jobs.length > 0 && jobs.every((j) => j.state === 'succeeded')) return 'succeeded';
   if (jobs.some((j) => j.state === 'running' || j.state === 'succeeded' || j.attempt > 0)) return 'running';
   return 'queued';
 }
 
-export function toJobView(job: Job): BatchJobView {
+export function toJobView(job: BatchJobRecord): BatchJobView {
   return { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
 }
 
@@ -47,7 +48,7 @@ function toQuestionView(q: QuestionRecord): QuestionView {
   return { question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation };
 }
 
-export function toBatchView(batch: BatchRecord, jobs: readonly Job[], questions: readonly QuestionRecord[], usage: UsageTotals): BatchView {
+export function toBatchView(batch: BatchRecord, jobs: readonly BatchJobRecord[], questions: readonly QuestionRecord[], usage: UsageTotals): BatchView {
   const status = deriveStatus(jobs);
   return {
     id: batch.id,
@@ -61,7 +62,7 @@ export function toBatchView(batch: BatchRecord, jobs: readonly Job[], questions:
   };
 }
 
-export function toBatchSummary(batch: BatchRecord, jobs: readonly Job[]): BatchSummary {
+export function toBatchSummary(batch: BatchRecord, jobs: readonly BatchJobRecord[]): BatchSummary {
   const request = requestOf(batch);
   const chunks = jobs.filter((j) => j.queue === QUEUES.chunk);
   return {

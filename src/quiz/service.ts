@@ -3,14 +3,14 @@ import type { Database } from '../db/client.js';
 import {
   countCallsByJob,
   getBatch,
+  getBatchDetail,
   getBatchByIdempotencyKey,
   insertBatch,
   listBatches,
   listModelCalls,
-  listQuestions,
   touchBatch,
-  usageByBatch,
   type BatchCursor,
+  type BatchDetail,
   type BatchRecord,
 } from '../db/quiz/index.js';
 import type { Engine } from '../engine/index.js';
@@ -21,13 +21,13 @@ import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
-import { IdempotencyConflictError } from './errors.js';
+import { BatchFinishedError, IdempotencyConflictError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
-import { quizTasks } from './tasks.js';
+import { BATCH_EVENTS, quizTasks } from './tasks.js';
 import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
 
 export interface QuizServiceOptions {
@@ -44,6 +44,12 @@ export interface QuizServiceOptions {
 export interface QuizService {
   submit(request: BatchRequest, opts?: { idempotencyKey?: string }): Promise<{ created: boolean; batch: BatchView }>;
   get(id: string): Promise<BatchView | null>;
+  /**
+   * Cancels a batch: its unfinished jobs become cancelled (running ones are aborted, see
+   * Engine.cancelGroup), `batch.cancelled` is journalled once. Idempotent: a repeat answers the
+   * same view. Null for an unknown batch; BatchFinishedError when it had already succeeded.
+   */
+  cancel(id: string): Promise<BatchView | null>;
   list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<DlqItemView>>;
   dlqGet(jobId: number): Promise<DlqEntryView | null>;
@@ -95,15 +101,9 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   let prompts = opts.prompts;
   let modelClient = opts.modelClient;
 
-  const view = async (batch: BatchRecord): Promise<BatchView> => {
-    // Jobs first, the rest after: each read sees what committed before it started, and the
-    // questions commit in the same transaction that marks the assemble job succeeded. Read side by
-    // side (three connections, three snapshots), the jobs could see that commit while the
-    // questions did not: a batch reported succeeded with no questions (seen in CI).
-    const jobs = await engine.listJobs({ groupId: batch.id });
-    const [questions, usage] = await Promise.all([listQuestions(db, batch.id), usageByBatch(db, batch.id)]);
-    return toBatchView(batch, jobs, questions, usage);
-  };
+  /** A batch's view in one round trip (and one snapshot): see getBatchDetail. */
+  const present = (d: BatchDetail | null | undefined): BatchView | null => (d ? toBatchView(d.batch, d.jobs, d.questions, d.usage) : null);
+  const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
 
   const graphFor = (batchId: string, request: BatchRequest): GraphNode[] => {
     const chunks = planChunks(request.count, config.chunkSize);
@@ -145,14 +145,34 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
           return { created: false, batch: existingFor(winner, key, hash) };
         }
         await engine.enqueueGraph(graphFor(batch.id, request), { tx });
-        return { created: true, batch };
+        // Read before the commit: the answer shows the batch as created (queued), whatever a
+        // worker does the instant it commits.
+        return { created: true, batch, detail: await getBatchDetail(tx, batch.id) };
       });
-      return { created: outcome.created, batch: await view(outcome.batch) };
+      const batch = 'detail' in outcome ? present(outcome.detail) : await view(outcome.batch.id);
+      if (!batch) throw new Error(`batch ${outcome.batch.id} vanished right after its submit`);
+      return { created: outcome.created, batch };
     },
 
-    async get(id) {
-      const batch = await getBatch(db, id);
-      return batch ? view(batch) : null;
+    get: view,
+
+    async cancel(id) {
+      const found = await engine.transaction(async (tx) => {
+        // No batch-row lock: completions lock jobs and then touch the batch; taking the batch
+        // first would invert that order. Concurrent cancels serialise on the job rows instead.
+        if (!(await getBatch(tx, id))) return false;
+        const jobs = await engine.cancelGroup(id, { tx });
+        if (jobs.length > 0) {
+          await engine.events.append(tx, { groupId: id, type: BATCH_EVENTS.cancelled, data: { jobs: jobs.length } });
+          await touchBatch(tx, id);
+        }
+        return true;
+      });
+      if (!found) return null;
+      const batch = await view(id);
+      if (!batch) return null;
+      if (batch.status !== 'cancelled') throw new BatchFinishedError(id, batch.status);
+      return batch;
     },
 
     async list(o = {}) {

@@ -21,7 +21,7 @@ export interface TaskDeps extends GenerationDeps {
 }
 
 /** Event names the pipeline adds to the engine's journal (SSE forwards them as they are). */
-export const BATCH_EVENTS = { succeeded: 'batch.succeeded', failed: 'batch.failed' } as const;
+export const BATCH_EVENTS = { succeeded: 'batch.succeeded', failed: 'batch.failed', cancelled: 'batch.cancelled' } as const;
 
 function batchIdOf(job: Job): string | null {
   const payload = job.payload;

@@ -5,7 +5,7 @@
 import type { JobState } from '../engine/types.js';
 import type { BatchRequest } from '../../schemas/batch-request.js';
 
-export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type QuizJobKind = 'chunk' | 'assemble';
 
 export type BatchRequestView = BatchRequest;

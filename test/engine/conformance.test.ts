@@ -126,7 +126,7 @@ describe('driver conformance', () => {
 
     expect(normalise(liteResult)).toEqual(normalise(pgResult));
     // and the scenario did what it says
-    expect(pgResult.counts).toEqual({ waiting: 0, ready: 0, running: 0, succeeded: 4, dead: 0, blocked: 0, discarded: 0 });
+    expect(pgResult.counts).toEqual({ waiting: 0, ready: 0, running: 0, succeeded: 4, dead: 0, blocked: 0, discarded: 0, cancelled: 0 });
     expect(pgResult.parentsSeen).toEqual([[{ id: (pgResult.leaf as { id: number }).id - 1, queue: 'conf', result: { ok: 4 } }]]);
   }, 60_000);
 

@@ -129,6 +129,7 @@ describe('GET /openapi.json', () => {
         '/readyz',
         '/v1/batches',
         '/v1/batches/{id}',
+        '/v1/batches/{id}/cancel',
         '/v1/batches/{id}/events',
         '/v1/batches/{id}/export',
         '/v1/dlq',

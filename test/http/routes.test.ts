@@ -64,6 +64,30 @@ describe('batches', () => {
     expect(done.jobs.every((j) => j.state === 'succeeded')).toBe(true);
   });
 
+  it('batch reads carry an ETag; If-None-Match answers 304 until the batch changes', async () => {
+    const created = BatchViewSchema.parse(await (await submit({ topic: 'Etags', count: 2 })).json());
+    const first = await api.request(`/v1/batches/${created.id}`, { headers: user });
+    const tag = first.headers.get('etag');
+    expect(tag).toMatch(/^"[^"]+"$/);
+    const body = BatchViewSchema.parse(await first.json());
+    if (body.status !== 'succeeded') {
+      await waitForStatus(created.id, ['succeeded']);
+      const changed = await api.request(`/v1/batches/${created.id}`, { headers: { ...user, 'if-none-match': tag ?? '' } });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get('etag')).not.toBe(tag);
+    }
+    const done = await api.request(`/v1/batches/${created.id}`, { headers: user });
+    const doneTag = done.headers.get('etag') ?? '';
+    const same = await api.request(`/v1/batches/${created.id}`, { headers: { ...user, 'if-none-match': `"other", ${doneTag}` } });
+    expect(same.status).toBe(304);
+    expect(same.headers.get('etag')).toBe(doneTag);
+    expect(await same.text()).toBe('');
+    const list = await api.request('/v1/batches', { headers: user });
+    const listTag = list.headers.get('etag') ?? '';
+    expect(listTag).not.toBe('');
+    expect((await api.request('/v1/batches', { headers: { ...user, 'if-none-match': listTag } })).status).toBe(304);
+  });
+
   it('unknown batches are 404', async () => {
     const { res, body } = await getJson('/v1/batches/does-not-exist');
     expect(res.status).toBe(404);

@@ -3,6 +3,7 @@
  * domain types. Nothing outside src/db sees a driver result.
  */
 export * from './claim.js';
+export * from './cancel.js';
 export * from './complete.js';
 export * from './dlq.js';
 export * from './enqueue.js';

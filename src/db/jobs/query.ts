@@ -30,6 +30,7 @@ export async function countByState(ex: Executor): Promise<Record<JobState, numbe
     succeeded: 0,
     dead: 0,
     blocked: 0,
+    cancelled: 0,
     discarded: 0,
   };
   const rows = await queryRows(ex, sql`SELECT state, count(*) AS n FROM jobs GROUP BY state`);

@@ -17,6 +17,7 @@ const STATES: ReadonlySet<string> = new Set<JobState>([
   'dead',
   'blocked',
   'discarded',
+  'cancelled',
 ]);
 
 /** The channel workers LISTEN on for "jobs became ready" hints. */
@@ -24,7 +25,7 @@ export const JOBS_CHANNEL = 'quizforge_jobs';
 /** The channel SSE readers LISTEN on: "new events, read after your cursor" (see notifyEvents). */
 export const EVENTS_CHANNEL = 'quizforge_events';
 
-function toState(value: unknown): JobState {
+export function toState(value: unknown): JobState {
   const s = toStr(value, 'state');
   if (!STATES.has(s)) throw new Error(`database boundary: unknown job state ${s}`);
   return s as JobState;

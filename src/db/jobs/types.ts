@@ -4,7 +4,7 @@
  * public contract.
  */
 
-export type JobState = 'waiting' | 'ready' | 'running' | 'succeeded' | 'dead' | 'blocked' | 'discarded';
+export type JobState = 'waiting' | 'ready' | 'running' | 'succeeded' | 'dead' | 'blocked' | 'discarded' | 'cancelled';
 
 /** Why a job is in the DLQ. */
 export type DeadReason = 'exhausted' | 'permanent' | 'lease_expired' | (string & {});

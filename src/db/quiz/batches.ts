@@ -18,9 +18,9 @@ export interface BatchCursor {
   id: string;
 }
 
-const COLUMNS = sql`id, request, request_hash, idempotency_key, created_at, updated_at`;
+export const BATCH_COLUMNS = sql`id, request, request_hash, idempotency_key, created_at, updated_at`;
 
-function toBatch(row: Record<string, unknown>): BatchRecord {
+export function toBatch(row: Record<string, unknown>): BatchRecord {
   return {
     id: toStr(row.id, 'batches.id'),
     request: toJson(row.request),
@@ -44,20 +44,20 @@ export async function insertBatch(
     sql`insert into batches (id, request, request_hash, idempotency_key)
         values (${params.id}, ${JSON.stringify(params.request)}::jsonb, ${params.requestHash}, ${params.idempotencyKey})
         on conflict (idempotency_key) do nothing
-        returning ${COLUMNS}`,
+        returning ${BATCH_COLUMNS}`,
   );
   return row ? toBatch(row) : null;
 }
 
 /** One batch by id, or null. */
 export async function getBatch(ex: Executor, id: string): Promise<BatchRecord | null> {
-  const row = await queryOne(ex, sql`select ${COLUMNS} from batches where id = ${id}`);
+  const row = await queryOne(ex, sql`select ${BATCH_COLUMNS} from batches where id = ${id}`);
   return row ? toBatch(row) : null;
 }
 
 /** The batch an idempotency key already created, if any. */
 export async function getBatchByIdempotencyKey(ex: Executor, key: string): Promise<BatchRecord | null> {
-  const row = await queryOne(ex, sql`select ${COLUMNS} from batches where idempotency_key = ${key}`);
+  const row = await queryOne(ex, sql`select ${BATCH_COLUMNS} from batches where idempotency_key = ${key}`);
   return row ? toBatch(row) : null;
 }
 
@@ -70,7 +70,7 @@ export async function listBatches(
   const where = before ? sql`where (created_at, id) < (${before.createdAt}::timestamptz, ${before.id})` : sql``;
   const rows = await queryRows(
     ex,
-    sql`select ${COLUMNS}, created_at::text as created_at_text from batches ${where}
+    sql`select ${BATCH_COLUMNS}, created_at::text as created_at_text from batches ${where}
         order by created_at desc, id desc limit ${params.limit}`,
   );
   return rows.map((row) => {

@@ -121,7 +121,7 @@ export async function listModelCalls(ex: Executor, jobId: number): Promise<Model
   return rows.map(toModelCall);
 }
 
-function toUsage(row: Record<string, unknown> | null): UsageTotals {
+export function toUsage(row: Record<string, unknown> | null): UsageTotals {
   return {
     promptTokens: toIntOrNull(row?.prompt_tokens, 'prompt_tokens') ?? 0,
     completionTokens: toIntOrNull(row?.completion_tokens, 'completion_tokens') ?? 0,

@@ -20,7 +20,7 @@ function toOptions(value: unknown): string[] {
   return json;
 }
 
-function toQuestion(row: Record<string, unknown>): QuestionRecord {
+export function toQuestion(row: Record<string, unknown>): QuestionRecord {
   return {
     position: toInt(row.position, 'questions.position'),
     question: toStr(row.question, 'questions.question'),

@@ -15,7 +15,7 @@ import {
 } from 'drizzle-orm/pg-core';
 
 /** Every state a job row can be in; the engine's state machine is documented in src/engine/README.md. */
-export const JOB_STATES = ['waiting', 'ready', 'running', 'succeeded', 'dead', 'blocked', 'discarded'] as const;
+export const JOB_STATES = ['waiting', 'ready', 'running', 'succeeded', 'dead', 'blocked', 'discarded', 'cancelled'] as const;
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -57,7 +57,7 @@ export const jobs = pgTable(
     index('jobs_running_lease_idx').on(t.leaseExpiresAt).where(sql`state = 'running'`),
     index('jobs_dead_idx').on(t.finishedAt, t.id).where(sql`state = 'dead'`),
     index('jobs_group_idx').on(t.groupId).where(sql`group_id IS NOT NULL`),
-    check('jobs_state_ck', sql`state in ('waiting','ready','running','succeeded','dead','blocked','discarded')`),
+    check('jobs_state_ck', sql`state in ('waiting','ready','running','succeeded','dead','blocked','discarded','cancelled')`),
     check('jobs_attempts_ck', sql`max_attempts >= 1 and attempt >= 0`),
   ],
 );

@@ -3,6 +3,7 @@ import { IdempotencyKeySchema, ListQuerySchema } from '../../../schemas/api.js';
 import { BatchRequestSchema } from '../../../schemas/batch-request.js';
 import type { AppEnv } from '../env.js';
 import { notFound } from '../errors.js';
+import { jsonWithEtag } from '../etag.js';
 import type { EventFeed, QuizApi } from '../deps.js';
 import type { EventHub } from '../sse-hub.js';
 import { serveEvents } from '../sse.js';
@@ -31,11 +32,21 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): vo
 
   app.get('/v1/batches', async (c) => {
     const { cursor, limit } = readQuery(c, ListQuerySchema);
-    return c.json(await quiz.list(cursor === undefined ? { limit } : { cursor, limit }));
+    // Pollers send If-None-Match and get an empty 304 while nothing changed: the tag is a digest
+    // of the body, so it changes exactly when the answer does (status, jobs, usage, updatedAt).
+    return jsonWithEtag(c, await quiz.list(cursor === undefined ? { limit } : { cursor, limit }));
   });
 
   app.get('/v1/batches/:id', async (c) => {
     const batch = await quiz.get(batchIdParam(c));
+    if (!batch) throw notFound('batch');
+    return jsonWithEtag(c, batch);
+  });
+
+  // Any API key may cancel (batches have no owner yet; admin keys work everywhere). A repeat
+  // answers the same cancelled view; a batch that already succeeded is 409.
+  app.post('/v1/batches/:id/cancel', async (c) => {
+    const batch = await quiz.cancel(batchIdParam(c));
     if (!batch) throw notFound('batch');
     return c.json(batch);
   });

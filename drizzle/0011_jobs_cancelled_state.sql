@@ -1,0 +1,2 @@
+ALTER TABLE "jobs" DROP CONSTRAINT "jobs_state_ck";--> statement-breakpoint
+ALTER TABLE "jobs" ADD CONSTRAINT "jobs_state_ck" CHECK (state in ('waiting','ready','running','succeeded','dead','blocked','discarded','cancelled'));
