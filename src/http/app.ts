@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     hub,
     keepAliveMs: deps.sse?.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
     retryMs: deps.sse?.retryMs ?? 2000,
+    ...(deps.sse?.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: deps.sse.maxBufferedBytes }),
   });
   registerDlqRoutes(app, deps.quiz);
   registerOpsRoutes(app, { database: deps.database, registry: deps.registry });
