@@ -50,13 +50,27 @@ export interface FramePage {
   readonly firstId: number;
   readonly lastId: number;
   readonly bytes: Buffer;
+  /** `bytes` as one HTTP/1.1 chunk, framed once so each socket gets the very same buffer. */
+  readonly chunk: Buffer;
 }
 
+/** HTTP/1.1 chunked framing of one write. */
+export function asChunk(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
+}
+const CRLF = Buffer.from('\r\n');
+
 export function toPage(frames: readonly Frame[]): FramePage {
+  const bytes = frames.length === 1 ? frames[0]!.bytes : Buffer.concat(frames.map((f) => f.bytes));
+  let chunk: Buffer | null = null;
   return {
     frames,
     firstId: frames[0]?.id ?? 0,
     lastId: frames.at(-1)?.id ?? 0,
-    bytes: frames.length === 1 ? frames[0]!.bytes : Buffer.concat(frames.map((f) => f.bytes)),
+    bytes,
+    // Framed on first use: the same buffer then goes to every socket that takes the page whole.
+    get chunk() {
+      return (chunk ??= asChunk(bytes));
+    },
   };
 }

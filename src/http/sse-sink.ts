@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { AppEnv } from './env.js';
+import { asChunk, type FramePage } from './sse-frame.js';
 
 /**
  * Where a stream's bytes go. On Node it is the socket itself (no Web Streams, no per-write
@@ -10,6 +11,8 @@ import type { AppEnv } from './env.js';
  */
 export interface SseSink {
   write(chunk: Buffer | string): void;
+  /** Writes a whole page: on Node its pre-framed chunk goes to the socket as is. */
+  writePage(page: FramePage): void;
   /** Bytes accepted but not yet handed to the socket. */
   buffered(): number;
   /** Ends the stream; the client reconnects with Last-Event-ID. */
@@ -51,19 +54,35 @@ export function openSink(c: Context<AppEnv>): SseSink {
   return res ? nodeSink(res, streamHeaders(c)) : webSink(streamHeaders(c));
 }
 
+/**
+ * Headers go out through Node's ServerResponse; the body goes straight to the socket as HTTP/1.1
+ * chunks (each page framed once, shared by all clients), so a write is one socket call with no
+ * per-client encoding. `res.end()` still writes the terminating chunk. For a client that did not
+ * get chunked encoding (HTTP/1.0) writes go through the response as usual.
+ */
 function nodeSink(res: ServerResponse, headers: Record<string, string>): SseSink {
   res.writeHead(200, headers);
   res.flushHeaders();
+  const socket = res.socket;
+  const raw = socket !== null && (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true;
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
+  const writeRaw = (chunk: Buffer) => {
+    if (!res.destroyed && !res.writableEnded) socket?.write(chunk);
+  };
+  const buffered = () => res.writableLength + (socket?.writableLength ?? 0);
   return {
-    write: (chunk) => void (res.destroyed || res.write(chunk)),
-    buffered: () => res.writableLength,
+    write: (chunk) => {
+      if (!raw) return void (res.destroyed || res.write(chunk));
+      writeRaw(asChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    },
+    writePage: (page) => (raw ? writeRaw(page.chunk) : void (res.destroyed || res.write(page.bytes))),
+    buffered,
     end: () => void res.end(),
     destroy: () => res.destroy(),
     drain: () =>
-      res.writableLength === 0 || res.destroyed
+      buffered() === 0 || res.destroyed || !socket
         ? Promise.resolve()
-        : Promise.race([new Promise<void>((resolve) => res.once('drain', () => resolve())), closed]),
+        : Promise.race([new Promise<void>((resolve) => socket.once('drain', () => resolve())), closed]),
     closed,
     response: RESPONSE_ALREADY_SENT,
   };
@@ -95,10 +114,12 @@ function webSink(headers: Record<string, string>): SseSink {
     new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
   );
   const encoder = new TextEncoder();
+  const write = (chunk: Buffer | string) => {
+    if (!done) controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : new Uint8Array(chunk));
+  };
   return {
-    write: (chunk) => {
-      if (!done) controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : new Uint8Array(chunk));
-    },
+    write,
+    writePage: (page) => write(page.bytes),
     buffered: () => (done ? 0 : -(controller.desiredSize ?? 0)),
     end: () => {
       if (done) return;

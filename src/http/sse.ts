@@ -84,7 +84,7 @@ class SseSession implements HubSubscriber {
     if (page.lastId <= this.lastSent) return;
     const behind = this.sink.buffered();
     if (behind > this.maxBuffered) return this.cut({ buffered: behind });
-    if (page.firstId > this.lastSent) this.sink.write(page.bytes);
+    if (page.firstId > this.lastSent) this.sink.writePage(page);
     else for (const f of page.frames) if (f.id > this.lastSent) this.sink.write(f.bytes);
     this.lastSent = page.lastId;
   }
