@@ -38,7 +38,11 @@ async function runCase(latencyMs: number, concurrency: number, batches: number):
   await migrateDatabase(database);
   const engine = createEngine({ database });
   const script = demoScript();
-  const model = await startScriptedServer(async (req) => ({ ...(await script(req)), delayMs: latencyMs }));
+  const arrivals: number[] = [];
+  const model = await startScriptedServer(async (req) => {
+    arrivals.push(Date.now());
+    return { ...(await script(req)), delayMs: latencyMs };
+  });
   const quiz = createQuizService({ engine, database });
   for (let i = 0; i < batches; i++) await quiz.submit(BatchRequestSchema.parse(DEMO_BATCHES.success.request));
   const env = { ...process.env, DATABASE_URL: url, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'bench', QUIZFORGE_MODEL_MODE: 'live', LOG_LEVEL: 'warn' };
@@ -52,6 +56,7 @@ async function runCase(latencyMs: number, concurrency: number, batches: number):
     const made = calls();
     const measured = made / seconds;
     const ideal = concurrency / (latencyMs / 1000);
+    if (process.env.BENCH_PIPELINE_TRACE) log(`call starts (ms after the first): ${arrivals.map((a) => a - t0).join(' ')}`);
     log(`L=${latencyMs} ms C=${concurrency}: ${batches} batches, ${made} model calls in ${round(seconds, 2)} s`);
     process.stdout.write(
       `${JSON.stringify({ system: 'quizforge', metric: 'pipeline_ratio', latencyMs, concurrency, batches, calls: made, callsPerSec: round(measured, 2), ideal: round(ideal, 2), value: round(measured / ideal, 3) })}\n`,
