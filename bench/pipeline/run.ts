@@ -46,7 +46,7 @@ async function runCase(latencyMs: number, concurrency: number, batches: number):
   const quiz = createQuizService({ engine, database });
   for (let i = 0; i < batches; i++) await quiz.submit(BatchRequestSchema.parse(DEMO_BATCHES.success.request));
   const env = { ...process.env, DATABASE_URL: url, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'bench', QUIZFORGE_MODEL_MODE: 'live', LOG_LEVEL: 'warn' };
-  const worker = spawn(process.execPath, ['bin/quizforge.js', 'worker', '--concurrency', String(concurrency)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker = spawn(process.execPath, [...(process.env.BENCH_PIPELINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/quizforge.js', 'worker', '--concurrency', String(concurrency)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const calls = () => model.requests.filter((r) => r.path === '/v1/chat/completions').length;
     while (calls() === 0) await sleep(5);
@@ -67,7 +67,7 @@ async function runCase(latencyMs: number, concurrency: number, batches: number):
     await model.close();
     await engine.close();
     await database.close();
-    await dropDatabase(dbName);
+    if (!process.env.BENCH_PIPELINE_KEEP) await dropDatabase(dbName);
   }
 }
 
