@@ -4,7 +4,7 @@
  * runs with concurrency C over B demo batches (two model-bound chunks and one assemble each),
  * all submitted before it starts. The ideal is C calls in flight at all times: C / L calls per
  * second. Prints calls/s and the ratio measured ÷ ideal, from the first model call to the last
- * batch done, after one warm-up wave. BENCH_PIPELINE_CASES="500:8:80,2000:8:24" (L ms : C : batches).
+ * batch done, the first wave excluded (cold start). BENCH_PIPELINE_CASES="500:8:80,2000:8:24" (L ms : C : batches).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -44,26 +44,18 @@ async function runCase(latencyMs: number, concurrency: number, batches: number):
     return { ...(await script(req)), delayMs: latencyMs };
   });
   const quiz = createQuizService({ engine, database });
-  const submit = async (n: number) => {
-    for (let i = 0; i < n; i++) await quiz.submit(BatchRequestSchema.parse(DEMO_BATCHES.success.request));
-  };
-  // One warm-up wave (the worker's first calls pay for module loading and JIT), then the
-  // measured batches all at once: the figure is the steady state.
-  const warmup = Math.max(1, Math.ceil(concurrency / 2));
-  await submit(warmup);
+  for (let i = 0; i < batches; i++) await quiz.submit(BatchRequestSchema.parse(DEMO_BATCHES.success.request));
   const env = { ...process.env, DATABASE_URL: url, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'bench', QUIZFORGE_MODEL_MODE: 'live', LOG_LEVEL: 'warn' };
   const worker = spawn(process.execPath, [...(process.env.BENCH_PIPELINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/quizforge.js', 'worker', '--concurrency', String(concurrency)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const calls = () => model.requests.filter((r) => r.path === '/v1/chat/completions').length;
-    while ((await succeededBatches(database)) < warmup) await sleep(20);
-    const warmCalls = calls();
-    arrivals.length = 0;
-    await submit(batches);
-    while (calls() === warmCalls) await sleep(5);
-    const t0 = Date.now();
-    while ((await succeededBatches(database)) < warmup + batches) await sleep(20);
+    // The first wave pays for the worker's module loading and JIT: the clock starts at the
+    // second wave's first call (call C+1), and the first wave's C calls are not counted.
+    while (calls() <= concurrency) await sleep(5);
+    const t0 = arrivals[concurrency] ?? Date.now();
+    while ((await succeededBatches(database)) < batches) await sleep(20);
     const seconds = (Date.now() - t0) / 1000;
-    const made = calls() - warmCalls;
+    const made = calls() - concurrency;
     const measured = made / seconds;
     const ideal = concurrency / (latencyMs / 1000);
     if (process.env.BENCH_PIPELINE_TRACE) log(`call starts (ms after the first): ${arrivals.map((a) => a - t0).join(' ')}`);
