@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,13 +18,22 @@ export interface PrivateCluster {
   destroy(): Promise<void>;
 }
 
+/** initdb and pg_ctl from PATH, else from Debian's server package (not on PATH there). */
+function binary(name: string): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  const debian = '/usr/lib/postgresql';
+  const versions = existsSync(debian) ? readdirSync(debian).sort().reverse() : [];
+  for (const v of versions) if (existsSync(join(debian, v, 'bin', name))) return join(debian, v, 'bin', name);
+  throw new Error(`${name} not found on PATH or under ${debian}/*/bin (install the PostgreSQL server package)`);
+}
+
 /** initdb refuses to run as root; as root, the server binaries run as the `postgres` user. */
 function asOwner(cmd: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
 }
 
 async function exec(cmd: string, args: string[]): Promise<void> {
-  const [file, argv] = asOwner(cmd, args);
+  const [file, argv] = asOwner(binary(cmd), args);
   await run(file, argv, { timeout: 60_000 });
 }
 
