@@ -12,7 +12,7 @@ import { sleep, waitUntil } from './harness.js';
  */
 
 const BATCHES = 12;
-const MODEL_DELAY_MS = 150;
+const MODEL_DELAY_MS = 400;
 
 let cluster: PrivateCluster;
 let model: ScriptedServer;
