@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     hub,
     keepAliveMs: deps.sse?.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
     retryMs: deps.sse?.retryMs ?? 2000,
+    ...(deps.sse?.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: deps.sse.maxBufferedBytes }),
   });
   registerExportRoutes(app, { quiz: deps.quiz });
   registerDlqRoutes(app, deps.quiz);

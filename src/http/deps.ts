@@ -49,6 +49,8 @@ export interface AppDeps {
     pollMs?: number;
     /** Reconnect delay announced to clients (`retry:`); default 2 s. */
     retryMs?: number;
+    /** Unread bytes beyond which a client that stopped reading is disconnected; default 512 KiB. */
+    maxBufferedBytes?: number;
   };
   /**
    * Mounts the server-rendered pages. Called after the API routes and before the 404/405

@@ -1,3 +1,4 @@
+import { isTransientDbError } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
 import { BatchFinishedError, IdempotencyConflictError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
@@ -19,5 +20,10 @@ export function mapDomainError(err: unknown): ApiError | null {
   }
   // The service may also name a job outside the quiz queues this way.
   if (err instanceof Error && err.name === 'UnknownJobError') return notFound('dead job');
+  // The database is down or restarting (found by the PostgreSQL restart fault test): a 503 the
+  // client may retry, not a 500 that reads as a bug.
+  if (isTransientDbError(err)) {
+    return new ApiError(503, 'unavailable', 'database temporarily unavailable; retry shortly', undefined, { 'Retry-After': '1' });
+  }
   return null;
 }

@@ -1,11 +1,13 @@
 import type { EngineEvent } from '../engine/types.js';
 import type { Logger } from '../log.js';
 import type { EventFeed } from './deps.js';
+import { toFrame, toPage, type FramePage } from './sse-frame.js';
 
 /** One connected stream as the hub sees it: an optional batch filter and a sink for new events. */
 export interface HubSubscriber {
   readonly groupId: string | null;
-  deliver(events: EngineEvent[]): void;
+  /** New events, serialised once for every subscriber that receives them; never empty. */
+  deliver(page: FramePage): void;
   /** Ends the client's stream (shutdown); it reconnects elsewhere with Last-Event-ID. */
   stop(): void;
 }
@@ -147,12 +149,28 @@ export class EventHub {
     }
   }
 
+  /**
+   * Each event is serialised once; subscribers to the whole journal all get the same page (one
+   * socket write each), and those following one batch share that batch's page.
+   */
   private fanOut(events: EngineEvent[]): void {
+    const frames = events.map(toFrame);
+    const all = toPage(frames);
+    const byGroup = new Map<string, FramePage | null>();
+    const pageFor = (groupId: string): FramePage | null => {
+      let page = byGroup.get(groupId);
+      if (page === undefined) {
+        const mine = frames.filter((f) => f.groupId === groupId);
+        page = mine.length === 0 ? null : toPage(mine);
+        byGroup.set(groupId, page);
+      }
+      return page;
+    };
     for (const sub of this.subscribers) {
-      const mine = sub.groupId === null ? events : events.filter((e) => e.groupId === sub.groupId);
-      if (mine.length === 0) continue;
+      const page = sub.groupId === null ? all : pageFor(sub.groupId);
+      if (!page) continue;
       try {
-        sub.deliver(mine);
+        sub.deliver(page);
       } catch (err) {
         this.log.warn({ err }, 'subscriber failed; dropping it');
         this.detach(sub);

@@ -1,44 +1,13 @@
 import type { Context } from 'hono';
-import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import type { SseEventData } from '../../schemas/api.js';
-import type { EngineEvent } from '../engine/types.js';
 import type { Logger } from '../log.js';
 import type { EventFeed } from './deps.js';
 import type { AppEnv } from './env.js';
 import { ApiError } from './errors.js';
 import type { EventHub, HubSubscriber } from './sse-hub.js';
+import { toFrame, toPage, type FramePage } from './sse-frame.js';
+import { openSink, type SseSink } from './sse-sink.js';
 
-/** The state a job (or batch) is in after an event, for clients that only want a progress bar. */
-const STATE_AFTER: Record<string, string> = {
-  'job.enqueued': 'ready',
-  'job.unblocked': 'ready',
-  'job.started': 'running',
-  'job.retry_scheduled': 'ready',
-  'job.succeeded': 'succeeded',
-  'job.dead': 'dead',
-  'job.replayed': 'ready',
-  'job.discarded': 'discarded',
-  'batch.succeeded': 'succeeded',
-  'batch.failed': 'failed',
-  'job.cancelled': 'cancelled',
-  'batch.cancelled': 'cancelled',
-};
-
-/** Engine journal row → SSE message: id and name from the row, data with the fields clients rely on. */
-export function toSseMessage(e: EngineEvent): { id: string; event: string; data: string } {
-  const state = typeof e.data.state === 'string' ? e.data.state : (STATE_AFTER[e.type] ?? 'unknown');
-  const at = new Date(e.createdAt);
-  const data: SseEventData = {
-    ...e.data,
-    jobId: e.jobId,
-    batchId: e.groupId,
-    state,
-    at: Number.isNaN(at.getTime()) ? new Date(0).toISOString() : at.toISOString(),
-  };
-  // An event name is one line of a text protocol; never let a stored value break the framing.
-  const event = e.type.replace(/[^\w.:-]/g, '_') || 'message';
-  return { id: String(e.id), event, data: JSON.stringify(data) };
-}
+export { toSseMessage } from './sse-frame.js';
 
 export interface SessionOptions {
   feed: EventFeed;
@@ -50,65 +19,86 @@ export interface SessionOptions {
   keepAliveMs: number;
   /** Reconnect delay announced to the client. */
   retryMs: number;
-  /** Queued live events beyond which a too-slow client is cut off (it reconnects and replays). */
+  /** Live events queued while replaying beyond which a client is cut off (it reconnects and replays). */
   maxQueue?: number;
+  /**
+   * Bytes a client may leave unread (beyond what the kernel holds) before it is disconnected: a
+   * slow reader costs at most this much memory and never delays the others. Default 512 KiB.
+   */
+  maxBufferedBytes?: number;
   replayBatch?: number;
 }
 
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+
 /**
- * One client's stream: replay what it missed from the journal, then follow the hub's live edge,
- * writing each id once and in order. Runs until the client goes away.
+ * One client's stream: replay what it missed from the journal, then follow the hub's live edge.
+ * Live pages arrive already serialised; a page the client takes whole is one socket write.
  */
 class SseSession implements HubSubscriber {
   readonly groupId: string | null;
-  private queue: EngineEvent[] = [];
   private lastSent = 0;
-  private notify: (() => void) | null = null;
+  /** Live pages held back while the replay runs; null once live. */
+  private pending: FramePage[] | null = [];
+  private pendingFrames = 0;
   private stopped = false;
+  private readonly maxBuffered: number;
 
   constructor(
-    private readonly stream: SSEStreamingApi,
+    private readonly sink: SseSink,
     private readonly opts: SessionOptions,
   ) {
     this.groupId = opts.groupId;
+    this.maxBuffered = opts.maxBufferedBytes ?? 512 * 1024;
   }
 
-  deliver(events: EngineEvent[]): void {
-    this.queue.push(...events);
-    if (this.queue.length > (this.opts.maxQueue ?? 10_000)) {
-      this.opts.log.warn({ queued: this.queue.length }, 'SSE client too slow; closing so it replays on reconnect');
-      this.stop();
+  deliver(page: FramePage): void {
+    if (this.stopped) return;
+    if (this.pending) {
+      this.pending.push(page);
+      this.pendingFrames += page.frames.length;
+      if (this.pendingFrames > (this.opts.maxQueue ?? 10_000)) this.cut({ queued: this.pendingFrames });
+      return;
     }
-    this.wakeWriter();
+    this.write(page);
   }
 
   stop(): void {
     this.stopped = true;
-    this.wakeWriter();
+    this.sink.end();
   }
 
-  private wakeWriter(): void {
-    const n = this.notify;
-    this.notify = null;
-    n?.();
+  /** A client that does not keep up is dropped, not buffered for: it reconnects and replays. */
+  private cut(detail: Record<string, number>): void {
+    if (this.stopped) return;
+    this.opts.log.warn(detail, 'SSE client too slow; disconnecting so it replays on reconnect');
+    this.stopped = true;
+    this.sink.destroy();
   }
 
-  private async send(events: EngineEvent[]): Promise<void> {
-    for (const e of events) {
-      if (this.stopped) return;
-      if (e.id <= this.lastSent) continue;
-      await this.stream.writeSSE(toSseMessage(e));
-      this.lastSent = e.id;
-    }
+  /**
+   * Bytes still unread from earlier pages mean the client is behind; a page is one hub read
+   * (at most `batchSize` events), so the buffer stays under the limit plus one page.
+   */
+  private write(page: FramePage): void {
+    if (page.lastId <= this.lastSent) return;
+    const behind = this.sink.buffered();
+    if (behind > this.maxBuffered) return this.cut({ buffered: behind });
+    if (page.firstId > this.lastSent) this.sink.writePage(page);
+    else for (const f of page.frames) if (f.id > this.lastSent) this.sink.write(f.bytes);
+    this.lastSent = page.lastId;
   }
 
   private async replay(): Promise<void> {
     const limit = this.opts.replayBatch ?? 500;
     const groupId = this.groupId ?? undefined;
     for (;;) {
-      const page = await this.opts.feed.readAfter(this.lastSent, groupId ? { groupId, limit } : { limit });
-      await this.send(page);
-      if (page.length < limit || this.stopped) return;
+      const rows = await this.opts.feed.readAfter(this.lastSent, groupId ? { groupId, limit } : { limit });
+      if (this.stopped) return;
+      if (rows.length > 0) this.write(toPage(rows.map(toFrame)));
+      if (rows.length < limit) return;
+      // A replay goes at the client's pace, never faster than it reads.
+      await this.sink.drain();
     }
   }
 
@@ -123,27 +113,22 @@ class SseSession implements HubSubscriber {
 
   /** Resolves when the client disconnected (or was cut off); never throws. */
   async run(liveEdge: number): Promise<void> {
-    const keepAlive = setInterval(() => {
-      void this.stream.write(': keep-alive\n\n');
-    }, this.opts.keepAliveMs);
+    const keepAlive = setInterval(() => this.sink.write(KEEP_ALIVE), this.opts.keepAliveMs);
     try {
       this.lastSent = this.opts.after === null ? liveEdge : await this.resumeFrom(this.opts.after, liveEdge);
-      // Flush the headers now so proxies and clients see the stream open before the first event.
-      await this.stream.write(`retry: ${this.opts.retryMs}\n: connected\n\n`);
+      this.sink.write(`retry: ${this.opts.retryMs}\n: connected\n\n`);
       if (this.opts.after !== null) await this.replay();
-      while (!this.stopped) {
-        if (this.queue.length === 0) {
-          await new Promise<void>((resolve) => (this.notify = resolve));
-          continue;
-        }
-        const batch = this.queue;
-        this.queue = [];
-        await this.send(batch);
-      }
+      // Synchronously from the end of the replay to live: nothing can slip between the two.
+      const held = this.pending ?? [];
+      this.pending = null;
+      for (const page of held) if (!this.stopped) this.write(page);
+      await this.sink.closed;
     } catch (err) {
       this.opts.log.warn({ err }, 'SSE stream ended by an error');
+      this.sink.end();
     } finally {
       clearInterval(keepAlive);
+      this.stopped = true;
       this.opts.hub.detach(this);
     }
   }
@@ -183,20 +168,18 @@ export async function serveEvents(
     log.warn({ err }, 'event hub unavailable');
     throw new ApiError(503, 'unavailable', 'event stream temporarily unavailable');
   }
-  return streamSSE(c, async (stream) => {
-    const session = new SseSession(stream, { ...opts, after, log });
-    stream.onAbort(() => session.stop());
+  const sink = openSink(c);
+  const session = new SseSession(sink, { ...opts, after, log });
+  void (async () => {
     let liveEdge: number;
     try {
       liveEdge = await opts.hub.attach(session);
     } catch (err) {
       log.warn({ err }, 'event hub unavailable');
-      return;
-    }
-    if (stream.aborted) {
-      opts.hub.detach(session);
+      sink.end();
       return;
     }
     await session.run(liveEdge);
-  });
+  })();
+  return sink.response;
 }

@@ -57,8 +57,13 @@ export function replayEpoch(job: ClaimedJob): number {
 export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<Question[]> {
   const { job, request } = spec;
   const budget = request.maxAttempts;
-  let used = await countBudgetUsed(deps.db, job.id, spec.epoch);
-  let draft = await resumeDraft(deps.db, spec);
+  // A job's first run ever (attempt 1, no history: every retry, release, lease loss and
+  // replay leaves an entry) has recorded nothing to resume, so it skips the two reads; the
+  // pipeline is bound by its model, and each round trip before the call is time a slot idles.
+  const firstRun = job.attempt === 1 && job.errors.length === 0;
+  let [used, draft] = firstRun
+    ? [0, spec.initial()]
+    : await Promise.all([countBudgetUsed(deps.db, job.id, spec.epoch), resumeDraft(deps.db, spec)]);
   // Only chunks check against earlier batches; assemble's draft is made of chunk results that passed.
   const existing = spec.jobKind === 'chunk' ? await loadExisting(deps.db, request.distinctFrom) : [];
   const versions = pipelineVersions(deps.prompts);

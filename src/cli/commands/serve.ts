@@ -5,6 +5,7 @@ import { engineStats, mountPages } from '../../http/pages/index.js';
 import { checkBind, startServer } from '../../http/server.js';
 import { createLogger } from '../../log.js';
 import { EXIT_OK, UsageError, WORKER_FLAGS, intOption, workerFlags, writeLine, type CliIo } from '../io.js';
+import { createPipelineWorkers } from '../pipeline-workers.js';
 import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge serve [--no-workers] [--concurrency N] [--host H] [--port P]
@@ -63,7 +64,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     },
     pages: mountPages({ quiz: rt.quiz, stats: engineStats(rt.engine) }),
   });
-  const worker = values['no-workers'] ? null : rt.engine.createWorker({ tasks: rt.quiz.tasks(), concurrency });
+  const worker = values['no-workers'] ? null : createPipelineWorkers(rt, concurrency);
   const stopPruning = schedulePruning(rt);
   const signal = waitForSignal(logger);
   const server = await startServer({ app, logger, host, port });

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.js';
 import { createLogger } from '../../log.js';
 import { EXIT_OK, UsageError, WORKER_FLAGS, workerFlags, writeLine, type CliIo } from '../io.js';
+import { createPipelineWorkers } from '../pipeline-workers.js';
 import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge worker [--concurrency N] [--grace-ms MS]
@@ -40,7 +41,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel, name: 'quizforge-worker' });
   const rt = await openRuntime(config, logger, { migrate: false, name: 'worker' });
-  const worker = rt.engine.createWorker({ tasks: rt.quiz.tasks(), concurrency });
+  const worker = createPipelineWorkers(rt, concurrency);
   const stopPruning = schedulePruning(rt);
   const signal = waitForSignal(logger);
   await worker.start();

@@ -15,9 +15,18 @@ export interface BatchRouteDeps {
   hub: EventHub;
   keepAliveMs: number;
   retryMs: number;
+  maxBufferedBytes?: number;
 }
 
 /** Batches: submit (idempotent by header), read, list, and the per-batch event stream. */
+function streamOptions(deps: BatchRouteDeps) {
+  return {
+    keepAliveMs: deps.keepAliveMs,
+    retryMs: deps.retryMs,
+    ...(deps.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: deps.maxBufferedBytes }),
+  };
+}
+
 export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): void {
   const { quiz } = deps;
 
@@ -54,10 +63,10 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): vo
   app.get('/v1/batches/:id/events', async (c) => {
     const id = batchIdParam(c);
     if (!(await quiz.get(id))) throw notFound('batch');
-    return serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: id, keepAliveMs: deps.keepAliveMs, retryMs: deps.retryMs });
+    return serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: id, ...streamOptions(deps) });
   });
 
   app.get('/v1/events', (c) =>
-    serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: null, keepAliveMs: deps.keepAliveMs, retryMs: deps.retryMs }),
+    serveEvents(c, { feed: deps.feed, hub: deps.hub, groupId: null, ...streamOptions(deps) }),
   );
 }

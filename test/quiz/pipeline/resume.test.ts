@@ -89,8 +89,9 @@ describe('a worker that dies mid-loop', () => {
     const ctx = { signal: new AbortController().signal, parents: [], workerId: 'first', log: silentLogger };
     await task?.handler(job, ctx);
     const before = server.requests.length;
-    // The completion never happened (crash); the job runs again.
-    const again = await task?.handler(job, ctx);
+    // The completion never happened (crash); the job runs again, as its next attempt (a first
+    // run with no history skips the resume reads, so the re-run must look like a real one).
+    const again = await task?.handler({ ...job, attempt: job.attempt + 1 }, ctx);
     expect(server.requests.length).toBe(before);
     expect((again?.result as { questions: unknown[] }).questions).toHaveLength(2);
     expect(batch.status).toBe('queued');
