@@ -10,6 +10,8 @@ export type ChatOutcome =
   | {
       kind: 'completion';
       content: string | null;
+      /** Arguments of the first tool call (the forced one in `tools` mode), else null. */
+      toolArguments: string | null;
       refusal: string | null;
       finishReason: string | null;
       usage: { promptTokens: number; completionTokens: number };
@@ -70,6 +72,9 @@ const CompletionShape = z.object({
       message: z.object({
         content: z.string().nullish(),
         refusal: z.string().nullish(),
+        tool_calls: z
+          .array(z.looseObject({ function: z.looseObject({ arguments: z.string().nullish() }).nullish() }))
+          .nullish(),
       }),
       finish_reason: z.string().nullish(),
     }),
@@ -98,6 +103,7 @@ function toOutcome(completion: unknown, latencyMs: number): ChatOutcome {
   return {
     kind: 'completion',
     content: choice.message.content ?? null,
+    toolArguments: choice.message.tool_calls?.[0]?.function?.arguments ?? null,
     refusal: choice.message.refusal ?? null,
     finishReason: choice.finish_reason ?? null,
     usage: {
