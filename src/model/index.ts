@@ -34,3 +34,5 @@ export { extractJson } from './extract.js';
 export type { ExtractedOutput, OutputNormalisation } from './extract.js';
 export { schemaInDialect, CONSERVATIVE_DROPPED } from './schema-dialect.js';
 export type { SchemaDialect } from './schema-dialect.js';
+export { PROVIDER_QUIRKS, providerScript, requestedSchema } from './scripted-providers.js';
+export type { AnswerFn, ProviderQuirk } from './scripted-providers.js';

@@ -56,8 +56,13 @@ export function quizOutputRequest(mode: OutputMode, messages: ChatMessage[], cou
     description: `an object {"questions": [...]} with exactly ${count} question${count === 1 ? '' : 's'}`,
     schema: quizOutputJsonSchema(count, options),
   });
+  // After the leading system prompt, so the conversation still ends with the ask itself.
+  const lead = messages.findIndex((m) => m.role !== 'system');
+  const at = lead < 0 ? messages.length : lead;
   const sent: ChatMessage[] =
-    request.instructions === null ? messages : [...messages, { role: 'system', content: request.instructions }];
+    request.instructions === null
+      ? messages
+      : [...messages.slice(0, at), { role: 'system', content: request.instructions }, ...messages.slice(at)];
   return { fields: request.fields, messages: sent };
 }
 
