@@ -13,6 +13,8 @@ export type ModelClient = {
   baseURL: string;
   /** The output mode for a model: configured, or `auto` to use the recorded capability or discover it. */
   outputModeFor(model: string): OutputMode | 'auto';
+  /** Shared limits per base URL + model; undefined = none configured. */
+  limits: { requestsPerMinute?: number; tokensPerMinute?: number };
 };
 
 /** Used when no base URL is configured; fixed here so the SDK never reads the environment behind our back. */
@@ -44,5 +46,9 @@ export function createModelClient(config: ModelConfig, deps: { fetch?: FetchLike
     model: config.model,
     baseURL,
     outputModeFor: (model) => overrides[model] ?? fallback,
+    limits: {
+      ...(config.requestsPerMinute === undefined ? {} : { requestsPerMinute: config.requestsPerMinute }),
+      ...(config.tokensPerMinute === undefined ? {} : { tokensPerMinute: config.tokensPerMinute }),
+    },
   };
 }

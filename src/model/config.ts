@@ -17,6 +17,9 @@ export type ModelConfig = {
   outputMode?: OutputMode | 'auto';
   /** `QUIZFORGE_OUTPUT_MODES=model=mode,…`: per-model overrides of `outputMode`. */
   outputModeOverrides?: Record<string, OutputMode>;
+  /** `QUIZFORGE_MODEL_RPM` / `QUIZFORGE_MODEL_TPM`: shared per base URL + model; unset = only 429s slow callers. */
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
 };
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -38,6 +41,8 @@ const EnvSchema = z.object({
   QUIZFORGE_MODEL: optionalText,
   QUIZFORGE_MODEL_TIMEOUT_MS: z.coerce.number().int().positive().max(3_600_000).optional(),
   QUIZFORGE_FIXTURES_DIR: optionalText,
+  QUIZFORGE_MODEL_RPM: z.coerce.number().int().positive().max(10_000_000).optional(),
+  QUIZFORGE_MODEL_TPM: z.coerce.number().int().positive().max(10_000_000_000).optional(),
   QUIZFORGE_OUTPUT_MODE: z.enum([...OUTPUT_MODES, 'auto']).optional(),
   QUIZFORGE_OUTPUT_MODES: z
     .string()
@@ -107,5 +112,7 @@ export function resolveModelConfig(env: Env = process.env): ModelConfig {
     fixturesDir: resolveFixturesDir(env),
     outputMode: e.QUIZFORGE_OUTPUT_MODE ?? 'auto',
     outputModeOverrides: e.QUIZFORGE_OUTPUT_MODES ?? {},
+    ...(e.QUIZFORGE_MODEL_RPM === undefined ? {} : { requestsPerMinute: e.QUIZFORGE_MODEL_RPM }),
+    ...(e.QUIZFORGE_MODEL_TPM === undefined ? {} : { tokensPerMinute: e.QUIZFORGE_MODEL_TPM }),
   };
 }

@@ -36,3 +36,5 @@ export { schemaInDialect, CONSERVATIVE_DROPPED } from './schema-dialect.js';
 export type { SchemaDialect } from './schema-dialect.js';
 export { PROVIDER_QUIRKS, providerScript, requestedSchema } from './scripted-providers.js';
 export type { AnswerFn, ProviderQuirk } from './scripted-providers.js';
+export { parseRateLimitHeaders, parseResetDuration, quotaPauseMs } from './rate-headers.js';
+export type { RateLimitInfo } from './rate-headers.js';

@@ -13,6 +13,7 @@ import { generateMessages, pipelineVersions, promptVersion, repairMessages, type
 import { observeCall, type QuizMetrics } from './metrics.js';
 import { chooseOutputMode, quizOutputRequest, quizOutputText, stepDownOutputMode } from './output.js';
 import { DEAD_REASONS, errorForModelFailure } from './policy.js';
+import { acquireModelSlot, estimateCallTokens, observeModelLimits } from './rate-limit.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 
@@ -88,7 +89,9 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       mode: output.mode,
       versions,
     };
+    await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(messages, maxTokens), spec.signal);
     const outcome = await callChat(deps.client, body, { meta, signal: spec.signal });
+    await observeModelLimits(deps.db, deps.client, model, outcome);
     const record: ModelCallInput = {
       jobId: job.id,
       batchId: spec.batchId,
