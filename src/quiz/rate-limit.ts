@@ -11,8 +11,8 @@ import { quotaPauseMs } from '../model/rate-headers.js';
 
 /** A 429 with no `Retry-After` still holds everyone back this long. */
 export const DEFAULT_429_PAUSE_MS = 1_000;
-/** Waits are capped so a bogus header cannot park a worker for an hour; the engine retries after. */
-const MAX_WAIT_MS = 60_000;
+/** A pause asked for by a header is capped so a bogus value cannot park every worker for an hour. */
+const MAX_PAUSE_MS = 60_000;
 
 export function rateLimitKey(client: ModelClient, model: string): string {
   return `${client.baseURL} ${model}`;
@@ -34,9 +34,9 @@ export async function acquireModelSlot(
     tokens,
     burst: 1,
   });
-  const wait = Math.min(waitMs, MAX_WAIT_MS);
-  if (wait > 0) await sleep(wait, signal);
-  return wait;
+  // The slot is reserved: waiting it out in full is what keeps every worker under the limit.
+  if (waitMs > 0) await sleep(waitMs, signal);
+  return waitMs;
 }
 
 /** After a call: a 429, or a response saying the quota is spent, slows every worker. */
@@ -47,7 +47,7 @@ export async function observeModelLimits(db: Executor, client: ModelClient, mode
         ? Math.max(outcome.error.retryAfterMs ?? DEFAULT_429_PAUSE_MS, quotaPauseMs(outcome.error.rateLimit))
         : 0
       : quotaPauseMs(outcome.rateLimit);
-  if (pause > 0) await pauseModelKey(db, rateLimitKey(client, model), Math.min(pause, MAX_WAIT_MS));
+  if (pause > 0) await pauseModelKey(db, rateLimitKey(client, model), Math.min(pause, MAX_PAUSE_MS));
 }
 
 /** A rough token estimate of a request: prompt characters / 4 plus the completion limit. */
