@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return (argv, io) => m.run(argv, io);
     },
   },
+  doctor: { summary: 'check config, database, workers and the model endpoint', load: async () => (await import('./commands/doctor.js')).run },
   fixtures: {
     summary: 'list recorded model fixtures, or check them against current prompts',
     load: async () => (await import('./commands/fixtures-entry.js')).run,

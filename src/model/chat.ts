@@ -4,16 +4,21 @@ import { FIXTURE_META_HEADER, encodeFixtureMeta } from './cassettes.js';
 import type { ModelClient } from './client.js';
 import { classifyModelError, isUserAbort } from './errors.js';
 import type { ModelError } from './errors.js';
+import { parseRateLimitHeaders, type RateLimitInfo } from './rate-headers.js';
 
 /** One chat call as the pipeline sees it: an answer with its costs, or a classified failure. */
 export type ChatOutcome =
   | {
       kind: 'completion';
       content: string | null;
+      /** Arguments of the first tool call (the forced one in `tools` mode), else null. */
+      toolArguments: string | null;
       refusal: string | null;
       finishReason: string | null;
       usage: { promptTokens: number; completionTokens: number };
       latencyMs: number;
+      /** The `x-ratelimit-*` headers of the response, when it sent any. */
+      rateLimit: RateLimitInfo | null;
       /** The response JSON exactly as parsed by the SDK, for transcripts. */
       raw: unknown;
     }
@@ -50,17 +55,22 @@ export async function callChat(
   const headers = opts.meta === undefined ? undefined : { [FIXTURE_META_HEADER]: encodeFixtureMeta(opts.meta) };
   const started = performance.now();
   let completion: unknown;
+  let rateLimit: RateLimitInfo | null = null;
   try {
-    completion = await client.openai.chat.completions.create(params, {
-      ...(headers ? { headers } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    const { data, response } = await client.openai.chat.completions
+      .create(params, {
+        ...(headers ? { headers } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      })
+      .withResponse();
+    completion = data;
+    rateLimit = parseRateLimitHeaders(response.headers);
   } catch (err) {
     if (isUserAbort(err)) throw err;
     return { kind: 'error', error: classifyModelError(err) };
   }
   const latencyMs = Math.round(performance.now() - started);
-  return toOutcome(completion, latencyMs);
+  return toOutcome(completion, latencyMs, rateLimit);
 }
 
 /** The part of a chat.completion we rely on; servers claiming OpenAI compatibility do drift. */
@@ -70,6 +80,9 @@ const CompletionShape = z.object({
       message: z.object({
         content: z.string().nullish(),
         refusal: z.string().nullish(),
+        tool_calls: z
+          .array(z.looseObject({ function: z.looseObject({ arguments: z.string().nullish() }).nullish() }))
+          .nullish(),
       }),
       finish_reason: z.string().nullish(),
     }),
@@ -79,7 +92,7 @@ const CompletionShape = z.object({
     .nullish(),
 });
 
-function toOutcome(completion: unknown, latencyMs: number): ChatOutcome {
+function toOutcome(completion: unknown, latencyMs: number, rateLimit: RateLimitInfo | null): ChatOutcome {
   const raw: unknown = JSON.parse(JSON.stringify(completion) ?? 'null');
   const parsed = CompletionShape.safeParse(completion);
   if (!parsed.success) {
@@ -98,6 +111,7 @@ function toOutcome(completion: unknown, latencyMs: number): ChatOutcome {
   return {
     kind: 'completion',
     content: choice.message.content ?? null,
+    toolArguments: choice.message.tool_calls?.[0]?.function?.arguments ?? null,
     refusal: choice.message.refusal ?? null,
     finishReason: choice.finish_reason ?? null,
     usage: {
@@ -105,6 +119,7 @@ function toOutcome(completion: unknown, latencyMs: number): ChatOutcome {
       completionTokens: completionData.usage?.completion_tokens ?? 0,
     },
     latencyMs,
+    rateLimit,
     raw,
   };
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { OUTPUT_MODES, type OutputMode } from './output-modes.js';
 
 /** How the model client reaches a model: a real server, a real server while recording, or cassettes only. */
 export type ModelMode = 'live' | 'record' | 'replay';
@@ -12,6 +13,13 @@ export type ModelConfig = {
   model: string;
   timeoutMs: number;
   fixturesDir: string;
+  /** `QUIZFORGE_OUTPUT_MODE`: one mode for every model, or `auto` (the default) to discover it. */
+  outputMode?: OutputMode | 'auto';
+  /** `QUIZFORGE_OUTPUT_MODES=model=mode,…`: per-model overrides of `outputMode`. */
+  outputModeOverrides?: Record<string, OutputMode>;
+  /** `QUIZFORGE_MODEL_RPM` / `QUIZFORGE_MODEL_TPM`: shared per base URL + model; unset = only 429s slow callers. */
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
 };
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
@@ -33,7 +41,30 @@ const EnvSchema = z.object({
   QUIZFORGE_MODEL: optionalText,
   QUIZFORGE_MODEL_TIMEOUT_MS: z.coerce.number().int().positive().max(3_600_000).optional(),
   QUIZFORGE_FIXTURES_DIR: optionalText,
+  QUIZFORGE_MODEL_RPM: z.coerce.number().int().positive().max(10_000_000).optional(),
+  QUIZFORGE_MODEL_TPM: z.coerce.number().int().positive().max(10_000_000_000).optional(),
+  QUIZFORGE_OUTPUT_MODE: z.enum([...OUTPUT_MODES, 'auto']).optional(),
+  QUIZFORGE_OUTPUT_MODES: z
+    .string()
+    .transform((text, ctx) => parseOverrides(text, ctx))
+    .optional(),
 });
+
+/** `model=mode` pairs separated by commas, split at the last `=`. */
+function parseOverrides(text: string, ctx: z.RefinementCtx): Record<string, OutputMode> {
+  const out: Record<string, OutputMode> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const at = pair.lastIndexOf('=');
+    const model = pair.slice(0, at).trim();
+    const mode = pair.slice(at + 1).trim();
+    if (at <= 0 || !(OUTPUT_MODES as readonly string[]).includes(mode)) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not model=mode with mode one of ${OUTPUT_MODES.join(', ')}` });
+      continue;
+    }
+    out[model] = mode as OutputMode;
+  }
+  return out;
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -79,5 +110,9 @@ export function resolveModelConfig(env: Env = process.env): ModelConfig {
     model: e.QUIZFORGE_MODEL ?? DEFAULT_MODEL,
     timeoutMs: e.QUIZFORGE_MODEL_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS,
     fixturesDir: resolveFixturesDir(env),
+    outputMode: e.QUIZFORGE_OUTPUT_MODE ?? 'auto',
+    outputModeOverrides: e.QUIZFORGE_OUTPUT_MODES ?? {},
+    ...(e.QUIZFORGE_MODEL_RPM === undefined ? {} : { requestsPerMinute: e.QUIZFORGE_MODEL_RPM }),
+    ...(e.QUIZFORGE_MODEL_TPM === undefined ? {} : { tokensPerMinute: e.QUIZFORGE_MODEL_TPM }),
   };
 }

@@ -5,6 +5,7 @@ import {
   APIUserAbortError,
 } from 'openai';
 import { FIXTURE_MISSING } from './cassette-fetch.js';
+import { parseRateLimitHeaders, type RateLimitInfo } from './rate-headers.js';
 
 /** What went wrong talking to the model, in terms the retry policy can act on. */
 export type ModelErrorKind =
@@ -24,6 +25,8 @@ export type ModelError = {
   status?: number;
   message: string;
   retryAfterMs?: number;
+  /** The `x-ratelimit-*` headers of the error response, when it sent any. */
+  rateLimit?: RateLimitInfo;
 };
 
 /** True for a strict-replay miss, whether seen as the SDK's error or as our classified ModelError. */
@@ -67,7 +70,10 @@ export function classifyModelError(err: unknown): ModelError {
     const base = { status, message: err.message };
     const retryAfterMs = parseRetryAfter(err.headers);
     const withRetry = retryAfterMs === undefined ? base : { ...base, retryAfterMs };
-    if (status === 429) return { kind: 'rate_limited', ...withRetry };
+    if (status === 429) {
+      const rateLimit = parseRateLimitHeaders(err.headers);
+      return { kind: 'rate_limited', ...withRetry, ...(rateLimit ? { rateLimit } : {}) };
+    }
     if (status >= 500) return { kind: 'server_error', ...withRetry };
     if (status === 408) return { kind: 'timeout', ...withRetry };
     // 409 is a lock timeout at OpenAI; the SDK itself treats it as transient.

@@ -28,3 +28,13 @@ export type {
   ScriptedRequest,
   ScriptedServer,
 } from './scripted-server.js';
+export { OUTPUT_MODES, isOutputMode, outputRequest, extractOutput, nextModeAfter } from './output-modes.js';
+export type { OutputMode, OutputSpec, OutputRequest, ReplyParts } from './output-modes.js';
+export { extractJson } from './extract.js';
+export type { ExtractedOutput, OutputNormalisation } from './extract.js';
+export { schemaInDialect, CONSERVATIVE_DROPPED } from './schema-dialect.js';
+export type { SchemaDialect } from './schema-dialect.js';
+export { PROVIDER_QUIRKS, providerScript, requestedSchema } from './scripted-providers.js';
+export type { AnswerFn, ProviderQuirk } from './scripted-providers.js';
+export { parseRateLimitHeaders, parseResetDuration, quotaPauseMs } from './rate-headers.js';
+export type { RateLimitInfo } from './rate-headers.js';

@@ -25,6 +25,7 @@ export type ScriptedReply = Timing &
         model?: string;
       }
     | { refusal: string }
+    | { toolCall: { name: string; arguments: string }; usage?: { promptTokens: number; completionTokens: number } }
     | { status: number; error: { message: string; type?: string; code?: string }; headers?: Record<string, string> }
     | { destroySocket: true }
   );
@@ -128,24 +129,45 @@ function sendReply(res: ServerResponse, reply: ScriptedReply, body: ChatCompleti
     sendJson(res, reply.status, { error }, reply.headers);
     return;
   }
+  if ('toolCall' in reply) {
+    sendCompletion(res, body, seq, {
+      message: {
+        role: 'assistant',
+        content: null,
+        refusal: null,
+        tool_calls: [{ id: `call_scripted_${seq}`, type: 'function', function: reply.toolCall }],
+      },
+      finishReason: 'tool_calls',
+      usage: reply.usage ?? { promptTokens: estimateTokens(JSON.stringify(body.messages)), completionTokens: estimateTokens(reply.toolCall.arguments) },
+    });
+    return;
+  }
   const isRefusal = 'refusal' in reply;
   const content = isRefusal ? null : reply.content;
   const promptTokens = isRefusal || !reply.usage ? estimateTokens(JSON.stringify(body.messages)) : reply.usage.promptTokens;
   const completionTokens =
     isRefusal || !reply.usage ? estimateTokens(isRefusal ? reply.refusal : reply.content) : reply.usage.completionTokens;
+  sendCompletion(res, body, seq, {
+    message: { role: 'assistant', content, refusal: isRefusal ? reply.refusal : null },
+    finishReason: isRefusal ? 'stop' : (reply.finishReason ?? 'stop'),
+    usage: { promptTokens, completionTokens },
+    model: (!isRefusal && reply.model) || body.model,
+  });
+}
+
+function sendCompletion(
+  res: ServerResponse,
+  body: ChatCompletionRequestBody,
+  seq: number,
+  c: { message: Record<string, unknown>; finishReason: string; usage: { promptTokens: number; completionTokens: number }; model?: string },
+): void {
+  const { promptTokens, completionTokens } = c.usage;
   const completion = {
     id: `chatcmpl-scripted-${seq}`,
     object: 'chat.completion',
     created: 1_700_000_000 + seq,
-    model: (!isRefusal && reply.model) || body.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content, refusal: isRefusal ? reply.refusal : null },
-        logprobs: null,
-        finish_reason: isRefusal ? 'stop' : (reply.finishReason ?? 'stop'),
-      },
-    ],
+    model: c.model ?? body.model,
+    choices: [{ index: 0, message: c.message, logprobs: null, finish_reason: c.finishReason }],
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   };
   sendJson(res, 200, completion, { 'x-request-id': `req_scripted_${seq}` });

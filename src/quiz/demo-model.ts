@@ -3,6 +3,7 @@
  * on what topic, and — for a repair turn — which positions. Used by the demo-fixture recorder and
  * the pipeline tests to script an OpenAI-compatible server that behaves like a (fallible) model.
  */
+import { get, requestedSchema } from '../model/scripted-providers.js';
 import type { ChatCompletionRequestBody } from '../model/scripted-server.js';
 
 export interface QuizAsk {
@@ -19,15 +20,6 @@ export interface QuizAsk {
   maxTokens: number | null;
 }
 
-function get(value: unknown, ...path: string[]): unknown {
-  let cur = value;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
 function textOf(message: unknown): string {
   const content = get(message, 'content');
   return typeof content === 'string' ? content : '';
@@ -35,7 +27,8 @@ function textOf(message: unknown): string {
 
 /** Decodes what the pipeline asked for from a chat-completions request body. */
 export function readAsk(body: ChatCompletionRequestBody): QuizAsk {
-  const schema = get(body, 'response_format', 'json_schema', 'schema', 'properties', 'questions');
+  // Wherever the output mode put the schema: response_format, the forced tool, or the prompt.
+  const schema = get(requestedSchema(body), 'properties', 'questions');
   const count = Number(get(schema, 'minItems') ?? 0);
   const options = Number(get(schema, 'items', 'properties', 'options', 'minItems') ?? 0);
   const texts = body.messages.map(textOf);

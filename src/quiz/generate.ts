@@ -6,12 +6,14 @@ import type { ClaimedJob } from '../engine/types.js';
 import { callChat } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
 import type { BatchRequest } from '../../schemas/batch-request.js';
-import { quizOutputJsonSchema, type Question } from '../../schemas/quiz-output.js';
+import type { Question } from '../../schemas/quiz-output.js';
 import { tokenLimit, type QuizConfig } from './config.js';
 import { applyOutput, applyTruncation, isDraftState, type DraftState } from './draft.js';
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
 import { observeCall, type QuizMetrics } from './metrics.js';
+import { chooseOutputMode, quizOutputRequest, quizOutputText, stepDownOutputMode } from './output.js';
 import { DEAD_REASONS, errorForModelFailure } from './policy.js';
+import { acquireModelSlot, estimateCallTokens, observeModelLimits } from './rate-limit.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 import { loadExisting } from './existing.js';
@@ -69,23 +71,17 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   const versions = pipelineVersions(deps.prompts);
   const version = promptVersion(deps.prompts);
   const model = request.model ?? deps.client.model;
+  let output = await chooseOutputMode(deps.db, deps.client, model);
 
   while (draft.done === null) {
     if (used >= budget) throw exhausted(draft, used, budget);
     const targets = draft.failing;
     const kind = draft.previous === null ? 'generate' : 'repair';
-    const messages: ChatMessage[] =
+    const prompt: ChatMessage[] =
       kind === 'generate' ? generateMessages(deps.prompts, request, targets.length, existing) : repairMessages(deps.prompts, request, draft, existing);
     const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
-    const body = {
-      model,
-      messages,
-      response_format: {
-        type: 'json_schema' as const,
-        json_schema: { name: 'quiz', strict: true, schema: quizOutputJsonSchema(targets.length, request.options) },
-      },
-      max_completion_tokens: maxTokens,
-    };
+    const { fields, messages } = quizOutputRequest(output.mode, prompt, targets.length, request.options);
+    const body = { model, messages, ...fields, max_completion_tokens: maxTokens };
     // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
     const meta = {
       topic: request.topic,
@@ -98,9 +94,12 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       job: spec.jobKind,
       attempt: used + 1,
       epoch: spec.epoch,
+      mode: output.mode,
       versions,
     };
+    await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(messages, maxTokens), spec.signal);
     const outcome = await callChat(deps.client, body, { meta, signal: spec.signal });
+    await observeModelLimits(deps.db, deps.client, model, outcome);
     const record: ModelCallInput = {
       jobId: job.id,
       batchId: spec.batchId,
@@ -122,6 +121,15 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       state: null,
     };
     if (outcome.kind === 'error') {
+      const next = await stepDownOutputMode(deps.db, deps.client, model, output, outcome.error);
+      if (next !== null) {
+        // The server refused the output mode, not the quiz: recorded, not counted, retried at once.
+        const message = `${output.mode} not supported here (${outcome.error.message}); retrying with ${next}`;
+        await insertModelCall(deps.db, { ...record, error: { kind: 'output_mode_unsupported', mode: output.mode, next, message } });
+        observeCall(deps.metrics, kind, 'error', null);
+        output = { mode: next, configured: false };
+        continue;
+      }
       await insertModelCall(deps.db, { ...record, error: outcome.error });
       observeCall(deps.metrics, kind, 'error', null);
       throw errorForModelFailure(outcome.error);
@@ -129,7 +137,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     const answered: ModelCallInput = {
       ...record,
       counted: true,
-      rawOutput: outcome.content,
+      rawOutput: outcome.content ?? outcome.toolArguments,
       finishReason: outcome.finishReason,
       promptTokens: outcome.usage.promptTokens,
       completionTokens: outcome.usage.completionTokens,
@@ -149,9 +157,11 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       observeCall(deps.metrics, kind, 'truncated', outcome.usage);
       continue;
     }
-    const applied = applyOutput(draft, targets, outcome.content ?? '', existing);
+    const extracted = quizOutputText(outcome);
+    const applied = applyOutput(draft, targets, extracted.text, existing);
     draft = applied.draft;
-    await insertModelCall(deps.db, { ...answered, issues: applied.issues, normalisations: applied.normalisations, state: draft });
+    const normalisations = [...extracted.normalisations, ...applied.normalisations];
+    await insertModelCall(deps.db, { ...answered, issues: applied.issues, normalisations, state: draft });
     observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
   }
   return draft.done;

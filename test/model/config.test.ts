@@ -44,6 +44,16 @@ describe('resolveModelConfig', () => {
     });
   });
 
+  it('reads the output mode and per-model overrides, defaulting to discovery', () => {
+    expect(resolveModelConfig({}).outputMode).toBe('auto');
+    const config = resolveModelConfig({
+      QUIZFORGE_OUTPUT_MODE: 'json_object',
+      QUIZFORGE_OUTPUT_MODES: ' deepseek-chat=json_object , org/model:8b=tools ',
+    });
+    expect(config.outputMode).toBe('json_object');
+    expect(config.outputModeOverrides).toEqual({ 'deepseek-chat': 'json_object', 'org/model:8b': 'tools' });
+  });
+
   it('treats empty variables as unset', () => {
     expect(resolveModelConfig({ OPENAI_API_KEY: '', QUIZFORGE_MODEL_MODE: '' }).mode).toBe('replay');
   });
@@ -54,6 +64,9 @@ describe('resolveModelConfig', () => {
     [{ QUIZFORGE_MODEL_TIMEOUT_MS: '-5' }, 'QUIZFORGE_MODEL_TIMEOUT_MS'],
     [{ OPENAI_BASE_URL: 'localhost:8080' }, 'OPENAI_BASE_URL'],
     [{ QUIZFORGE_MODEL_MODE: 'record' }, 'OPENAI_API_KEY'],
+    [{ QUIZFORGE_OUTPUT_MODE: 'yaml' }, 'QUIZFORGE_OUTPUT_MODE'],
+    [{ QUIZFORGE_OUTPUT_MODES: 'deepseek-chat:json_object' }, 'QUIZFORGE_OUTPUT_MODES'],
+    [{ QUIZFORGE_OUTPUT_MODES: 'a=tools,b=grammar' }, 'QUIZFORGE_OUTPUT_MODES'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => resolveModelConfig(env)).toThrow(ModelConfigError);
     expect(() => resolveModelConfig(env)).toThrow(variable);

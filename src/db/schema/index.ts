@@ -1,2 +1,4 @@
 export * from './engine.js';
 export * from './quiz.js';
+export * from './model-capabilities.js';
+export * from './model-rate-limits.js';

@@ -42,6 +42,10 @@ export const NORMALISATION_KINDS = [
   'answer_from_letter',
   'answer_from_numeric_string',
   'answer_from_option_text',
+  // Applied before validation by the model layer's output extraction (src/model/extract.ts).
+  'extract_json',
+  'json_repair',
+  'tool_arguments',
 ] as const;
 
 export type NormalisationKind = (typeof NORMALISATION_KINDS)[number];
