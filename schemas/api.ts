@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchRequestSchema, QUIZ_LIMITS } from './batch-request.js';
-import { QuestionSchema } from './quiz-output.js';
+import { AnyQuestionSchema } from './question.js';
 
 /**
  * The HTTP contract in one place: every request and response body of the API, the error envelope
@@ -103,7 +103,7 @@ export const BatchViewSchema = z
     id: z.string(),
     status: BatchStatusSchema.describe('`failed` while any of its jobs is dead; a replay can resume it.'),
     request: BatchRequestSchema,
-    questions: z.array(QuestionSchema).nullable().describe('Filled once the batch succeeded.'),
+    questions: z.array(AnyQuestionSchema).nullable().describe('Filled once the batch succeeded. Single questions have no `type` key; `multiple` and `true_false` ones do.'),
     jobs: z.array(JobSummarySchema),
     usage: UsageSchema,
     createdAt: Timestamp,

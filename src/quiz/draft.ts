@@ -1,4 +1,4 @@
-import type { Question } from '../../schemas/quiz-output.js';
+import { trueFalseLabels, type AnyQuestion, type QuestionType } from '../../schemas/question.js';
 import { normaliseText, validateQuizOutput } from './validate/index.js';
 import type { Issue, Normalisation } from './validate/index.js';
 
@@ -10,8 +10,11 @@ import type { Issue, Normalisation } from './validate/index.js';
 export interface DraftState {
   count: number;
   options: number;
+  /** The question type and language (for true/false labels); absent on single drafts, as before types. */
+  type?: QuestionType;
+  language?: string;
   /** Accepted (individually valid) questions; null where a replacement is still needed. */
-  accepted: Array<Question | null>;
+  accepted: Array<AnyQuestion | null>;
   /** What the model last produced at each position (accepted question, rejected raw item, or null). */
   items: unknown[];
   /** Issues of the draft, with paths in draft indexing (`questions[3].options`). */
@@ -23,15 +26,28 @@ export interface DraftState {
   /** Answers cut off by the token limit so far; each one doubles the next limit. */
   truncations: number;
   /** The final questions once every rule holds for the whole draft. */
-  done: Question[] | null;
+  done: AnyQuestion[] | null;
+}
+
+/** What a draft holds beyond its size; `{}` for single questions. */
+export interface DraftKind {
+  type?: QuestionType | undefined;
+  language?: string | undefined;
+}
+
+/** The validator's expectation for `count` questions of this draft; `whole` adds the set-wide rules. */
+function expectation(draft: DraftState, count: number, whole: boolean) {
+  if (draft.type === undefined || draft.type === 'single') return { count, options: draft.options };
+  return { count, options: draft.options, type: draft.type, labels: trueFalseLabels(draft.language ?? 'en'), truthBalance: whole };
 }
 
 /** A fresh draft: nothing accepted, everything to generate. */
-export function emptyDraft(count: number, options: number): DraftState {
+export function emptyDraft(count: number, options: number, kind: DraftKind = {}): DraftState {
   return {
     count,
     options,
-    accepted: new Array<Question | null>(count).fill(null),
+    ...(kind.type === undefined || kind.type === 'single' ? {} : { type: kind.type, language: kind.language ?? 'en' }),
+    accepted: new Array<AnyQuestion | null>(count).fill(null),
     items: new Array<unknown>(count).fill(null),
     issues: [],
     failing: range(count),
@@ -45,8 +61,8 @@ export function emptyDraft(count: number, options: number): DraftState {
  * A draft made of already-valid questions (assemble's input): runs the whole-draft rules (duplicates
  * across chunks) and marks the positions that need a replacement.
  */
-export function draftFromQuestions(questions: readonly Question[], options: number): DraftState {
-  const draft = emptyDraft(questions.length, options);
+export function draftFromQuestions(questions: readonly AnyQuestion[], options: number, kind: DraftKind = {}): DraftState {
+  const draft = emptyDraft(questions.length, options, kind);
   draft.accepted = [...questions];
   draft.items = [...questions];
   draft.failing = [];
@@ -68,7 +84,7 @@ export interface AppliedOutput {
  * rules run once every position is filled. Never throws on any `raw`.
  */
 export function applyOutput(draft: DraftState, targets: readonly number[], raw: string): AppliedOutput {
-  const v = validateQuizOutput(raw, { count: targets.length, options: draft.options });
+  const v = validateQuizOutput(raw, expectation(draft, targets.length, false));
   const rawItems = lenientItems(raw);
   const accepted = [...draft.accepted];
   const items = [...draft.items];
@@ -111,7 +127,7 @@ export function applyTruncation(draft: DraftState): DraftState {
  * model was not just asked for (`fresh`), so a replacement never evicts an already-accepted question.
  */
 function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): DraftState {
-  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), { count: draft.count, options: draft.options });
+  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), expectation(draft, draft.count, true));
   if (v.ok) return { ...draft, issues: [], failing: [], done: v.questions };
   const failing = new Set<number>();
   const issues: Issue[] = [];
@@ -143,7 +159,7 @@ function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): 
 
 /** For each group of same-text questions: keep the first not-fresh one (else the first), reject the rest. */
 function duplicateLosers(
-  accepted: ReadonlyArray<Question | null>,
+  accepted: ReadonlyArray<AnyQuestion | null>,
   fresh: ReadonlySet<number>,
 ): Array<{ position: number; keeper: number }> {
   const groups = new Map<string, number[]>();

@@ -5,8 +5,8 @@ import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob } from '../engine/types.js';
 import { callChat } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
-import type { BatchRequest } from '../../schemas/batch-request.js';
-import { quizOutputJsonSchema, type Question } from '../../schemas/quiz-output.js';
+import { optionsPerQuestion, requestedType, type BatchRequest } from '../../schemas/batch-request.js';
+import { questionsJsonSchema, type AnyQuestion } from '../../schemas/question.js';
 import { tokenLimit, type QuizConfig } from './config.js';
 import { applyOutput, applyTruncation, isDraftState, type DraftState } from './draft.js';
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
@@ -32,6 +32,8 @@ export interface GenerationSpec {
   /** Validation budget period (see `replayEpoch`). */
   epoch: number;
   request: BatchRequest;
+  /** Batch position of this job's first question (decides the true/false plan); 0 for assemble. */
+  offset?: number;
   /** The draft to start from when this job has recorded none. */
   initial: () => DraftState;
   signal: AbortSignal;
@@ -53,7 +55,7 @@ export function replayEpoch(job: ClaimedJob): number {
  * happens, with the draft it left behind, so a retried or replayed job resumes rather than restarts.
  * Returns the validated questions; throws the engine's typed errors per the failure policy.
  */
-export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<Question[]> {
+export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<AnyQuestion[]> {
   const { job, request } = spec;
   const budget = request.maxAttempts;
   let used = await countBudgetUsed(deps.db, job.id, spec.epoch);
@@ -61,20 +63,22 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   const versions = pipelineVersions(deps.prompts);
   const version = promptVersion(deps.prompts);
   const model = request.model ?? deps.client.model;
+  const offset = spec.offset ?? 0;
 
   while (draft.done === null) {
     if (used >= budget) throw exhausted(draft, used, budget);
     const targets = draft.failing;
     const kind = draft.previous === null ? 'generate' : 'repair';
     const messages: ChatMessage[] =
-      kind === 'generate' ? generateMessages(deps.prompts, request, targets.length) : repairMessages(deps.prompts, request, draft);
+      kind === 'generate' ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset))
+        : repairMessages(deps.prompts, request, draft, offset);
     const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
     const body = {
       model,
       messages,
       response_format: {
         type: 'json_schema' as const,
-        json_schema: { name: 'quiz', strict: true, schema: quizOutputJsonSchema(targets.length, request.options) },
+        json_schema: { name: 'quiz', strict: true, schema: outputSchema(request, targets.length) },
       },
       max_completion_tokens: maxTokens,
     };
@@ -84,6 +88,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       count: request.count,
       questions: targets.length,
       options: request.options,
+      ...(request.type === undefined ? {} : { type: request.type }),
       difficulty: request.difficulty,
       language: request.language,
       kind,
@@ -149,6 +154,11 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   return draft.done;
 }
 
+/** The strict JSON Schema for `count` questions of the request's type. */
+function outputSchema(request: BatchRequest, count: number): Record<string, unknown> {
+  return questionsJsonSchema({ type: requestedType(request), count, options: optionsPerQuestion(request), language: request.language });
+}
+
 /**
  * The draft to continue from: the latest one this job recorded, in any epoch (after a DLQ replay
  * the repair conversation continues from where it died), unless it describes another shape.
@@ -158,7 +168,7 @@ async function resumeDraft(db: Executor, spec: GenerationSpec): Promise<DraftSta
   const latest = await latestDraftState(db, spec.job.id);
   if (!latest || !isDraftState(latest.state)) return initial;
   const s = latest.state;
-  if (s.count !== initial.count || s.options !== initial.options) return initial;
+  if (s.count !== initial.count || s.options !== initial.options || s.type !== initial.type) return initial;
   // A new epoch gets its own token budget growth, but keeps what was learnt about the content.
   return latest.epoch === spec.epoch ? s : { ...s, truncations: 0 };
 }

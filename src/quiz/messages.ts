@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { BatchRequest } from '../../schemas/batch-request.js';
+import { requestedType, type BatchRequest } from '../../schemas/batch-request.js';
 import { quizOutputJsonSchema } from '../../schemas/quiz-output.js';
 import { promptsVersion, renderPrompt } from './prompts.js';
 import type { Prompts } from './prompts.js';
 import type { DraftState } from './draft.js';
+import { typedPrompts, typedVars } from './type-prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 
 /** A chat message as sent to the model and stored in the transcript. */
@@ -45,9 +46,21 @@ function requestVars(request: BatchRequest, count: number): Record<string, strin
   };
 }
 
-/** The opening of every conversation: system rules plus the ask for `count` questions. */
-export function generateMessages(prompts: Prompts, request: BatchRequest, count: number): ChatMessage[] {
+/** The templates and variables of a request's type: the original set for single, `prompts/typed/` otherwise. */
+function promptsFor(prompts: Prompts, request: BatchRequest, count: number, positions: readonly number[]) {
   const vars = requestVars(request, count);
+  if (requestedType(request) === 'single') return { prompts, vars };
+  return { prompts: typedPrompts(), vars: { ...vars, ...typedVars(request, positions) } };
+}
+
+/**
+ * The opening of every conversation: system rules plus the ask for `count` questions. `positions`
+ * are the batch positions written (they decide the true/false plan); default 0…count−1.
+ */
+export function generateMessages(prompts: Prompts, request: BatchRequest, count: number, positions?: readonly number[]): ChatMessage[] {
+  const chosen = promptsFor(prompts, request, count, positions ?? Array.from({ length: count }, (_, i) => i));
+  prompts = chosen.prompts;
+  const vars = chosen.vars;
   return [
     { role: 'system', content: renderPrompt(prompts.system, vars) },
     { role: 'user', content: renderPrompt(prompts.generate, vars) },
@@ -59,15 +72,17 @@ export function generateMessages(prompts: Prompts, request: BatchRequest, count:
  * replacements of the failing positions only (in order). The valid questions are kept by the
  * pipeline, so the model is never asked to repeat them.
  */
-export function repairMessages(prompts: Prompts, request: BatchRequest, draft: DraftState): ChatMessage[] {
+export function repairMessages(prompts: Prompts, request: BatchRequest, draft: DraftState, offset = 0): ChatMessage[] {
   const failing = draft.failing.map((i) => `questions[${i}]`).join(', ');
+  const positions = Array.from({ length: draft.count }, (_, i) => offset + i);
+  const chosen = promptsFor(prompts, request, draft.count, positions);
   const vars = {
-    ...requestVars(request, draft.count),
+    ...chosen.vars,
     issues: formatIssuesForPrompt(draft.issues),
     failing,
     failingCount: draft.failing.length,
     previousOutput: draft.previous ?? '',
   };
   // The repair template embeds the previous answer itself, so it is not repeated as an assistant turn.
-  return [...generateMessages(prompts, request, draft.count), { role: 'user', content: renderPrompt(prompts.repair, vars) }];
+  return [...generateMessages(prompts, request, draft.count, positions), { role: 'user', content: renderPrompt(chosen.prompts.repair, vars) }];
 }

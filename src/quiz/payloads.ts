@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
-import { QuestionSchema } from '../../schemas/quiz-output.js';
+import { AnyQuestionSchema } from '../../schemas/question.js';
 import { PermanentError } from '../engine/errors.js';
 
 /** Queue names of the batch DAG. */
@@ -30,7 +30,7 @@ export const ChunkResultSchema = z.object({
   batchId: z.string(),
   index: z.int().min(0),
   start: z.int().min(0),
-  questions: z.array(QuestionSchema),
+  questions: z.array(AnyQuestionSchema),
   usage: UsageSchema,
 });
 export type ChunkResult = z.output<typeof ChunkResultSchema>;

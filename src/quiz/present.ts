@@ -44,7 +44,8 @@ function requestOf(batch: BatchRecord) {
 }
 
 function toQuestionView(q: QuestionRecord): QuestionView {
-  return { question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation };
+  const { position: _position, ...question } = q;
+  return question;
 }
 
 export function toBatchView(batch: BatchRecord, jobs: readonly Job[], questions: readonly QuestionRecord[], usage: UsageTotals): BatchView {

@@ -3,7 +3,8 @@ import { insertQuestions, touchBatch, usageByJob } from '../db/quiz/index.js';
 import type { Engine } from '../engine/index.js';
 import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob, HandlerContext, HandlerSuccess, Job, TaskDefinition } from '../engine/types.js';
-import { balanceAnswerPositions } from './balance.js';
+import { optionsPerQuestion } from '../../schemas/batch-request.js';
+import { balanceQuestions } from './balance.js';
 import { draftFromQuestions, emptyDraft } from './draft.js';
 import { generateQuestions, replayEpoch, type GenerationDeps } from './generate.js';
 import {
@@ -56,7 +57,8 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
         jobKind: 'chunk',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => emptyDraft(p.count, p.request.options),
+        offset: p.start,
+        initial: () => emptyDraft(p.count, optionsPerQuestion(p.request), p.request),
         signal: ctx.signal,
       });
       const result: ChunkResult = {
@@ -98,10 +100,10 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         jobKind: 'assemble',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => draftFromQuestions(all, p.request.options),
+        initial: () => draftFromQuestions(all, optionsPerQuestion(p.request), p.request),
         signal: ctx.signal,
       });
-      const balanced = balanceAnswerPositions(questions, p.batchId);
+      const balanced = balanceQuestions(questions, p.batchId);
       const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage: await usageByJob(deps.db, job.id) };
       return {
         result,

@@ -4,18 +4,15 @@
  */
 import type { JobState } from '../engine/types.js';
 import type { BatchRequest } from '../../schemas/batch-request.js';
+import type { AnyQuestion } from '../../schemas/question.js';
 
 export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export type QuizJobKind = 'chunk' | 'assemble';
 
 export type BatchRequestView = BatchRequest;
 
-export interface QuestionView {
-  question: string;
-  options: string[];
-  correctAnswer: number;
-  explanation: string;
-}
+/** A question of any type (single keeps today's shape, with no `type` key). */
+export type QuestionView = AnyQuestion;
 
 export interface BatchJobView {
   id: number;

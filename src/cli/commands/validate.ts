@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { QUIZ_LIMITS } from '../../../schemas/index.js';
-import { validateQuizOutput } from '../../quiz/validate/index.js';
+import { QUESTION_TYPES, QUIZ_LIMITS, trueFalseLabels, type QuestionType } from '../../../schemas/index.js';
+import { validateQuizOutput, type ExpectedShape } from '../../quiz/validate/index.js';
 
 /** The streams this command touches; `CliIo` from the dispatcher fits. */
 export interface ValidateIo {
@@ -17,14 +17,16 @@ const EXIT_USAGE = 2;
 /** Far above anything the validator accepts; only keeps a runaway pipe from exhausting memory. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-export const USAGE = `Usage: quizforge validate --count N --options K [FILE|-]
+export const USAGE = `Usage: quizforge validate --count N --options K [--type T] [--language L] [FILE|-]
 
 Validates one raw model output exactly as the pipeline does (parse, normalise, validate).
 Reads FILE, or standard input when FILE is '-' or absent.
 
 Options:
   -n, --count N     number of questions expected (${QUIZ_LIMITS.minCount}-${QUIZ_LIMITS.maxCount})
-  -k, --options K   number of options per question (${QUIZ_LIMITS.minOptions}-${QUIZ_LIMITS.maxOptions})
+  -k, --options K   number of options per question (${QUIZ_LIMITS.minOptions}-${QUIZ_LIMITS.maxOptions}); not needed for true_false
+  -t, --type T      question type: ${QUESTION_TYPES.join(', ')} (default single)
+  -l, --language L  request language, for the true/false labels (default en)
   -h, --help        show this help
 
 Prints {"questions": [...]} (normalised, options in their original order) and exits 0 when the
@@ -48,6 +50,8 @@ function parse(argv: string[]) {
       options: {
         count: { type: 'string', short: 'n' },
         options: { type: 'string', short: 'k' },
+        type: { type: 'string', short: 't' },
+        language: { type: 'string', short: 'l' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -59,12 +63,23 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed;
   if (values.help === true) return { help: true as const };
   if (positionals.length > 1) throw new UsageProblem(`expected at most one FILE; got ${positionals.length}`);
-  return {
-    help: false as const,
-    count: intFlag(values.count, 'count', QUIZ_LIMITS.minCount, QUIZ_LIMITS.maxCount),
-    options: intFlag(values.options, 'options', QUIZ_LIMITS.minOptions, QUIZ_LIMITS.maxOptions),
-    source: positionals[0] ?? '-',
-  };
+  const type = typeFlag(values.type);
+  const count = intFlag(values.count, 'count', QUIZ_LIMITS.minCount, QUIZ_LIMITS.maxCount);
+  const options = type === 'true_false' ? 2 : intFlag(values.options, 'options', type === 'multiple' ? 3 : QUIZ_LIMITS.minOptions, QUIZ_LIMITS.maxOptions);
+  return { help: false as const, expect: expectation(type, count, options, values.language ?? 'en'), source: positionals[0] ?? '-' };
+}
+
+function typeFlag(value: string | undefined): QuestionType {
+  if (value === undefined) return 'single';
+  const type = QUESTION_TYPES.find((t) => t === value);
+  if (type === undefined) throw new UsageProblem(`--type must be one of ${QUESTION_TYPES.join(', ')}; got ${JSON.stringify(value)}`);
+  return type;
+}
+
+/** What the pipeline checks over a whole set (a complete draft), including the true/false balance. */
+function expectation(type: QuestionType, count: number, options: number, language: string): ExpectedShape {
+  if (type === 'single') return { count, options };
+  return { count, options, type, labels: trueFalseLabels(language), truthBalance: true };
 }
 
 /** Reads a whole stream as UTF-8, decoding once at the end so multi-byte characters split across chunks survive. */
@@ -117,7 +132,7 @@ export async function run(argv: string[], io: ValidateIo): Promise<number> {
       return EXIT_VALID;
     }
     const raw = await readInput(args.source, io.stdin);
-    const result = validateQuizOutput(raw, { count: args.count, options: args.options });
+    const result = validateQuizOutput(raw, args.expect);
     if (result.ok) {
       await write(io.stdout, `${JSON.stringify({ questions: result.questions }, null, 2)}\n`);
       return EXIT_VALID;

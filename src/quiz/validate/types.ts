@@ -1,4 +1,4 @@
-import type { Question } from '../../../schemas/index.js';
+import type { AnyQuestion, Question, QuestionType } from '../../../schemas/index.js';
 
 /** Stable rule codes: the repair prompt, metrics and tests key on these, so never rename one. */
 export const ISSUE_CODES = [
@@ -21,6 +21,10 @@ export const ISSUE_CODES = [
   'answer_leak',
   'duplicate_question',
   'schema_violation',
+  'answers_count',
+  'answers_duplicate',
+  'true_false_labels',
+  'truth_balance',
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];
@@ -38,6 +42,7 @@ export const NORMALISATION_KINDS = [
   'answer_from_letter',
   'answer_from_numeric_string',
   'answer_from_option_text',
+  'answers_sorted',
 ] as const;
 
 export type NormalisationKind = (typeof NORMALISATION_KINDS)[number];
@@ -61,14 +66,25 @@ export const MAX_CHECKED_OPTIONS = 12;
 export interface ExpectedShape {
   count: number;
   options: number;
+  /** Absent means `single`, the shape every caller asked for before types existed. */
+  type?: QuestionType | undefined;
+  /** true_false only: the two labels, in order (see `trueFalseLabels`). */
+  labels?: readonly [string, string] | undefined;
+  /** true_false only: check the 40-60% true share over the whole set (whole-draft checks, not replacements). */
+  truthBalance?: boolean | undefined;
 }
 
 /** A question that passed every rule on its own, with its position in the model output. */
-export interface IndexedQuestion {
+export interface IndexedQuestion<Q = Question> {
   index: number;
-  question: Question;
+  question: Q;
 }
 
-export type ValidationResult =
-  | { ok: true; questions: Question[]; normalisations: Normalisation[] }
-  | { ok: false; issues: Issue[]; normalisations: Normalisation[]; partial: IndexedQuestion[] };
+/** A shape without a type (or `single`): what every caller asked for before types existed. */
+export type SingleShape = Omit<ExpectedShape, 'type'> & { type?: 'single' | undefined };
+
+export type ValidationResult<Q = Question> =
+  | { ok: true; questions: Q[]; normalisations: Normalisation[] }
+  | { ok: false; issues: Issue[]; normalisations: Normalisation[]; partial: Array<IndexedQuestion<Q>> };
+
+export type { AnyQuestion, Question };
