@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'idempotency_conflict',
   'conflict',
   'payload_too_large',
+  'unsupported_media_type',
+  'unreadable_document',
   'unavailable',
   'internal',
 ] as const;
@@ -124,6 +126,44 @@ export const BatchSummarySchema = z.object({
 
 export const BatchListSchema = z
   .object({ items: z.array(BatchSummarySchema), nextCursor: z.string().nullable() });
+
+// ---------------------------------------------------------------------------------------------
+// Sources
+
+export const SOURCE_TEXT_MAX = 500_000;
+
+/** `POST /v1/sources` as JSON: plain text or Markdown. Files go as multipart `file` (+ optional `title`). */
+export const SourceTextBodySchema = z.strictObject({
+  title: z.string().trim().min(1).max(200).optional(),
+  text: z.string().max(SOURCE_TEXT_MAX).describe('Plain text or Markdown; `#` headings start sections.'),
+});
+
+export const SourceUploadBodySchema = z.object({
+  file: z.string().describe('The document: PDF, DOCX, HTML, Markdown or plain text, up to 20 MiB.'),
+  title: z.string().max(200).optional(),
+});
+
+export const SourceSectionSchema = z.object({
+  id: z.string().describe('Stable within the source: s1, s2, … in document order.'),
+  title: z.string(),
+  chars: z.int().min(0),
+  page: z.int().min(1).optional().describe('PDF page the section comes from.'),
+});
+
+export const SourceViewSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  kind: z.enum(['pdf', 'docx', 'html', 'markdown', 'text']),
+  chars: z.int().min(0),
+  sections: z.array(SourceSectionSchema),
+  createdAt: Timestamp,
+});
+
+export const SourceListSchema = z.object({ items: z.array(SourceViewSchema), nextCursor: z.string().nullable() });
+
+export const SourceListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMITS.max).default(PAGE_LIMITS.default),
+});
 
 // ---------------------------------------------------------------------------------------------
 // DLQ

@@ -11,6 +11,7 @@ import { observe } from './observe.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDlqRoutes } from './routes/dlq.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { registerSourceRoutes, SOURCE_BODY_LIMIT_BYTES } from './routes/sources.js';
 import { EventHub } from './sse-hub.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -22,6 +23,8 @@ const API_PATHS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['/v1/batches/:id', ['GET']],
   ['/v1/batches/:id/events', ['GET']],
   ['/v1/events', ['GET']],
+  ['/v1/sources', ['GET', 'POST']],
+  ['/v1/sources/:id', ['GET']],
   ['/v1/dlq', ['GET']],
   ['/v1/dlq/:id', ['GET']],
   ['/v1/dlq/:id/replay', ['POST']],
@@ -72,14 +75,17 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     }),
   );
   app.use(authContext(auth));
-  app.use(
+  const limitOf = (maxSize: number) =>
     bodyLimit({
-      maxSize: bodyLimitBytes,
+      maxSize,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `request body larger than ${bodyLimitBytes} bytes`);
+        throw new ApiError(413, 'payload_too_large', `request body larger than ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const generalLimit = limitOf(bodyLimitBytes);
+  // Document uploads get their own, larger bound; every other body keeps the general one.
+  const sourceLimit = limitOf(Math.max(bodyLimitBytes, SOURCE_BODY_LIMIT_BYTES));
+  app.use((c, next) => (c.req.path === '/v1/sources' && deps.sources ? sourceLimit(c, next) : generalLimit(c, next)));
   app.use('/v1/*', requireAuth('api'));
 
   registerBatchRoutes(app, {
@@ -90,6 +96,7 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     retryMs: deps.sse?.retryMs ?? 2000,
   });
   registerDlqRoutes(app, deps.quiz);
+  if (deps.sources) registerSourceRoutes(app, deps.sources);
   registerOpsRoutes(app, { database: deps.database, registry: deps.registry });
   deps.pages?.(app);
 

@@ -8,3 +8,17 @@ export class IdempotencyConflictError extends Error {
     super(`idempotency key ${JSON.stringify(idempotencyKey)} was already used for batch ${batchId} with a different request`);
   }
 }
+
+/** Why a document was refused; HTTP maps each reason to one status (415, 413 or 422). */
+export type SourceRejection = 'unsupported' | 'too_large' | 'encrypted' | 'corrupt' | 'no_text' | 'empty' | 'timeout';
+
+/** An uploaded document that cannot become a source. Nothing was stored. */
+export class SourceRejectedError extends Error {
+  override readonly name = 'SourceRejectedError';
+  constructor(
+    readonly reason: SourceRejection,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -27,6 +27,7 @@ import { planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
+import { createSourceService, type SourceService } from './source-service.js';
 import { quizTasks } from './tasks.js';
 import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
 
@@ -42,6 +43,8 @@ export interface QuizServiceOptions {
 }
 
 export interface QuizService {
+  /** Documents to quiz on (`/v1/sources`). */
+  sources: SourceService;
   submit(request: BatchRequest, opts?: { idempotencyKey?: string }): Promise<{ created: boolean; batch: BatchView }>;
   get(id: string): Promise<BatchView | null>;
   list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
@@ -129,6 +132,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   };
 
   return {
+    sources: createSourceService(db),
     async submit(request, o = {}) {
       const key = o.idempotencyKey ?? null;
       const hash = requestHash(request);

@@ -135,6 +135,8 @@ describe('GET /openapi.json', () => {
         '/v1/dlq/{id}/discard',
         '/v1/dlq/{id}/replay',
         '/v1/events',
+        '/v1/sources',
+        '/v1/sources/{id}',
       ].sort(),
     );
     const refs: string[] = [];

@@ -1,3 +1,4 @@
 export * from './batches.js';
 export * from './questions.js';
 export * from './model-calls.js';
+export * from './sources.js';

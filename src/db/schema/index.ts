@@ -1,2 +1,3 @@
 export * from './engine.js';
 export * from './quiz.js';
+export * from './sources.js';
