@@ -29,7 +29,7 @@ export const BatchRequestSchema = z
       .enum(['single', 'multiple', 'true_false'])
       .optional()
       .describe('Question type; absent means `single` (one correct option), exactly as before types existed.'),
-    topic: z.string().trim().min(1).max(200),
+    topic: z.string().trim().min(1).max(200).optional().describe('Required without a source; with one it defaults to the source title.'),
     count: z.int().min(QUIZ_LIMITS.minCount).max(QUIZ_LIMITS.maxCount),
     difficulty: DifficultySchema.default('medium'),
     options: z.int().min(QUIZ_LIMITS.minOptions).max(QUIZ_LIMITS.maxOptions).default(QUIZ_LIMITS.defaultOptions),
@@ -37,8 +37,19 @@ export const BatchRequestSchema = z
     language: z.string().trim().max(35).regex(LANGUAGE_TAG, 'must be a language tag such as "en" or "pt-BR"').default('en'),
     model: z.string().trim().min(1).max(100).optional(),
     maxAttempts: z.int().min(QUIZ_LIMITS.minAttempts).max(QUIZ_LIMITS.maxAttempts).default(QUIZ_LIMITS.defaultAttempts),
+    sourceId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional().describe('A stored source (`POST /v1/sources`) to quiz on; every question then carries evidence.'),
+    source: z
+      .strictObject({ text: z.string().min(1).max(500_000), title: z.string().trim().min(1).max(200).optional() })
+      .optional()
+      .describe('An inline source, stored as if posted to /v1/sources; the stored request names it by `sourceId`.'),
   })
   .superRefine((r, ctx) => {
+    if (r.source !== undefined && r.sourceId !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'send either source or sourceId, not both' });
+    }
+    if (r.topic === undefined && r.source === undefined && r.sourceId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['topic'], message: 'topic is required without a source' });
+    }
     if (r.type === 'multiple' && r.options < 3) {
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'a multiple-answer question needs 3-6 options' });
     }

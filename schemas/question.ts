@@ -196,12 +196,23 @@ export interface OutputShape {
   count: number;
   options: number;
   language: string;
+  /** With a source: the section ids the call's material has; every question then carries evidence. */
+  sectionIds?: readonly string[] | undefined;
+}
+
+function sizedEvidence(sectionIds: readonly string[]) {
+  return z
+    .strictObject({
+      quote: z.string().describe(`A verbatim quote of ${L.quoteMin}-${L.quoteMax} characters, copied exactly from the material, that supports the correct answer.`),
+      sectionId: z.enum(sectionIds as [string, ...string[]]).describe('The id of the section the quote is copied from.'),
+    })
+    .describe('Where the material proves the answer.');
 }
 
 export function sizedQuestionSchema(shape: OutputShape) {
-  if (shape.type === 'multiple') return sizedMultiple(shape.options);
-  if (shape.type === 'true_false') return sizedTrueFalse(trueFalseLabels(shape.language));
-  return sizedSingle(shape.options);
+  const base = shape.type === 'multiple' ? sizedMultiple(shape.options) : shape.type === 'true_false' ? sizedTrueFalse(trueFalseLabels(shape.language)) : sizedSingle(shape.options);
+  const ids = shape.sectionIds;
+  return ids === undefined || ids.length === 0 ? base : base.extend({ evidence: sizedEvidence(ids) });
 }
 
 /** Keywords the strict structured-output subset does not take; dropped after generation. */

@@ -1,5 +1,5 @@
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
-import { IdempotencyConflictError, SourceRejectedError } from '../quiz/errors.js';
+import { IdempotencyConflictError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
 /**
@@ -12,6 +12,9 @@ export function mapDomainError(err: unknown): ApiError | null {
   }
   if (err instanceof IdempotencyConflictError) {
     return new ApiError(409, 'idempotency_conflict', 'Idempotency-Key was already used with a different request body');
+  }
+  if (err instanceof UnknownSourceError) {
+    return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'sourceId', message: err.message }]);
   }
   if (err instanceof SourceRejectedError) {
     if (err.reason === 'unsupported') return new ApiError(415, 'unsupported_media_type', err.message);

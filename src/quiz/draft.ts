@@ -1,4 +1,5 @@
 import { trueFalseLabels, type AnyQuestion, type QuestionType } from '../../schemas/question.js';
+import type { Section } from '../sources/types.js';
 import { normaliseText, validateQuizOutput } from './validate/index.js';
 import type { Issue, Normalisation } from './validate/index.js';
 
@@ -36,9 +37,10 @@ export interface DraftKind {
 }
 
 /** The validator's expectation for `count` questions of this draft; `whole` adds the set-wide rules. */
-function expectation(draft: DraftState, count: number, whole: boolean) {
-  if (draft.type === undefined || draft.type === 'single') return { count, options: draft.options };
-  return { count, options: draft.options, type: draft.type, labels: trueFalseLabels(draft.language ?? 'en'), truthBalance: whole };
+function expectation(draft: DraftState, count: number, whole: boolean, sections: readonly Section[] | undefined) {
+  const withSource = sections === undefined ? {} : { sections };
+  if (draft.type === undefined || draft.type === 'single') return { count, options: draft.options, ...withSource };
+  return { count, options: draft.options, type: draft.type, labels: trueFalseLabels(draft.language ?? 'en'), truthBalance: whole, ...withSource };
 }
 
 /** A fresh draft: nothing accepted, everything to generate. */
@@ -61,12 +63,12 @@ export function emptyDraft(count: number, options: number, kind: DraftKind = {})
  * A draft made of already-valid questions (assemble's input): runs the whole-draft rules (duplicates
  * across chunks) and marks the positions that need a replacement.
  */
-export function draftFromQuestions(questions: readonly AnyQuestion[], options: number, kind: DraftKind = {}): DraftState {
+export function draftFromQuestions(questions: readonly AnyQuestion[], options: number, kind: DraftKind = {}, sections?: readonly Section[]): DraftState {
   const draft = emptyDraft(questions.length, options, kind);
   draft.accepted = [...questions];
   draft.items = [...questions];
   draft.failing = [];
-  const next = checkWhole(draft);
+  const next = checkWhole(draft, new Set(), sections);
   if (next.done === null) next.previous = JSON.stringify({ questions: next.items }, null, 2);
   return next;
 }
@@ -83,8 +85,8 @@ export interface AppliedOutput {
  * its valid questions are accepted at their positions, the rest stay failing. Then the whole-draft
  * rules run once every position is filled. Never throws on any `raw`.
  */
-export function applyOutput(draft: DraftState, targets: readonly number[], raw: string): AppliedOutput {
-  const v = validateQuizOutput(raw, expectation(draft, targets.length, false));
+export function applyOutput(draft: DraftState, targets: readonly number[], raw: string, sections?: readonly Section[]): AppliedOutput {
+  const v = validateQuizOutput(raw, expectation(draft, targets.length, false, sections));
   const rawItems = lenientItems(raw);
   const accepted = [...draft.accepted];
   const items = [...draft.items];
@@ -112,7 +114,7 @@ export function applyOutput(draft: DraftState, targets: readonly number[], raw: 
     previous: allTargets ? raw : JSON.stringify({ questions: items }, null, 2),
     done: null,
   };
-  const next = base.failing.length === 0 ? checkWhole(base, new Set(targets)) : base;
+  const next = base.failing.length === 0 ? checkWhole(base, new Set(targets), sections) : base;
   return { draft: next, issues: next.done ? issues : mergeIssues(issues, next.issues), normalisations: v.normalisations };
 }
 
@@ -126,8 +128,8 @@ export function applyTruncation(draft: DraftState): DraftState {
  * are resolved here rather than by the validator's "later one loses": the copy to keep is one the
  * model was not just asked for (`fresh`), so a replacement never evicts an already-accepted question.
  */
-function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): DraftState {
-  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), expectation(draft, draft.count, true));
+function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set(), sections?: readonly Section[]): DraftState {
+  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), expectation(draft, draft.count, true, sections));
   if (v.ok) return { ...draft, issues: [], failing: [], done: v.questions };
   const failing = new Set<number>();
   const issues: Issue[] = [];

@@ -22,3 +22,11 @@ export class SourceRejectedError extends Error {
     super(message);
   }
 }
+
+/** A batch names a source that is not stored: HTTP answers 422 at `sourceId`. */
+export class UnknownSourceError extends Error {
+  override readonly name = 'UnknownSourceError';
+  constructor(readonly sourceId: string) {
+    super(`source ${JSON.stringify(sourceId)} does not exist`);
+  }
+}

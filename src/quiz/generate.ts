@@ -14,6 +14,7 @@ import { observeCall, type QuizMetrics } from './metrics.js';
 import { DEAD_REASONS, errorForModelFailure } from './policy.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
+import type { Section } from '../sources/types.js';
 
 /** What the generation loop needs from its surroundings. */
 export interface GenerationDeps {
@@ -34,6 +35,8 @@ export interface GenerationSpec {
   request: BatchRequest;
   /** Batch position of this job's first question (decides the true/false plan); 0 for assemble. */
   offset?: number;
+  /** With a source: all its sections (evidence may sit in any) and the ones this job's prompt quotes. */
+  material?: { sections: readonly Section[]; shown: readonly Section[] } | undefined;
   /** The draft to start from when this job has recorded none. */
   initial: () => DraftState;
   signal: AbortSignal;
@@ -64,27 +67,28 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   const version = promptVersion(deps.prompts);
   const model = request.model ?? deps.client.model;
   const offset = spec.offset ?? 0;
+  const shown = spec.material?.shown;
 
   while (draft.done === null) {
     if (used >= budget) throw exhausted(draft, used, budget);
     const targets = draft.failing;
     const kind = draft.previous === null ? 'generate' : 'repair';
     const messages: ChatMessage[] =
-      kind === 'generate' ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset))
-        : repairMessages(deps.prompts, request, draft, offset);
+      kind === 'generate' ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset), shown)
+        : repairMessages(deps.prompts, request, draft, offset, shown);
     const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
     const body = {
       model,
       messages,
       response_format: {
         type: 'json_schema' as const,
-        json_schema: { name: 'quiz', strict: true, schema: outputSchema(request, targets.length) },
+        json_schema: { name: 'quiz', strict: true, schema: outputSchema(request, targets.length, shown) },
       },
       max_completion_tokens: maxTokens,
     };
     // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
     const meta = {
-      topic: request.topic,
+      topic: request.topic ?? '',
       count: request.count,
       questions: targets.length,
       options: request.options,
@@ -146,7 +150,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       observeCall(deps.metrics, kind, 'truncated', outcome.usage);
       continue;
     }
-    const applied = applyOutput(draft, targets, outcome.content ?? '');
+    const applied = applyOutput(draft, targets, outcome.content ?? '', spec.material?.sections);
     draft = applied.draft;
     await insertModelCall(deps.db, { ...answered, issues: applied.issues, normalisations: applied.normalisations, state: draft });
     observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
@@ -155,8 +159,9 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
 }
 
 /** The strict JSON Schema for `count` questions of the request's type. */
-function outputSchema(request: BatchRequest, count: number): Record<string, unknown> {
-  return questionsJsonSchema({ type: requestedType(request), count, options: optionsPerQuestion(request), language: request.language });
+function outputSchema(request: BatchRequest, count: number, shown: readonly Section[] | undefined): Record<string, unknown> {
+  const sectionIds = shown?.map((s) => s.id);
+  return questionsJsonSchema({ type: requestedType(request), count, options: optionsPerQuestion(request), language: request.language, sectionIds });
 }
 
 /**

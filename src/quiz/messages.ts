@@ -5,6 +5,8 @@ import { promptsVersion, renderPrompt } from './prompts.js';
 import type { Prompts } from './prompts.js';
 import type { DraftState } from './draft.js';
 import { typedPrompts, typedVars } from './type-prompts.js';
+import { materialMessage } from './material.js';
+import type { Section } from '../sources/types.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 
 /** A chat message as sent to the model and stored in the transcript. */
@@ -36,7 +38,7 @@ export function promptVersion(prompts: Prompts): string {
 
 function requestVars(request: BatchRequest, count: number): Record<string, string | number> {
   return {
-    topic: request.topic,
+    topic: request.topic ?? '',
     count,
     options: request.options,
     maxIndex: request.options - 1,
@@ -57,14 +59,17 @@ function promptsFor(prompts: Prompts, request: BatchRequest, count: number, posi
  * The opening of every conversation: system rules plus the ask for `count` questions. `positions`
  * are the batch positions written (they decide the true/false plan); default 0…count−1.
  */
-export function generateMessages(prompts: Prompts, request: BatchRequest, count: number, positions?: readonly number[]): ChatMessage[] {
+export function generateMessages(
+  prompts: Prompts,
+  request: BatchRequest,
+  count: number,
+  positions?: readonly number[],
+  material?: readonly Section[],
+): ChatMessage[] {
   const chosen = promptsFor(prompts, request, count, positions ?? Array.from({ length: count }, (_, i) => i));
-  prompts = chosen.prompts;
-  const vars = chosen.vars;
-  return [
-    { role: 'system', content: renderPrompt(prompts.system, vars) },
-    { role: 'user', content: renderPrompt(prompts.generate, vars) },
-  ];
+  const system: ChatMessage = { role: 'system', content: renderPrompt(chosen.prompts.system, chosen.vars) };
+  const ask: ChatMessage = { role: 'user', content: renderPrompt(chosen.prompts.generate, chosen.vars) };
+  return material === undefined ? [system, ask] : [system, { role: 'user', content: materialMessage(material) }, ask];
 }
 
 /**
@@ -72,7 +77,7 @@ export function generateMessages(prompts: Prompts, request: BatchRequest, count:
  * replacements of the failing positions only (in order). The valid questions are kept by the
  * pipeline, so the model is never asked to repeat them.
  */
-export function repairMessages(prompts: Prompts, request: BatchRequest, draft: DraftState, offset = 0): ChatMessage[] {
+export function repairMessages(prompts: Prompts, request: BatchRequest, draft: DraftState, offset = 0, material?: readonly Section[]): ChatMessage[] {
   const failing = draft.failing.map((i) => `questions[${i}]`).join(', ');
   const positions = Array.from({ length: draft.count }, (_, i) => offset + i);
   const chosen = promptsFor(prompts, request, draft.count, positions);
@@ -84,5 +89,5 @@ export function repairMessages(prompts: Prompts, request: BatchRequest, draft: D
     previousOutput: draft.previous ?? '',
   };
   // The repair template embeds the previous answer itself, so it is not repeated as an assistant turn.
-  return [...generateMessages(prompts, request, draft.count, positions), { role: 'user', content: renderPrompt(chosen.prompts.repair, vars) }];
+  return [...generateMessages(prompts, request, draft.count, positions, material), { role: 'user', content: renderPrompt(chosen.prompts.repair, vars) }];
 }

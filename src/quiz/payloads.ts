@@ -13,6 +13,8 @@ export const ChunkPayloadSchema = z.object({
   start: z.int().min(0),
   count: z.int().min(1),
   request: BatchRequestSchema,
+  /** With a source: the sections this chunk's prompt quotes (its share of the material). */
+  sectionIds: z.array(z.string()).optional(),
 });
 export type ChunkPayload = z.output<typeof ChunkPayloadSchema>;
 

@@ -18,3 +18,18 @@ export function planChunks(total: number, chunkSize: number): ChunkPlan[] {
   }
   return chunks;
 }
+
+/**
+ * Which sections each chunk quotes from, so a quiz spreads over the material: sections are dealt
+ * out in document order in contiguous runs, one run per chunk; with fewer sections than chunks,
+ * chunks share them round-robin. Every section goes to some chunk when there are enough chunks.
+ */
+export function assignSections(sectionIds: readonly string[], chunks: number): string[][] {
+  if (sectionIds.length === 0) return Array.from({ length: chunks }, () => []);
+  if (sectionIds.length <= chunks) return Array.from({ length: chunks }, (_, i) => [sectionIds[i % sectionIds.length] as string]);
+  return Array.from({ length: chunks }, (_, i) => {
+    const from = Math.floor((i * sectionIds.length) / chunks);
+    const to = Math.floor(((i + 1) * sectionIds.length) / chunks);
+    return sectionIds.slice(from, to);
+  });
+}

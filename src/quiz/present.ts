@@ -68,7 +68,7 @@ export function toBatchSummary(batch: BatchRecord, jobs: readonly Job[]): BatchS
   return {
     id: batch.id,
     status: deriveStatus(jobs),
-    topic: request.topic,
+    topic: request.topic ?? '',
     count: request.count,
     progress: { done: chunks.filter((j) => j.state === 'succeeded').length, total: chunks.length },
     createdAt: batch.createdAt.toISOString(),

@@ -21,9 +21,9 @@ import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
-import { IdempotencyConflictError } from './errors.js';
+import { IdempotencyConflictError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
-import { planChunks } from './plan.js';
+import { assignSections, planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
@@ -108,10 +108,24 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     return toBatchView(batch, jobs, questions, usage);
   };
 
-  const graphFor = (batchId: string, request: BatchRequest): GraphNode[] => {
+  const sources = createSourceService(db);
+
+  /** A request with its source resolved: inline text stored, `sourceId` checked, topic defaulted. */
+  const resolveSource = async (request: BatchRequest): Promise<{ request: BatchRequest; sectionIds: string[] | null }> => {
+    if (request.source === undefined && request.sourceId === undefined) return { request, sectionIds: null };
+    const id = request.source === undefined ? request.sourceId : (await sources.addText(request.source)).source.id;
+    const record = id === undefined ? null : await sources.record(id);
+    if (record === null) throw new UnknownSourceError(request.sourceId ?? '');
+    const { source: _inline, ...rest } = request;
+    return { request: { ...rest, sourceId: record.id, topic: request.topic ?? record.title }, sectionIds: record.sections.map((s) => s.id) };
+  };
+
+  const graphFor = (batchId: string, request: BatchRequest, sectionIds: string[] | null): GraphNode[] => {
     const chunks = planChunks(request.count, config.chunkSize);
+    const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.length);
     const nodes: GraphNode[] = chunks.map((c) => {
-      const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request };
+      const share = shares?.[c.index];
+      const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request, ...(share ? { sectionIds: share } : {}) };
       return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts };
     });
     const assemble: AssemblePayload = { batchId, chunks: chunks.length, request };
@@ -132,8 +146,9 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   };
 
   return {
-    sources: createSourceService(db),
-    async submit(request, o = {}) {
+    sources,
+    async submit(given, o = {}) {
+      const { request, sectionIds } = await resolveSource(given);
       const key = o.idempotencyKey ?? null;
       const hash = requestHash(request);
       const outcome = await engine.transaction(async (tx) => {
@@ -148,7 +163,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
           if (!winner || key === null) throw new Error('batch insert lost a race but no batch holds the key');
           return { created: false, batch: existingFor(winner, key, hash) };
         }
-        await engine.enqueueGraph(graphFor(batch.id, request), { tx });
+        await engine.enqueueGraph(graphFor(batch.id, request, sectionIds), { tx });
         return { created: true, batch };
       });
       return { created: outcome.created, batch: await view(outcome.batch) };

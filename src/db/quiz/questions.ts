@@ -3,7 +3,7 @@ import type { Executor } from '../client.js';
 import { queryRows, toInt, toJson, toStr } from '../rows.js';
 import { storableJson, storableText } from './text.js';
 
-import type { AnyQuestion } from '../../../schemas/question.js';
+import type { AnyQuestion, Evidence } from '../../../schemas/question.js';
 
 /** One accepted question, of any type, at its final position in a batch. */
 export type QuestionRecord = AnyQuestion & { position: number };
@@ -24,6 +24,13 @@ function toIndexes(value: unknown): number[] {
   return json;
 }
 
+function toEvidence(value: unknown): { evidence?: Evidence } {
+  if (value === null || value === undefined) return {};
+  const json = toJson(value) as Record<string, unknown>;
+  const page = json.page === undefined || json.page === null ? {} : { page: toInt(json.page, 'questions.evidence.page') };
+  return { evidence: { quote: toStr(json.quote, 'questions.evidence.quote'), sectionId: toStr(json.sectionId, 'questions.evidence.sectionId'), ...page } };
+}
+
 function toQuestion(row: Record<string, unknown>): QuestionRecord {
   const base = {
     position: toInt(row.position, 'questions.position'),
@@ -31,14 +38,15 @@ function toQuestion(row: Record<string, unknown>): QuestionRecord {
     options: toOptions(row.options),
     explanation: toStr(row.explanation, 'questions.explanation'),
   };
-  if (row.type === 'multiple') return { type: 'multiple', ...base, correctAnswers: toIndexes(row.correct_answers) };
+  const evidence = toEvidence(row.evidence);
+  if (row.type === 'multiple') return { type: 'multiple', ...base, correctAnswers: toIndexes(row.correct_answers), ...evidence };
   const correctAnswer = toInt(row.correct_answer, 'questions.correct_answer');
   if (row.type === 'true_false') {
     if (correctAnswer !== 0 && correctAnswer !== 1) throw new Error('database boundary: a true_false correct_answer is not 0 or 1');
-    return { type: 'true_false', ...base, correctAnswer };
+    return { type: 'true_false', ...base, correctAnswer, ...evidence };
   }
   // Single keeps its original key order: question, options, correctAnswer, explanation.
-  return { position: base.position, question: base.question, options: base.options, correctAnswer, explanation: base.explanation };
+  return { position: base.position, question: base.question, options: base.options, correctAnswer, explanation: base.explanation, ...evidence };
 }
 
 /**
@@ -51,11 +59,12 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
     const type = 'type' in q ? q.type : null;
     const correctAnswer = 'correctAnswer' in q ? q.correctAnswer : null;
     const correctAnswers = 'correctAnswers' in q ? JSON.stringify(q.correctAnswers) : null;
+    const evidence = q.evidence === undefined ? null : JSON.stringify(storableJson(q.evidence));
     const rows = await queryRows(
       ex,
-      sql`insert into questions (batch_id, position, question, options, type, correct_answer, correct_answers, explanation)
+      sql`insert into questions (batch_id, position, question, options, type, correct_answer, correct_answers, explanation, evidence)
           values (${batchId}, ${q.position}, ${storableText(q.question)}, ${JSON.stringify(storableJson(q.options))}::jsonb,
-            ${type}, ${correctAnswer}, ${correctAnswers}::jsonb, ${storableText(q.explanation)})
+            ${type}, ${correctAnswer}, ${correctAnswers}::jsonb, ${storableText(q.explanation)}, ${evidence}::jsonb)
           on conflict (batch_id, position) do nothing
           returning id`,
     );
@@ -68,7 +77,7 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
 export async function listQuestions(ex: Executor, batchId: string): Promise<QuestionRecord[]> {
   const rows = await queryRows(
     ex,
-    sql`select position, question, options, type, correct_answer, correct_answers, explanation
+    sql`select position, question, options, type, correct_answer, correct_answers, explanation, evidence
         from questions where batch_id = ${batchId} order by position`,
   );
   return rows.map(toQuestion);

@@ -34,6 +34,8 @@ export const questions = pgTable(
     correctAnswer: integer('correct_answer'),
     correctAnswers: jsonb('correct_answers'),
     explanation: text('explanation').notNull(),
+    /** `{ quote, sectionId, page? }` for questions grounded in a source; null otherwise. */
+    evidence: jsonb('evidence'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('questions_batch_position_uq').on(t.batchId, t.position)],

@@ -11,7 +11,7 @@ import { MAX_CHECKED_OPTIONS, type ExpectedShape, type Issue, type Normalisation
 import { resolveCorrectAnswer } from './answer.js';
 import { isMetaOption } from './meta-options.js';
 import { checkQuestionStructure } from './structure.js';
-import { checkCorrectAnswers, checkTrueFalseLabels } from './typed.js';
+import { checkCorrectAnswers, checkEvidence, checkTrueFalseLabels } from './typed.js';
 import { childPath, isPlainObject, normaliseText, ownValue, quote } from './text.js';
 
 const L = QUESTION_LIMITS;
@@ -98,7 +98,7 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
   const optionsLength = Array.isArray(rawOptions) ? rawOptions.length : 0;
   // A bounded view: a runaway options array is checked only up to MAX_CHECKED_OPTIONS elements.
   const view: object = optionsLength > MAX_CHECKED_OPTIONS && Array.isArray(rawOptions) ? { ...value, options: rawOptions.slice(0, MAX_CHECKED_OPTIONS) } : value;
-  c.issues.push(...checkQuestionStructure(view, path, type));
+  c.issues.push(...checkQuestionStructure(view, path, type, expect.sections !== undefined));
 
   const questionPath = childPath(path, 'question');
   const text = c.trimmed(ownValue(view, 'question'), questionPath);
@@ -117,6 +117,14 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
   const explanation = c.trimmed(ownValue(view, 'explanation'), explanationPath);
   checkLength(c, explanation, explanationPath, L.explanationMin, L.explanationMax, 'explanation_length');
 
+  let evidence: object = {};
+  if (expect.sections !== undefined) {
+    const checked = checkEvidence(ownValue(view, 'evidence'), expect.sections, childPath(path, 'evidence'));
+    c.issues.push(...checked.issues);
+    c.normalisations.push(...checked.normalisations);
+    if (checked.evidence !== null) evidence = { evidence: checked.evidence };
+  }
+
   const key = text === undefined || text === '' ? null : normaliseText(text);
   const base = { issues: c.issues, normalisations: c.normalisations, key };
   if (c.issues.length > 0 || text === undefined || explanation === undefined || answer === undefined || options === null) {
@@ -125,10 +133,10 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
   const fields = { question: text, options, explanation };
   const candidate =
     type === 'multiple'
-      ? { type, ...fields, correctAnswers: answer }
+      ? { type, ...fields, correctAnswers: answer, ...evidence }
       : type === 'true_false'
-        ? { type, ...fields, correctAnswer: answer[0] }
-        : { question: text, options, correctAnswer: answer[0], explanation };
+        ? { type, ...fields, correctAnswer: answer[0], ...evidence }
+        : { question: text, options, correctAnswer: answer[0], explanation, ...evidence };
   return { ...base, question: finalGate(c, type, candidate, path) };
 }
 

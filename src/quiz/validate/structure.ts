@@ -125,7 +125,11 @@ export function checkRootStructure(value: unknown): Issue[] {
 }
 
 /** Type-level issues of one question, each field on its own so one bad field hides nothing. */
-export function checkQuestionStructure(value: unknown, path: string, type: QuestionType = 'single'): Issue[] {
+const EvidenceShape = z.strictObject({ quote: z.string(), sectionId: z.string(), page: z.number().optional() });
+
+export function checkQuestionStructure(value: unknown, path: string, type: QuestionType = 'single', evidence = false): Issue[] {
   const shape = SHAPES[type];
-  return check(shape.schema, value, path, shape.expected);
+  if (!evidence) return check(shape.schema, value, path, shape.expected);
+  const schema = (shape.schema as z.ZodObject).extend({ evidence: EvidenceShape });
+  return check(schema, value, path, { ...shape.expected, evidence: 'an object {"quote": "…", "sectionId": "…"}' });
 }

@@ -1,4 +1,6 @@
-import { QUESTION_LIMITS } from '../../../schemas/index.js';
+import { QUESTION_LIMITS, type Evidence } from '../../../schemas/index.js';
+import { findEvidence } from '../../sources/evidence.js';
+import type { Section } from '../../sources/types.js';
 import { resolveCorrectAnswer } from './answer.js';
 import type { Issue, Normalisation } from './types.js';
 import { childPath, quote } from './text.js';
@@ -85,4 +87,44 @@ export function truthBalanceIssues(answers: ReadonlyArray<number | null>): Issue
     code: 'truth_balance' as const,
     message: `the set has ${trues} true statements out of ${n}; ${min}–${max} must be true, so replace this one with a new statement that is ${want}`,
   }));
+}
+
+export interface EvidenceCheck {
+  issues: Issue[];
+  normalisations: Normalisation[];
+  evidence: Evidence | null;
+}
+
+/**
+ * A question's `evidence` against the source: a 20–400 character quote that occurs (after
+ * `normaliseForMatch`) in some section. Found in another section than claimed, it is attributed
+ * to that one and the change recorded; found nowhere, `evidence_not_found`.
+ */
+export function checkEvidence(raw: unknown, sections: readonly Section[], path: string): EvidenceCheck {
+  const out: EvidenceCheck = { issues: [], normalisations: [], evidence: null };
+  if (raw === null || typeof raw !== 'object') return out;
+  const v = raw as { quote?: unknown; sectionId?: unknown };
+  if (typeof v.quote !== 'string' || typeof v.sectionId !== 'string') return out;
+  const quote = v.quote.trim();
+  const at = childPath(path, 'quote');
+  if (quote.length < L.quoteMin || quote.length > L.quoteMax) {
+    out.issues.push({ path: at, code: 'evidence_length', message: `must be ${L.quoteMin}–${L.quoteMax} characters; got ${quote.length}` });
+    return out;
+  }
+  const match = findEvidence(quote, sections, v.sectionId);
+  if (match === null) {
+    out.issues.push({
+      path,
+      code: 'evidence_not_found',
+      message: `the quote ${quote_(quote)} does not occur in the material; copy a passage verbatim from the section that supports the correct answer`,
+    });
+    return out;
+  }
+  if (match.sectionId !== v.sectionId) out.normalisations.push({ path: childPath(path, 'sectionId'), kind: 'evidence_attributed', from: v.sectionId, to: match.sectionId });
+  out.evidence = { quote, ...match };
+  return out;
+}
+
+function quote_(text: string): string {
+  return quote(text.length > 80 ? `${text.slice(0, 77)}…` : text);
 }

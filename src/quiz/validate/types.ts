@@ -1,4 +1,5 @@
 import type { AnyQuestion, Question, QuestionType } from '../../../schemas/index.js';
+import type { Section } from '../../sources/types.js';
 
 /** Stable rule codes: the repair prompt, metrics and tests key on these, so never rename one. */
 export const ISSUE_CODES = [
@@ -25,6 +26,8 @@ export const ISSUE_CODES = [
   'answers_duplicate',
   'true_false_labels',
   'truth_balance',
+  'evidence_length',
+  'evidence_not_found',
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];
@@ -43,6 +46,7 @@ export const NORMALISATION_KINDS = [
   'answer_from_numeric_string',
   'answer_from_option_text',
   'answers_sorted',
+  'evidence_attributed',
 ] as const;
 
 export type NormalisationKind = (typeof NORMALISATION_KINDS)[number];
@@ -72,6 +76,8 @@ export interface ExpectedShape {
   labels?: readonly [string, string] | undefined;
   /** true_false only: check the 40-60% true share over the whole set (whole-draft checks, not replacements). */
   truthBalance?: boolean | undefined;
+  /** With a source: all its sections. Every question must then carry evidence found in one of them. */
+  sections?: readonly Section[] | undefined;
 }
 
 /** A question that passed every rule on its own, with its position in the model output. */

@@ -190,3 +190,44 @@ describe('balancing per type', () => {
     expect(balanceQuestions(tf, 'x')).toEqual(tf);
   });
 });
+
+describe('evidence rules (with a source)', () => {
+  const sections = [
+    { id: 's1', title: 'Page 1', text: 'The mitochondrion is the power-\nhouse of the cell and makes most of its ATP.', chars: 70, page: 1 },
+    { id: 's2', title: 'Page 2', text: 'Ribosomes read messenger RNA and build proteins.', chars: 48, page: 2 },
+  ];
+  const expectWith = { count: 1, options: 4, sections };
+  const single = (evidence: unknown) => ({
+    question: 'Which organelle makes most of the ATP of a cell?',
+    options: ['Mitochondrion', 'Ribosome', 'Nucleus', 'Vacuole'],
+    correctAnswer: 0,
+    explanation: 'The material says the mitochondrion makes most ATP.',
+    evidence,
+  });
+
+  it('accepts a quote across the PDF hyphenation and adds the page', () => {
+    const r = validateQuizOutput(raw(single({ quote: 'the powerhouse of the cell and makes most of its ATP', sectionId: 's1' })), expectWith);
+    expect(r.ok && r.questions[0]?.evidence).toEqual({ quote: 'the powerhouse of the cell and makes most of its ATP', sectionId: 's1', page: 1 });
+  });
+
+  it('attributes a quote from another section to that section', () => {
+    const r = validateQuizOutput(raw(single({ quote: 'Ribosomes read messenger RNA', sectionId: 's1' })), expectWith);
+    expect(r.ok && r.questions[0]?.evidence).toEqual({ quote: 'Ribosomes read messenger RNA', sectionId: 's2', page: 2 });
+    expect(r.normalisations).toContainEqual({ path: 'questions[0].evidence.sectionId', kind: 'evidence_attributed', from: 's1', to: 's2' });
+  });
+
+  it('evidence_not_found, evidence_length and a missing evidence are issues', () => {
+    expect(codes(validateQuizOutput(raw(single({ quote: 'Mitochondria are found only in plants.', sectionId: 's1' })), expectWith))).toEqual(['questions[0].evidence evidence_not_found']);
+    expect(codes(validateQuizOutput(raw(single({ quote: 'the cell', sectionId: 's1' })), expectWith))).toEqual(['questions[0].evidence.quote evidence_length']);
+    const { evidence: _e, ...bare } = single(null);
+    expect(codes(validateQuizOutput(raw(bare), expectWith))).toEqual(['questions[0].evidence missing_field']);
+    // Without a source, evidence is an unknown key, exactly as before.
+    expect(codes(validateQuizOutput(raw(single({ quote: 'x', sectionId: 's1' })), { count: 1, options: 4 }))).toEqual(['questions[0].evidence unknown_key']);
+  });
+
+  it('a request needs a topic or a source, not both kinds of source', () => {
+    expect(BatchRequestSchema.safeParse({ count: 1 }).error?.issues[0]?.path).toEqual(['topic']);
+    expect(BatchRequestSchema.safeParse({ count: 1, sourceId: 'abc' }).success).toBe(true);
+    expect(BatchRequestSchema.safeParse({ count: 1, sourceId: 'abc', source: { text: 'x' } }).success).toBe(false);
+  });
+});
