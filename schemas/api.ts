@@ -108,6 +108,14 @@ export const BatchViewSchema = z
     questions: z.array(AnyQuestionSchema).nullable().describe('Filled once the batch succeeded. Single questions have no `type` key; `multiple` and `true_false` ones do.'),
     jobs: z.array(JobSummarySchema),
     usage: UsageSchema,
+    coverage: z
+      .object({
+        sections: z.array(z.object({ id: z.string(), title: z.string(), page: z.int().min(1).optional(), questions: z.int().min(0) })),
+        covered: z.int().min(0),
+        total: z.int().min(0),
+      })
+      .optional()
+      .describe('With a source, once succeeded: questions per section, counted by where their evidence sits.'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   });

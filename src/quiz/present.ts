@@ -3,6 +3,7 @@ import type { Job } from '../engine/types.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { QUEUES } from './payloads.js';
 import type {
+  CoverageView,
   BatchJobView,
   BatchStatus,
   BatchSummary,
@@ -48,15 +49,31 @@ function toQuestionView(q: QuestionRecord): QuestionView {
   return question;
 }
 
-export function toBatchView(batch: BatchRecord, jobs: readonly Job[], questions: readonly QuestionRecord[], usage: UsageTotals): BatchView {
+/** Questions per section, counted by the section each question's evidence sits in. */
+export function coverageOf(sections: ReadonlyArray<{ id: string; title: string; page?: number }>, questions: readonly QuestionRecord[]): CoverageView {
+  const counts = new Map<string, number>();
+  for (const q of questions) if (q.evidence) counts.set(q.evidence.sectionId, (counts.get(q.evidence.sectionId) ?? 0) + 1);
+  const rows = sections.map((s) => ({ id: s.id, title: s.title, ...(s.page === undefined ? {} : { page: s.page }), questions: counts.get(s.id) ?? 0 }));
+  return { sections: rows, covered: rows.filter((r) => r.questions > 0).length, total: rows.length };
+}
+
+export function toBatchView(
+  batch: BatchRecord,
+  jobs: readonly Job[],
+  questions: readonly QuestionRecord[],
+  usage: UsageTotals,
+  sections?: ReadonlyArray<{ id: string; title: string; page?: number }>,
+): BatchView {
   const status = deriveStatus(jobs);
+  const done = status === 'succeeded';
   return {
     id: batch.id,
     status,
     request: requestOf(batch),
-    questions: status === 'succeeded' ? questions.map(toQuestionView) : null,
+    questions: done ? questions.map(toQuestionView) : null,
     jobs: jobs.map(toJobView),
     usage,
+    ...(done && sections !== undefined ? { coverage: coverageOf(sections, questions) } : {}),
     createdAt: batch.createdAt.toISOString(),
     updatedAt: batch.updatedAt.toISOString(),
   };

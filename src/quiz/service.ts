@@ -98,6 +98,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   let prompts = opts.prompts;
   let modelClient = opts.modelClient;
 
+  const sources = createSourceService(db);
+
   const view = async (batch: BatchRecord): Promise<BatchView> => {
     // Jobs first, the rest after: each read sees what committed before it started, and the
     // questions commit in the same transaction that marks the assemble job succeeded. Read side by
@@ -105,10 +107,10 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     // questions did not: a batch reported succeeded with no questions (seen in CI).
     const jobs = await engine.listJobs({ groupId: batch.id });
     const [questions, usage] = await Promise.all([listQuestions(db, batch.id), usageByBatch(db, batch.id)]);
-    return toBatchView(batch, jobs, questions, usage);
+    const sourceId = sourceIdOf(batch.request);
+    const source = sourceId === null ? null : await sources.record(sourceId);
+    return toBatchView(batch, jobs, questions, usage, source?.sections);
   };
-
-  const sources = createSourceService(db);
 
   /** A request with its source resolved: inline text stored, `sourceId` checked, topic defaulted. */
   const resolveSource = async (request: BatchRequest): Promise<{ request: BatchRequest; sectionIds: string[] | null }> => {
@@ -122,7 +124,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
 
   const graphFor = (batchId: string, request: BatchRequest, sectionIds: string[] | null): GraphNode[] => {
     const chunks = planChunks(request.count, config.chunkSize);
-    const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.length);
+    const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.map((c) => c.count));
     const nodes: GraphNode[] = chunks.map((c) => {
       const share = shares?.[c.index];
       const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request, ...(share ? { sectionIds: share } : {}) };
@@ -240,6 +242,11 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return quizTasks({ db, client: modelClient, prompts, config, events: engine.events, metrics: opts.metrics });
     },
   };
+}
+
+function sourceIdOf(request: unknown): string | null {
+  if (request === null || typeof request !== 'object' || !('sourceId' in request)) return null;
+  return typeof request.sourceId === 'string' ? request.sourceId : null;
 }
 
 function dlqItem(job: Job): DlqItemView {

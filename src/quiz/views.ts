@@ -36,9 +36,18 @@ export interface BatchView {
   questions: QuestionView[] | null;
   jobs: BatchJobView[];
   usage: UsageView;
+  /** With a source, once succeeded: how many questions each section got (by evidence). */
+  coverage?: CoverageView;
   /** ISO-8601 timestamps. */
   createdAt: string;
   updatedAt: string;
+}
+
+export interface CoverageView {
+  sections: Array<{ id: string; title: string; page?: number; questions: number }>;
+  /** Sections with at least one question, of all sections. */
+  covered: number;
+  total: number;
 }
 
 export interface BatchSummary {

@@ -231,3 +231,13 @@ describe('evidence rules (with a source)', () => {
     expect(BatchRequestSchema.safeParse({ count: 1, sourceId: 'abc', source: { text: 'x' } }).success).toBe(false);
   });
 });
+
+describe('assignSections', () => {
+  it('deals sections in order, sized by each chunk\'s questions; few sections are shared', async () => {
+    const { assignSections } = await import('../../../src/quiz/plan.js');
+    expect(assignSections(['s1', 's2', 's3'], [5, 1])).toEqual([['s1', 's2'], ['s3']]);
+    expect(assignSections(['s1', 's2', 's3', 's4'], [5, 5])).toEqual([['s1', 's2'], ['s3', 's4']]);
+    expect(assignSections(['s1'], [5, 5, 2])).toEqual([['s1'], ['s1'], ['s1']]);
+    expect(assignSections(['s1', 's2'], [5, 5, 5])).toEqual([['s1'], ['s1'], ['s2']]);
+  });
+});

@@ -84,8 +84,8 @@ describe('a batch grounded in a source', () => {
     expect(submitted.request).not.toHaveProperty('source');
     const done = await p.waitFor(submitted.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
-    // Two chunks (5 + 1): each prompt holds only its share of the three sections.
-    expect(seen.sort()).toEqual([['s1'], ['s2', 's3']].sort());
+    // Two chunks (5 + 1): each prompt holds only its share of the three sections, sized by its questions.
+    expect(seen.sort()).toEqual([['s1', 's2'], ['s3']]);
     expect(repairs).toBe(1);
     const qs = done.questions ?? [];
     expect(qs).toHaveLength(6);
@@ -93,6 +93,10 @@ describe('a batch grounded in a source', () => {
       expect(q.evidence?.quote.length).toBeGreaterThanOrEqual(20);
       expect(DOCUMENT.replace(/\s+/g, ' ')).toContain(q.evidence?.quote ?? '<none>');
     }
+    expect(done.coverage?.total).toBe(3);
+    expect(done.coverage?.sections.map((c) => c.id)).toEqual(['s1', 's2', 's3']);
+    expect(done.coverage?.sections.reduce((sum, c) => sum + c.questions, 0)).toBe(6);
+    expect(done.coverage?.covered, JSON.stringify(done.coverage)).toBe(3);
     const fjord = qs.find((q) => q.evidence?.quote.startsWith('long, deep inlet'));
     expect(fjord?.evidence?.sectionId).toBe('s3');
     // The injection line changed nothing: every answer was a contract-valid quiz.
@@ -111,6 +115,7 @@ describe('a batch grounded in a source', () => {
     const done = await p.waitFor((await p.submit({ topic: 'Plain', count: 2 })).id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
     for (const q of done.questions ?? []) expect(q).not.toHaveProperty('evidence');
+    expect(done).not.toHaveProperty('coverage');
   });
 
   it('an unknown sourceId is refused before anything is stored', async () => {
