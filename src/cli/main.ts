@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   worker: { summary: 'run job workers in this process', load: async () => (await import('./commands/worker.js')).run },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.js')).run },
   submit: { summary: 'submit a quiz batch to a running service', load: async () => (await import('./commands/submit.js')).run },
+  sources: { summary: 'add a document to quiz on, list or show sources', load: async () => (await import('./commands/sources.js')).run },
   dlq: { summary: 'list, show, replay or discard dead jobs', load: async () => (await import('./commands/dlq.js')).run },
   validate: {
     summary: 'validate one raw model output like the pipeline does',
