@@ -87,6 +87,23 @@ describe('quizforge validate', () => {
     expect((await invoke(['--count', '1', '--options', '4', '--type', 'essay'])).code).toBe(2);
   });
 
+  it('--source DOC checks the evidence of every question against the document', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qf-validate-'));
+    const doc = join(dir, 'notes.md');
+    writeFileSync(doc, '# Rivers\n\nA river delta forms where a river deposits sediment at its mouth.\n\n# Lakes\n\nMost lakes are fed by rivers.');
+    const question = (quote: string, sectionId: string) =>
+      JSON.stringify({ questions: [{ ...validQuestion(0), evidence: { quote, sectionId } }] });
+    const ok = await invoke(['--count', '1', '--options', '4', '--source', doc], [Buffer.from(question('a river deposits sediment at its mouth', 's1'))]);
+    expect(ok.code).toBe(0);
+    expect(json(ok.stdout)).toMatchObject({ questions: [{ evidence: { quote: 'a river deposits sediment at its mouth', sectionId: 's1' } }] });
+    const moved = await invoke(['--count', '1', '--options', '4', '--source', doc], [Buffer.from(question('Most lakes are fed by rivers.', 's1'))]);
+    expect(json(moved.stdout)).toMatchObject({ questions: [{ evidence: { sectionId: 's2' } }] });
+    const missing = await invoke(['--count', '1', '--options', '4', '--source', doc], [Buffer.from(question('Rivers always flow north to the sea.', 's1'))]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('evidence_not_found');
+    expect((await invoke(['--count', '1', '--options', '4', '--source', join(dir, 'nope.md')])).code).toBe(2);
+  });
+
   it('decodes multi-byte characters split across stdin chunks', async () => {
     const questions = validQuestions(1);
     questions[0] = { ...validQuestion(0), explanation: 'Ångström — 漢字 é' };
@@ -100,7 +117,7 @@ describe('quizforge validate', () => {
   it('--help prints usage and exits 0', async () => {
     const r = await invoke(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: quizforge validate --count N --options K [--type T] [--language L] [FILE|-]');
+    expect(r.stdout).toContain('Usage: quizforge validate --count N --options K [--type T] [--language L] [--source DOC] [FILE|-]');
   });
 
   it.each([

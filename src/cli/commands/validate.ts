@@ -1,4 +1,10 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { extractBounded } from '../../sources/bounded.js';
+import { detectKind } from '../../sources/detect.js';
+import { sectionize } from '../../sources/section.js';
+import type { Section } from '../../sources/types.js';
 import { parseArgs } from 'node:util';
 import { QUESTION_TYPES, QUIZ_LIMITS, trueFalseLabels, type QuestionType } from '../../../schemas/index.js';
 import { validateQuizOutput, type ExpectedShape } from '../../quiz/validate/index.js';
@@ -17,7 +23,7 @@ const EXIT_USAGE = 2;
 /** Far above anything the validator accepts; only keeps a runaway pipe from exhausting memory. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-export const USAGE = `Usage: quizforge validate --count N --options K [--type T] [--language L] [FILE|-]
+export const USAGE = `Usage: quizforge validate --count N --options K [--type T] [--language L] [--source DOC] [FILE|-]
 
 Validates one raw model output exactly as the pipeline does (parse, normalise, validate).
 Reads FILE, or standard input when FILE is '-' or absent.
@@ -27,6 +33,8 @@ Options:
   -k, --options K   number of options per question (${QUIZ_LIMITS.minOptions}-${QUIZ_LIMITS.maxOptions}); not needed for true_false
   -t, --type T      question type: ${QUESTION_TYPES.join(', ')} (default single)
   -l, --language L  request language, for the true/false labels (default en)
+  -s, --source DOC  the document the quiz was written from (PDF, DOCX, HTML, Markdown, text):
+                    every question must then carry evidence found in it
   -h, --help        show this help
 
 Prints {"questions": [...]} (normalised, options in their original order) and exits 0 when the
@@ -52,6 +60,7 @@ function parse(argv: string[]) {
         options: { type: 'string', short: 'k' },
         type: { type: 'string', short: 't' },
         language: { type: 'string', short: 'l' },
+        source: { type: 'string', short: 's' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -66,7 +75,12 @@ function parse(argv: string[]) {
   const type = typeFlag(values.type);
   const count = intFlag(values.count, 'count', QUIZ_LIMITS.minCount, QUIZ_LIMITS.maxCount);
   const options = type === 'true_false' ? 2 : intFlag(values.options, 'options', type === 'multiple' ? 3 : QUIZ_LIMITS.minOptions, QUIZ_LIMITS.maxOptions);
-  return { help: false as const, expect: expectation(type, count, options, values.language ?? 'en'), source: positionals[0] ?? '-' };
+  return {
+    help: false as const,
+    expect: expectation(type, count, options, values.language ?? 'en'),
+    document: values.source,
+    source: positionals[0] ?? '-',
+  };
 }
 
 function typeFlag(value: string | undefined): QuestionType {
@@ -109,6 +123,21 @@ async function readInput(source: string, stdin: NodeJS.ReadableStream): Promise<
   }
 }
 
+/** The sections of `--source DOC`, split exactly as `POST /v1/sources` would. */
+async function documentSections(file: string): Promise<Section[]> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new UsageProblem(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const kind = detectKind(bytes, null, file);
+  if (kind === null) throw new UsageProblem(`--source ${file}: unsupported file type`);
+  const outcome = await extractBounded(new Uint8Array(bytes), kind);
+  if (!outcome.ok) throw new UsageProblem(`--source ${file}: ${outcome.failure.reason}: ${outcome.failure.message}`);
+  return sectionize(outcome.value, basename(file));
+}
+
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => {
     try {
@@ -132,7 +161,8 @@ export async function run(argv: string[], io: ValidateIo): Promise<number> {
       return EXIT_VALID;
     }
     const raw = await readInput(args.source, io.stdin);
-    const result = validateQuizOutput(raw, args.expect);
+    const sections = args.document === undefined ? undefined : await documentSections(args.document);
+    const result = validateQuizOutput(raw, sections === undefined ? args.expect : { ...args.expect, sections });
     if (result.ok) {
       await write(io.stdout, `${JSON.stringify({ questions: result.questions }, null, 2)}\n`);
       return EXIT_VALID;
