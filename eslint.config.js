@@ -22,6 +22,7 @@ export default tseslint.config(
     ['src/engine/**', ['**/quiz/**', '**/http/**', '**/model/**', '**/cli/**', '**/schemas/**']],
     ['src/db/**', ['**/engine/**', '**/quiz/**', '**/http/**', '**/model/**', '**/cli/**']],
     ['src/model/**', ['**/quiz/**', '**/engine/**', '**/http/**', '**/cli/**', '**/db/**']],
+    ['src/sources/**', ['**/quiz/**', '**/engine/**', '**/http/**', '**/model/**', '**/cli/**', '**/db/**']],
     ['src/quiz/**', ['**/http/**', '**/cli/**']],
     ['src/http/**', ['**/cli/**']],
     ['src/export/**', ['**/db/**', '**/engine/**', '**/quiz/**', '**/http/**', '**/model/**', '**/cli/**']],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchRequestSchema, QUIZ_LIMITS } from './batch-request.js';
-import { QuestionSchema } from './quiz-output.js';
+import { AnyQuestionSchema } from './question.js';
 
 /**
  * The HTTP contract in one place: every request and response body of the API, the error envelope
@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'idempotency_conflict',
   'conflict',
   'payload_too_large',
+  'unsupported_media_type',
+  'unreadable_document',
   'unavailable',
   'internal',
 ] as const;
@@ -103,9 +105,17 @@ export const BatchViewSchema = z
     id: z.string(),
     status: BatchStatusSchema.describe('`failed` while any of its jobs is dead; a replay can resume it.'),
     request: BatchRequestSchema,
-    questions: z.array(QuestionSchema).nullable().describe('Filled once the batch succeeded.'),
+    questions: z.array(AnyQuestionSchema).nullable().describe('Filled once the batch succeeded. Single questions have no `type` key; `multiple` and `true_false` ones do.'),
     jobs: z.array(JobSummarySchema),
     usage: UsageSchema,
+    coverage: z
+      .object({
+        sections: z.array(z.object({ id: z.string(), title: z.string(), page: z.int().min(1).optional(), questions: z.int().min(0) })),
+        covered: z.int().min(0),
+        total: z.int().min(0),
+      })
+      .optional()
+      .describe('With a source, once succeeded: questions per section, counted by where their evidence sits.'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   });
@@ -124,6 +134,44 @@ export const BatchSummarySchema = z.object({
 
 export const BatchListSchema = z
   .object({ items: z.array(BatchSummarySchema), nextCursor: z.string().nullable() });
+
+// ---------------------------------------------------------------------------------------------
+// Sources
+
+export const SOURCE_TEXT_MAX = 500_000;
+
+/** `POST /v1/sources` as JSON: plain text or Markdown. Files go as multipart `file` (+ optional `title`). */
+export const SourceTextBodySchema = z.strictObject({
+  title: z.string().trim().min(1).max(200).optional(),
+  text: z.string().max(SOURCE_TEXT_MAX).describe('Plain text or Markdown; `#` headings start sections.'),
+});
+
+export const SourceUploadBodySchema = z.object({
+  file: z.string().describe('The document: PDF, DOCX, HTML, Markdown or plain text, up to 20 MiB.'),
+  title: z.string().max(200).optional(),
+});
+
+export const SourceSectionSchema = z.object({
+  id: z.string().describe('Stable within the source: s1, s2, … in document order.'),
+  title: z.string(),
+  chars: z.int().min(0),
+  page: z.int().min(1).optional().describe('PDF page the section comes from.'),
+});
+
+export const SourceViewSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  kind: z.enum(['pdf', 'docx', 'html', 'markdown', 'text']),
+  chars: z.int().min(0),
+  sections: z.array(SourceSectionSchema),
+  createdAt: Timestamp,
+});
+
+export const SourceListSchema = z.object({ items: z.array(SourceViewSchema), nextCursor: z.string().nullable() });
+
+export const SourceListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMITS.max).default(PAGE_LIMITS.default),
+});
 
 // ---------------------------------------------------------------------------------------------
 // DLQ

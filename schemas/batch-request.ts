@@ -26,20 +26,55 @@ const LANGUAGE_TAG = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
  * What a client may ask for. Strict so a misspelt field ("cout") is an error instead of a silently
  * applied default.
  */
-export const BatchRequestSchema = z.strictObject({
-  topic: z.string().trim().min(1).max(200),
-  count: z.int().min(QUIZ_LIMITS.minCount).max(QUIZ_LIMITS.maxCount),
-  difficulty: DifficultySchema.default('medium'),
-  options: z.int().min(QUIZ_LIMITS.minOptions).max(QUIZ_LIMITS.maxOptions).default(QUIZ_LIMITS.defaultOptions),
-  audience: z.string().trim().min(1).max(200).optional(),
-  language: z.string().trim().max(35).regex(LANGUAGE_TAG, 'must be a language tag such as "en" or "pt-BR"').default('en'),
-  model: z.string().trim().min(1).max(100).optional(),
-  maxAttempts: z.int().min(QUIZ_LIMITS.minAttempts).max(QUIZ_LIMITS.maxAttempts).default(QUIZ_LIMITS.defaultAttempts),
-  /** `strict`: item-writing-flaw warnings are repaired like errors; absent or `standard`: only reported. */
-  quality: z.enum(QUALITY_LEVELS).optional(),
-  /** Earlier batches this one must not repeat: their questions are shown to the model and checked against. */
-  distinctFrom: z.array(z.string().trim().min(1).max(100)).max(QUIZ_LIMITS.maxDistinctFrom).optional(),
-});
+export const BatchRequestSchema = z
+  .strictObject({
+    type: z
+      .enum(['single', 'multiple', 'true_false'])
+      .optional()
+      .describe('Question type; absent means `single` (one correct option), exactly as before types existed.'),
+    topic: z.string().trim().min(1).max(200).optional().describe('Required without a source; with one it defaults to the source title.'),
+    count: z.int().min(QUIZ_LIMITS.minCount).max(QUIZ_LIMITS.maxCount),
+    difficulty: DifficultySchema.default('medium'),
+    options: z.int().min(QUIZ_LIMITS.minOptions).max(QUIZ_LIMITS.maxOptions).default(QUIZ_LIMITS.defaultOptions),
+    audience: z.string().trim().min(1).max(200).optional(),
+    language: z.string().trim().max(35).regex(LANGUAGE_TAG, 'must be a language tag such as "en" or "pt-BR"').default('en'),
+    model: z.string().trim().min(1).max(100).optional(),
+    maxAttempts: z.int().min(QUIZ_LIMITS.minAttempts).max(QUIZ_LIMITS.maxAttempts).default(QUIZ_LIMITS.defaultAttempts),
+    sourceId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional().describe('A stored source (`POST /v1/sources`) to quiz on; every question then carries evidence.'),
+    source: z
+      .strictObject({ text: z.string().min(1).max(500_000), title: z.string().trim().min(1).max(200).optional() })
+      .optional()
+      .describe('An inline source, stored as if posted to /v1/sources; the stored request names it by `sourceId`.'),
+    /** `strict`: item-writing-flaw warnings are repaired like errors; absent or `standard`: only reported. */
+    quality: z.enum(QUALITY_LEVELS).optional(),
+    /** Earlier batches this one must not repeat: their questions are shown to the model and checked against. */
+    distinctFrom: z.array(z.string().trim().min(1).max(100)).max(QUIZ_LIMITS.maxDistinctFrom).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.source !== undefined && r.sourceId !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'send either source or sourceId, not both' });
+    }
+    if (r.topic === undefined && r.source === undefined && r.sourceId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['topic'], message: 'topic is required without a source' });
+    }
+    if (r.type === 'multiple' && r.options < 3) {
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'a multiple-answer question needs 3-6 options' });
+    }
+  });
+
+/**
+ * The type a request asks for. `type` stays absent on a default request (rather than defaulting to
+ * "single") so stored requests, idempotency hashes and API answers are exactly as before types.
+ * A `true_false` question always has 2 options, whatever `options` says.
+ */
+export function requestedType(request: { type?: 'single' | 'multiple' | 'true_false' | undefined }): 'single' | 'multiple' | 'true_false' {
+  return request.type ?? 'single';
+}
+
+/** Options per question the pipeline asks for: the request's, except 2 for true/false. */
+export function optionsPerQuestion(request: { type?: string | undefined; options: number }): number {
+  return request.type === 'true_false' ? 2 : request.options;
+}
 
 /** A request after defaults are applied: what the pipeline works with. */
 export type BatchRequest = z.output<typeof BatchRequestSchema>;

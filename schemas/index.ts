@@ -1,2 +1,3 @@
 export * from './batch-request.js';
 export * from './quiz-output.js';
+export * from './question.js';

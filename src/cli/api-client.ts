@@ -33,11 +33,12 @@ export async function apiRequest(
       method,
       headers: {
         accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined || body instanceof FormData ? {} : { 'content-type': 'application/json' }),
         ...authHeaders(opts),
         ...headers,
       },
-      body: body === undefined ? null : JSON.stringify(body),
+      // A FormData body (a file upload) sets its own multipart content type.
+      body: body === undefined ? null : body instanceof FormData ? body : JSON.stringify(body),
     });
   } catch (err) {
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';

@@ -12,6 +12,7 @@ import { registerBatchRoutes } from './routes/batches.js';
 import { registerDlqRoutes } from './routes/dlq.js';
 import { registerExportRoutes } from './routes/export.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { registerSourceRoutes, SOURCE_BODY_LIMIT_BYTES } from './routes/sources.js';
 import { EventHub } from './sse-hub.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -25,6 +26,8 @@ const API_PATHS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['/v1/batches/:id/events', ['GET']],
   ['/v1/batches/:id/export', ['GET']],
   ['/v1/events', ['GET']],
+  ['/v1/sources', ['GET', 'POST']],
+  ['/v1/sources/:id', ['GET']],
   ['/v1/dlq', ['GET']],
   ['/v1/dlq/:id', ['GET']],
   ['/v1/dlq/:id/replay', ['POST']],
@@ -75,14 +78,17 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     }),
   );
   app.use(authContext(auth));
-  app.use(
+  const limitOf = (maxSize: number) =>
     bodyLimit({
-      maxSize: bodyLimitBytes,
+      maxSize,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `request body larger than ${bodyLimitBytes} bytes`);
+        throw new ApiError(413, 'payload_too_large', `request body larger than ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const generalLimit = limitOf(bodyLimitBytes);
+  // Document uploads get their own, larger bound; every other body keeps the general one.
+  const sourceLimit = limitOf(Math.max(bodyLimitBytes, SOURCE_BODY_LIMIT_BYTES));
+  app.use((c, next) => (c.req.path === '/v1/sources' && deps.sources ? sourceLimit(c, next) : generalLimit(c, next)));
   app.use('/v1/*', requireAuth('api'));
 
   registerBatchRoutes(app, {
@@ -95,6 +101,7 @@ export function createApp(deps: AppDeps): QuizforgeApp {
   });
   registerExportRoutes(app, { quiz: deps.quiz });
   registerDlqRoutes(app, deps.quiz);
+  if (deps.sources) registerSourceRoutes(app, deps.sources);
   registerOpsRoutes(app, { database: deps.database, registry: deps.registry });
   deps.pages?.(app);
 

@@ -24,6 +24,17 @@ export interface QuizApi {
   dlqDiscard(jobId: number): Promise<unknown>;
 }
 
+/** Sources as the HTTP layer needs them; `createSourceService(...)` satisfies it structurally. */
+export interface SourceApi {
+  addText(input: { title?: string | undefined; text: string }): Promise<{ created: boolean; source: { id: string } }>;
+  addFile(input: { bytes: Uint8Array; mediaType: string | null; fileName: string | null; title?: string | undefined }): Promise<{
+    created: boolean;
+    source: { id: string };
+  }>;
+  get(id: string): Promise<object | null>;
+  list(limit: number): Promise<object[]>;
+}
+
 /** The engine's event journal as the SSE hub reads it: replay by id, plus wake-up hints. */
 export interface EventFeed {
   readAfter(afterId: number, opts?: { groupId?: string; limit?: number }): Promise<EngineEvent[]>;
@@ -34,6 +45,8 @@ export interface EventFeed {
 
 export interface AppDeps {
   quiz: QuizApi;
+  /** `/v1/sources`; the routes answer 404 without it. */
+  sources?: SourceApi;
   engine: { events: EventFeed };
   database: Database;
   /** The process registry; engine and pipeline register theirs, the app adds HTTP latency. */

@@ -1,6 +1,6 @@
 import { isTransientDbError } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
-import { BatchFinishedError, IdempotencyConflictError } from '../quiz/errors.js';
+import { BatchFinishedError, IdempotencyConflictError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
 /**
@@ -15,6 +15,15 @@ export function mapDomainError(err: unknown): ApiError | null {
     return new ApiError(409, 'idempotency_conflict', 'Idempotency-Key was already used with a different request body');
   }
   if (err instanceof BatchFinishedError) return new ApiError(409, 'conflict', err.message);
+  if (err instanceof UnknownSourceError) {
+    return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'sourceId', message: err.message }]);
+  }
+  if (err instanceof SourceRejectedError) {
+    if (err.reason === 'unsupported') return new ApiError(415, 'unsupported_media_type', err.message);
+    if (err.reason === 'too_large') return new ApiError(413, 'payload_too_large', err.message);
+    if (err.reason === 'empty') return new ApiError(422, 'validation_failed', err.message, [{ path: 'text', message: err.message }]);
+    return new ApiError(422, 'unreadable_document', `${err.reason}: ${err.message}`);
+  }
   if (err instanceof InvalidCursorError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
   }

@@ -15,6 +15,11 @@ import {
   ReplayBodySchema,
   SSE_EVENT_NAMES,
   SseEventDataSchema,
+  SourceListQuerySchema,
+  SourceListSchema,
+  SourceTextBodySchema,
+  SourceUploadBodySchema,
+  SourceViewSchema,
 } from '../../schemas/api.js';
 import { EXPORT_FORMATS, ExportQuerySchema } from '../../schemas/export.js';
 import { SESSION_COOKIE } from './auth.js';
@@ -52,7 +57,8 @@ const ERROR_STATUSES: Record<string, string> = {
   '404': 'Unknown id or route.',
   '409': 'Conflict (idempotency key reused with another body; DLQ entry no longer dead).',
   '413': 'Request body larger than the limit.',
-  '422': 'Well-formed input that violates the schema; `issues` name each field.',
+  '415': 'Unsupported document type (send PDF, DOCX, HTML, Markdown or plain text).',
+  '422': 'Well-formed input that violates the schema; `issues` name each field. For documents: `unreadable_document` names why (scanned, encrypted, corrupt).',
   '503': 'A dependency is unavailable; retry later.',
 };
 
@@ -86,6 +92,10 @@ export function buildOpenApiDocument(): Json {
   add('Health', HealthSchema, 'output');
   add('Readiness', ReadinessSchema, 'output');
   add('StreamEvent', SseEventDataSchema, 'output');
+  add('SourceText', SourceTextBodySchema, 'input');
+  add('SourceUpload', SourceUploadBodySchema, 'input');
+  add('Source', SourceViewSchema, 'output');
+  add('SourceList', SourceListSchema, 'output');
 
   const param = (name: string, where: 'query' | 'path' | 'header', schema: z.ZodType, required: boolean, description?: string) => ({
     name,
@@ -184,6 +194,31 @@ export function buildOpenApiDocument(): Json {
       },
       '/v1/events': {
         get: { summary: 'Every event', parameters: resume, responses: { '200': stream, ...errors('401', '422', '503') } },
+      },
+      '/v1/sources': {
+        post: {
+          summary: 'Store a document to quiz on (once per content hash)',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: ref('SourceText') },
+              'multipart/form-data': { schema: ref('SourceUpload'), encoding: { file: { contentType: 'application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document, text/html, text/markdown, text/plain' } } },
+            },
+          },
+          responses: {
+            '201': { ...jsonBody('Source', 'Stored; `Location` names the source.'), headers: { Location: { schema: { type: 'string' } } } },
+            '200': jsonBody('Source', 'The same content was stored before: that source.'),
+            ...errors('400', '401', '413', '415', '422'),
+          },
+        },
+        get: {
+          summary: 'Recent sources, newest first',
+          parameters: [param('limit', 'query', SourceListQuerySchema.shape.limit, false)],
+          responses: { '200': jsonBody('SourceList', 'Sources.'), ...errors('401', '422') },
+        },
+      },
+      '/v1/sources/{id}': {
+        get: { summary: 'One source', parameters: [batchId], responses: { '200': jsonBody('Source', 'The source.'), ...errors('401', '404') } },
       },
       '/v1/dlq': {
         get: { summary: 'Dead jobs, newest first', parameters: listParams, responses: { '200': jsonBody('DlqList', 'A page of DLQ entries.'), ...errors('401', '422') } },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AnyQuestion, MultipleQuestion, SingleQuestion } from '../../schemas/question.js';
 
 /** The part of a question balancing touches; other fields ride along unchanged. */
 export interface Shufflable {
@@ -80,4 +81,30 @@ export function answerPositionShares(questions: readonly Shufflable[], optionCou
   const counts = new Array<number>(optionCount).fill(0);
   for (const q of questions) counts[q.correctAnswer] = (counts[q.correctAnswer] ?? 0) + 1;
   return counts.map((c) => (questions.length === 0 ? 0 : c / questions.length));
+}
+
+/**
+ * Balancing by type. Single questions: answer positions spread as above. Multiple-answer ones:
+ * options shuffled by the seeded RNG and `correctAnswers` remapped (still ascending), so the
+ * correct positions vary; their count is the model's, asked to vary by the prompt. True/false:
+ * left alone, since the labels have a fixed order and the truth share is checked by the validator.
+ */
+export function balanceQuestions(questions: readonly AnyQuestion[], seed: string): AnyQuestion[] {
+  const singles: Array<{ i: number; q: SingleQuestion }> = [];
+  questions.forEach((q, i) => {
+    if (!('type' in q)) singles.push({ i, q });
+  });
+  const out = [...questions];
+  balanceAnswerPositions(singles.map((s) => s.q), seed).forEach((q, j) => {
+    out[singles[j]?.i ?? 0] = q;
+  });
+  const random = seededRandom(`${seed}:multiple`);
+  return out.map((q) => ('type' in q && q.type === 'multiple' ? shuffleMultiple(q, random) : q));
+}
+
+function shuffleMultiple(q: MultipleQuestion, random: () => number): MultipleQuestion {
+  const order = shuffleInPlace(q.options.map((_, j) => j), random);
+  const correct = new Set(q.correctAnswers);
+  const correctAnswers = order.flatMap((from, to) => (correct.has(from) ? [to] : []));
+  return { ...q, options: order.map((from) => q.options[from] ?? ''), correctAnswers };
 }

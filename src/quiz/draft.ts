@@ -1,4 +1,6 @@
 import type { Question } from '../../schemas/quiz-output.js';
+import { trueFalseLabels, type AnyQuestion, type QuestionType } from '../../schemas/question.js';
+import type { Section } from '../sources/types.js';
 import { duplicateMessage, isNearDuplicate, questionFingerprint, validateQuizOutput } from './validate/index.js';
 import type { Flaw, Issue, Normalisation, QualityLevel } from './validate/index.js';
 import { clashWith, duplicateOfExisting, type ExistingQuestion } from './existing.js';
@@ -11,8 +13,11 @@ import { clashWith, duplicateOfExisting, type ExistingQuestion } from './existin
 export interface DraftState {
   count: number;
   options: number;
+  /** The question type and language (for true/false labels); absent on single drafts, as before types. */
+  type?: QuestionType;
+  language?: string;
   /** Accepted (individually valid) questions; null where a replacement is still needed. */
-  accepted: Array<Question | null>;
+  accepted: Array<AnyQuestion | null>;
   /** What the model last produced at each position (accepted question, rejected raw item, or null). */
   items: unknown[];
   /** Issues of the draft, with paths in draft indexing (`questions[3].options`). */
@@ -24,20 +29,37 @@ export interface DraftState {
   /** Answers cut off by the token limit so far; each one doubles the next limit. */
   truncations: number;
   /** The final questions once every rule holds for the whole draft. */
-  done: Question[] | null;
+  done: AnyQuestion[] | null;
   /** `strict`: item-writing-flaw warnings are repaired too. Absent in drafts stored before it existed. */
   quality?: QualityLevel;
   /** The flaw warnings of the accepted questions, as of the last whole-draft check. */
   warnings?: Flaw[];
 }
 
+/** What a draft holds beyond its size; `{}` for single questions at standard quality. */
+export interface DraftKind {
+  type?: QuestionType | undefined;
+  language?: string | undefined;
+  quality?: QualityLevel | undefined;
+}
+
+/** The validator's expectation for `count` questions of this draft; `whole` adds the set-wide rules. */
+function expectation(draft: DraftState, count: number, whole: boolean, sections: readonly Section[] | undefined) {
+  const withSource = sections === undefined ? {} : { sections };
+  const quality = draft.quality ?? 'standard';
+  if (draft.type === undefined || draft.type === 'single') return { count, options: draft.options, quality, ...withSource };
+  return { count, options: draft.options, quality, type: draft.type, labels: trueFalseLabels(draft.language ?? 'en'), truthBalance: whole, ...withSource };
+}
+
 /** A fresh draft: nothing accepted, everything to generate. */
-export function emptyDraft(count: number, options: number, quality: QualityLevel = 'standard'): DraftState {
+export function emptyDraft(count: number, options: number, kind: DraftKind = {}): DraftState {
+  const quality = kind.quality ?? 'standard';
   return {
     quality,
     count,
     options,
-    accepted: new Array<Question | null>(count).fill(null),
+    ...(kind.type === undefined || kind.type === 'single' ? {} : { type: kind.type, language: kind.language ?? 'en' }),
+    accepted: new Array<AnyQuestion | null>(count).fill(null),
     items: new Array<unknown>(count).fill(null),
     issues: [],
     failing: range(count),
@@ -51,12 +73,12 @@ export function emptyDraft(count: number, options: number, quality: QualityLevel
  * A draft made of already-valid questions (assemble's input): runs the whole-draft rules (duplicates
  * across chunks) and marks the positions that need a replacement.
  */
-export function draftFromQuestions(questions: readonly Question[], options: number, quality: QualityLevel = 'standard'): DraftState {
-  const draft = emptyDraft(questions.length, options, quality);
+export function draftFromQuestions(questions: readonly AnyQuestion[], options: number, kind: DraftKind = {}, sections?: readonly Section[]): DraftState {
+  const draft = emptyDraft(questions.length, options, kind);
   draft.accepted = [...questions];
   draft.items = [...questions];
   draft.failing = [];
-  const next = checkWhole(draft);
+  const next = checkWhole(draft, new Set(), sections);
   if (next.done === null) next.previous = JSON.stringify({ questions: next.items }, null, 2);
   return next;
 }
@@ -73,8 +95,14 @@ export interface AppliedOutput {
  * its valid questions are accepted at their positions, the rest stay failing. Then the whole-draft
  * rules run once every position is filled. Never throws on any `raw`.
  */
-export function applyOutput(draft: DraftState, targets: readonly number[], raw: string, existing: readonly ExistingQuestion[] = []): AppliedOutput {
-  const v = validateQuizOutput(raw, { count: targets.length, options: draft.options, quality: draft.quality ?? 'standard' });
+export function applyOutput(
+  draft: DraftState,
+  targets: readonly number[],
+  raw: string,
+  sections?: readonly Section[],
+  existing: readonly ExistingQuestion[] = [],
+): AppliedOutput {
+  const v = validateQuizOutput(raw, expectation(draft, targets.length, false, sections));
   const rawItems = lenientItems(raw);
   const accepted = [...draft.accepted];
   const items = [...draft.items];
@@ -104,7 +132,7 @@ export function applyOutput(draft: DraftState, targets: readonly number[], raw: 
     previous: allTargets ? raw : JSON.stringify({ questions: items }, null, 2),
     done: null,
   };
-  const next = base.failing.length === 0 ? checkWhole(base, new Set(targets)) : base;
+  const next = base.failing.length === 0 ? checkWhole(base, new Set(targets), sections) : base;
   return { draft: next, issues: next.done ? issues : mergeIssues(issues, next.issues), normalisations: v.normalisations };
 }
 
@@ -118,8 +146,8 @@ export function applyTruncation(draft: DraftState): DraftState {
  * are resolved here rather than by the validator's "later one loses": the copy to keep is one the
  * model was not just asked for (`fresh`), so a replacement never evicts an already-accepted question.
  */
-function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): DraftState {
-  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), { count: draft.count, options: draft.options, quality: draft.quality ?? 'standard' });
+function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set(), sections?: readonly Section[]): DraftState {
+  const v = validateQuizOutput(JSON.stringify({ questions: draft.accepted }), expectation(draft, draft.count, true, sections));
   if (v.ok) return { ...draft, issues: [], failing: [], done: v.questions, warnings: v.warnings };
   const failing = new Set<number>();
   const issues: Issue[] = [];
@@ -155,7 +183,7 @@ function checkWhole(draft: DraftState, fresh: ReadonlySet<number> = new Set()): 
  * is rejected, naming that keeper.
  */
 function duplicateLosers(
-  accepted: ReadonlyArray<Question | null>,
+  accepted: ReadonlyArray<AnyQuestion | null>,
   fresh: ReadonlySet<number>,
 ): Array<{ position: number; keeper: number }> {
   const positions = accepted.flatMap((q, i) => (q === null ? [] : [i]));

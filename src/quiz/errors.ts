@@ -19,3 +19,25 @@ export class BatchFinishedError extends Error {
     super(`batch ${batchId} already ${status}; there is nothing to cancel`);
   }
 }
+
+/** Why a document was refused; HTTP maps each reason to one status (415, 413 or 422). */
+export type SourceRejection = 'unsupported' | 'too_large' | 'encrypted' | 'corrupt' | 'no_text' | 'empty' | 'timeout';
+
+/** An uploaded document that cannot become a source. Nothing was stored. */
+export class SourceRejectedError extends Error {
+  override readonly name = 'SourceRejectedError';
+  constructor(
+    readonly reason: SourceRejection,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A batch names a source that is not stored: HTTP answers 422 at `sourceId`. */
+export class UnknownSourceError extends Error {
+  override readonly name = 'UnknownSourceError';
+  constructor(readonly sourceId: string) {
+    super(`source ${JSON.stringify(sourceId)} does not exist`);
+  }
+}

@@ -22,7 +22,7 @@ export async function loadExisting(db: Executor, distinctFrom: readonly string[]
 }
 
 /** The earlier question a new one repeats or paraphrases, if any. */
-export function clashWith(question: Question, existing: readonly ExistingQuestion[]): ExistingQuestion | null {
+export function clashWith(question: Pick<Question, 'question' | 'options'> & { correctAnswer?: unknown }, existing: readonly ExistingQuestion[]): ExistingQuestion | null {
   if (existing.length === 0) return null;
   const print = questionFingerprint(question);
   return existing.find((e) => isNearDuplicate(e.print, print)) ?? null;

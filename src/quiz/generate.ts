@@ -5,8 +5,8 @@ import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob } from '../engine/types.js';
 import { callChat } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
-import type { BatchRequest } from '../../schemas/batch-request.js';
-import type { Question } from '../../schemas/quiz-output.js';
+import { optionsPerQuestion, requestedType, type BatchRequest } from '../../schemas/batch-request.js';
+import { questionsJsonSchema, type AnyQuestion } from '../../schemas/question.js';
 import { tokenLimit, type QuizConfig } from './config.js';
 import { applyOutput, applyTruncation, isDraftState, type DraftState } from './draft.js';
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
@@ -17,6 +17,7 @@ import { acquireModelSlot, estimateCallTokens, observeModelLimits } from './rate
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 import { loadExisting } from './existing.js';
+import type { Section } from '../sources/types.js';
 
 /** What the generation loop needs from its surroundings. */
 export interface GenerationDeps {
@@ -35,6 +36,10 @@ export interface GenerationSpec {
   /** Validation budget period (see `replayEpoch`). */
   epoch: number;
   request: BatchRequest;
+  /** Batch position of this job's first question (decides the true/false plan); 0 for assemble. */
+  offset?: number;
+  /** With a source: all its sections (evidence may sit in any) and the ones this job's prompt quotes. */
+  material?: { sections: readonly Section[]; shown: readonly Section[] } | undefined;
   /** The draft to start from when this job has recorded none. */
   initial: () => DraftState;
   signal: AbortSignal;
@@ -56,7 +61,7 @@ export function replayEpoch(job: ClaimedJob): number {
  * happens, with the draft it left behind, so a retried or replayed job resumes rather than restarts.
  * Returns the validated questions; throws the engine's typed errors per the failure policy.
  */
-export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<Question[]> {
+export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<AnyQuestion[]> {
   const { job, request } = spec;
   const budget = request.maxAttempts;
   // A job's first run ever (attempt 1, no history: every retry, release, lease loss and
@@ -72,22 +77,27 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   const version = promptVersion(deps.prompts);
   const model = request.model ?? deps.client.model;
   let output = await chooseOutputMode(deps.db, deps.client, model);
+  const offset = spec.offset ?? 0;
+  const shown = spec.material?.shown;
 
   while (draft.done === null) {
     if (used >= budget) throw exhausted(draft, used, budget);
     const targets = draft.failing;
     const kind = draft.previous === null ? 'generate' : 'repair';
     const prompt: ChatMessage[] =
-      kind === 'generate' ? generateMessages(deps.prompts, request, targets.length, existing) : repairMessages(deps.prompts, request, draft, existing);
+      kind === 'generate'
+        ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset), shown, existing)
+        : repairMessages(deps.prompts, request, draft, offset, shown, existing);
     const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
-    const { fields, messages } = quizOutputRequest(output.mode, prompt, targets.length, request.options);
+    const { fields, messages } = quizOutputRequest(output.mode, prompt, targets.length, outputSchema(request, targets.length, shown));
     const body = { model, messages, ...fields, max_completion_tokens: maxTokens };
     // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
     const meta = {
-      topic: request.topic,
+      topic: request.topic ?? '',
       count: request.count,
       questions: targets.length,
       options: request.options,
+      ...(request.type === undefined ? {} : { type: request.type }),
       difficulty: request.difficulty,
       language: request.language,
       kind,
@@ -158,13 +168,19 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       continue;
     }
     const extracted = quizOutputText(outcome);
-    const applied = applyOutput(draft, targets, extracted.text, existing);
+    const applied = applyOutput(draft, targets, extracted.text, spec.material?.sections, existing);
     draft = applied.draft;
     const normalisations = [...extracted.normalisations, ...applied.normalisations];
     await insertModelCall(deps.db, { ...answered, issues: applied.issues, normalisations, state: draft });
     observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
   }
   return draft.done;
+}
+
+/** The strict JSON Schema for `count` questions of the request's type. */
+function outputSchema(request: BatchRequest, count: number, shown: readonly Section[] | undefined): Record<string, unknown> {
+  const sectionIds = shown?.map((s) => s.id);
+  return questionsJsonSchema({ type: requestedType(request), count, options: optionsPerQuestion(request), language: request.language, sectionIds });
 }
 
 /**
@@ -176,7 +192,7 @@ async function resumeDraft(db: Executor, spec: GenerationSpec): Promise<DraftSta
   const latest = await latestDraftState(db, spec.job.id);
   if (!latest || !isDraftState(latest.state)) return initial;
   const s = latest.state;
-  if (s.count !== initial.count || s.options !== initial.options) return initial;
+  if (s.count !== initial.count || s.options !== initial.options || s.type !== initial.type) return initial;
   // A new epoch gets its own token budget growth, but keeps what was learnt about the content.
   return latest.epoch === spec.epoch ? s : { ...s, truncations: 0 };
 }

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { BatchRequest } from '../../schemas/batch-request.js';
+import { requestedType, type BatchRequest } from '../../schemas/batch-request.js';
 import { quizOutputJsonSchema } from '../../schemas/quiz-output.js';
 import { promptsVersion, renderPrompt } from './prompts.js';
 import type { Prompts } from './prompts.js';
 import type { DraftState } from './draft.js';
+import { typedPrompts, typedVars } from './type-prompts.js';
+import { materialMessage } from './material.js';
+import type { Section } from '../sources/types.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 import { existingBlock, type ExistingQuestion } from './existing.js';
 
@@ -36,7 +39,7 @@ export function promptVersion(prompts: Prompts): string {
 
 function requestVars(request: BatchRequest, count: number): Record<string, string | number> {
   return {
-    topic: request.topic,
+    topic: request.topic ?? '',
     count,
     options: request.options,
     maxIndex: request.options - 1,
@@ -46,14 +49,31 @@ function requestVars(request: BatchRequest, count: number): Record<string, strin
   };
 }
 
-/** The opening of every conversation: system rules plus the ask for `count` questions. */
-export function generateMessages(prompts: Prompts, request: BatchRequest, count: number, existing: readonly ExistingQuestion[] = []): ChatMessage[] {
+/** The templates and variables of a request's type: the original set for single, `prompts/typed/` otherwise. */
+function promptsFor(prompts: Prompts, request: BatchRequest, count: number, positions: readonly number[]) {
   const vars = requestVars(request, count);
-  return [
-    { role: 'system', content: renderPrompt(prompts.system, vars) },
-    // Nothing is appended without `distinctFrom`, so those requests (and their cassettes) are unchanged.
-    { role: 'user', content: renderPrompt(prompts.generate, vars) + existingBlock(existing) },
-  ];
+  if (requestedType(request) === 'single') return { prompts, vars };
+  return { prompts: typedPrompts(), vars: { ...vars, ...typedVars(request, positions) } };
+}
+
+/**
+ * The opening of every conversation: system rules plus the ask for `count` questions. `positions`
+ * are the batch positions written (they decide the true/false plan); default 0…count−1.
+ * `existing` (from `distinctFrom`) is appended to the ask; without it the ask is unchanged, so
+ * those requests (and their cassettes) are exactly as before.
+ */
+export function generateMessages(
+  prompts: Prompts,
+  request: BatchRequest,
+  count: number,
+  positions?: readonly number[],
+  material?: readonly Section[],
+  existing: readonly ExistingQuestion[] = [],
+): ChatMessage[] {
+  const chosen = promptsFor(prompts, request, count, positions ?? Array.from({ length: count }, (_, i) => i));
+  const system: ChatMessage = { role: 'system', content: renderPrompt(chosen.prompts.system, chosen.vars) };
+  const ask: ChatMessage = { role: 'user', content: renderPrompt(chosen.prompts.generate, chosen.vars) + existingBlock(existing) };
+  return material === undefined ? [system, ask] : [system, { role: 'user', content: materialMessage(material) }, ask];
 }
 
 /**
@@ -61,15 +81,24 @@ export function generateMessages(prompts: Prompts, request: BatchRequest, count:
  * replacements of the failing positions only (in order). The valid questions are kept by the
  * pipeline, so the model is never asked to repeat them.
  */
-export function repairMessages(prompts: Prompts, request: BatchRequest, draft: DraftState, existing: readonly ExistingQuestion[] = []): ChatMessage[] {
+export function repairMessages(
+  prompts: Prompts,
+  request: BatchRequest,
+  draft: DraftState,
+  offset = 0,
+  material?: readonly Section[],
+  existing: readonly ExistingQuestion[] = [],
+): ChatMessage[] {
   const failing = draft.failing.map((i) => `questions[${i}]`).join(', ');
+  const positions = Array.from({ length: draft.count }, (_, i) => offset + i);
+  const chosen = promptsFor(prompts, request, draft.count, positions);
   const vars = {
-    ...requestVars(request, draft.count),
+    ...chosen.vars,
     issues: formatIssuesForPrompt(draft.issues),
     failing,
     failingCount: draft.failing.length,
     previousOutput: draft.previous ?? '',
   };
   // The repair template embeds the previous answer itself, so it is not repeated as an assistant turn.
-  return [...generateMessages(prompts, request, draft.count, existing), { role: 'user', content: renderPrompt(prompts.repair, vars) }];
+  return [...generateMessages(prompts, request, draft.count, positions, material, existing), { role: 'user', content: renderPrompt(chosen.prompts.repair, vars) }];
 }

@@ -7,7 +7,6 @@ import { findModelCapability, recordModelCapability } from '../db/quiz/capabilit
 import type { ModelClient } from '../model/client.js';
 import type { ModelError } from '../model/errors.js';
 import { OUTPUT_MODES, extractOutput, isOutputMode, nextModeAfter, outputRequest, type OutputMode, type OutputRequest } from '../model/output-modes.js';
-import { quizOutputJsonSchema } from '../../schemas/quiz-output.js';
 import type { ChatMessage } from './messages.js';
 import type { Normalisation } from './validate/index.js';
 
@@ -50,11 +49,12 @@ export async function stepDownOutputMode(
 }
 
 /** Request fields and messages asking for `count` questions of `options` options in `mode`. */
-export function quizOutputRequest(mode: OutputMode, messages: ChatMessage[], count: number, options: number) {
+/** The request fields and messages for `count` questions in `mode`, constrained by the output `schema`. */
+export function quizOutputRequest(mode: OutputMode, messages: ChatMessage[], count: number, schema: Record<string, unknown>) {
   const request: OutputRequest = outputRequest(mode, {
     name: 'quiz',
     description: `an object {"questions": [...]} with exactly ${count} question${count === 1 ? '' : 's'}`,
-    schema: quizOutputJsonSchema(count, options),
+    schema,
   });
   // After the leading system prompt, so the conversation still ends with the ask itself.
   const lead = messages.findIndex((m) => m.role !== 'system');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
-import { QuestionSchema } from '../../schemas/quiz-output.js';
+import { AnyQuestionSchema } from '../../schemas/question.js';
 import { PermanentError } from '../engine/errors.js';
 
 /** Queue names of the batch DAG. */
@@ -13,6 +13,8 @@ export const ChunkPayloadSchema = z.object({
   start: z.int().min(0),
   count: z.int().min(1),
   request: BatchRequestSchema,
+  /** With a source: the sections this chunk's prompt quotes (its share of the material). */
+  sectionIds: z.array(z.string()).optional(),
 });
 export type ChunkPayload = z.output<typeof ChunkPayloadSchema>;
 
@@ -30,7 +32,7 @@ export const ChunkResultSchema = z.object({
   batchId: z.string(),
   index: z.int().min(0),
   start: z.int().min(0),
-  questions: z.array(QuestionSchema),
+  questions: z.array(AnyQuestionSchema),
   usage: UsageSchema,
 });
 export type ChunkResult = z.output<typeof ChunkResultSchema>;

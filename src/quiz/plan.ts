@@ -18,3 +18,22 @@ export function planChunks(total: number, chunkSize: number): ChunkPlan[] {
   }
   return chunks;
 }
+
+/**
+ * Which sections each chunk quotes from, so a quiz spreads over the material: sections are dealt
+ * out in document order in contiguous runs sized by each chunk's share of the questions; a chunk
+ * whose share rounds to no section gets the section at its place. With enough questions every
+ * section goes to some chunk.
+ */
+export function assignSections(sectionIds: readonly string[], chunkCounts: readonly number[]): string[][] {
+  const total = chunkCounts.reduce((a, b) => a + b, 0);
+  const n = sectionIds.length;
+  if (n === 0 || total === 0) return chunkCounts.map(() => []);
+  let before = 0;
+  return chunkCounts.map((count) => {
+    const from = Math.floor((before * n) / total);
+    before += count;
+    const to = Math.floor((before * n) / total);
+    return to > from ? sectionIds.slice(from, to) : [sectionIds[Math.min(from, n - 1)] as string];
+  });
+}

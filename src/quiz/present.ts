@@ -2,6 +2,7 @@ import type { BatchJobRecord, BatchRecord, ModelCallRecord, QuestionRecord, Usag
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { QUEUES } from './payloads.js';
 import type {
+  CoverageView,
   BatchJobView,
   BatchStatus,
   BatchSummary,
@@ -45,18 +46,35 @@ function requestOf(batch: BatchRecord) {
 }
 
 function toQuestionView(q: QuestionRecord): QuestionView {
-  return { question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation };
+  const { position: _position, ...question } = q;
+  return question;
 }
 
-export function toBatchView(batch: BatchRecord, jobs: readonly BatchJobRecord[], questions: readonly QuestionRecord[], usage: UsageTotals): BatchView {
+/** Questions per section, counted by the section each question's evidence sits in. */
+export function coverageOf(sections: ReadonlyArray<{ id: string; title: string; page?: number }>, questions: readonly QuestionRecord[]): CoverageView {
+  const counts = new Map<string, number>();
+  for (const q of questions) if (q.evidence) counts.set(q.evidence.sectionId, (counts.get(q.evidence.sectionId) ?? 0) + 1);
+  const rows = sections.map((s) => ({ id: s.id, title: s.title, ...(s.page === undefined ? {} : { page: s.page }), questions: counts.get(s.id) ?? 0 }));
+  return { sections: rows, covered: rows.filter((r) => r.questions > 0).length, total: rows.length };
+}
+
+export function toBatchView(
+  batch: BatchRecord,
+  jobs: readonly BatchJobRecord[],
+  questions: readonly QuestionRecord[],
+  usage: UsageTotals,
+  sections?: ReadonlyArray<{ id: string; title: string; page?: number }>,
+): BatchView {
   const status = deriveStatus(jobs);
+  const done = status === 'succeeded';
   return {
     id: batch.id,
     status,
     request: requestOf(batch),
-    questions: status === 'succeeded' ? questions.map(toQuestionView) : null,
+    questions: done ? questions.map(toQuestionView) : null,
     jobs: jobs.map(toJobView),
     usage,
+    ...(done && sections !== undefined ? { coverage: coverageOf(sections, questions) } : {}),
     createdAt: batch.createdAt.toISOString(),
     updatedAt: batch.updatedAt.toISOString(),
   };
@@ -68,7 +86,7 @@ export function toBatchSummary(batch: BatchRecord, jobs: readonly BatchJobRecord
   return {
     id: batch.id,
     status: deriveStatus(jobs),
-    topic: request.topic,
+    topic: request.topic ?? '',
     count: request.count,
     progress: { done: chunks.filter((j) => j.state === 'succeeded').length, total: chunks.length },
     createdAt: batch.createdAt.toISOString(),

@@ -21,12 +21,13 @@ import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
-import { BatchFinishedError, IdempotencyConflictError } from './errors.js';
+import { BatchFinishedError, IdempotencyConflictError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
-import { planChunks } from './plan.js';
+import { assignSections, planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
+import { createSourceService, type SourceService } from './source-service.js';
 import { BATCH_EVENTS, quizTasks } from './tasks.js';
 import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
 
@@ -42,6 +43,8 @@ export interface QuizServiceOptions {
 }
 
 export interface QuizService {
+  /** Documents to quiz on (`/v1/sources`). */
+  sources: SourceService;
   submit(request: BatchRequest, opts?: { idempotencyKey?: string }): Promise<{ created: boolean; batch: BatchView }>;
   get(id: string): Promise<BatchView | null>;
   /**
@@ -101,14 +104,33 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   let prompts = opts.prompts;
   let modelClient = opts.modelClient;
 
-  /** A batch's view in one round trip (and one snapshot): see getBatchDetail. */
-  const present = (d: BatchDetail | null | undefined): BatchView | null => (d ? toBatchView(d.batch, d.jobs, d.questions, d.usage) : null);
+  const sources = createSourceService(db);
+
+  /** A batch's view in one round trip (and one snapshot, see getBatchDetail), plus its source's sections. */
+  const present = async (d: BatchDetail | null | undefined): Promise<BatchView | null> => {
+    if (!d) return null;
+    const sourceId = sourceIdOf(d.batch.request);
+    const source = sourceId === null ? null : await sources.record(sourceId);
+    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections);
+  };
   const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
 
-  const graphFor = (batchId: string, request: BatchRequest): GraphNode[] => {
+  /** A request with its source resolved: inline text stored, `sourceId` checked, topic defaulted. */
+  const resolveSource = async (request: BatchRequest): Promise<{ request: BatchRequest; sectionIds: string[] | null }> => {
+    if (request.source === undefined && request.sourceId === undefined) return { request, sectionIds: null };
+    const id = request.source === undefined ? request.sourceId : (await sources.addText(request.source)).source.id;
+    const record = id === undefined ? null : await sources.record(id);
+    if (record === null) throw new UnknownSourceError(request.sourceId ?? '');
+    const { source: _inline, ...rest } = request;
+    return { request: { ...rest, sourceId: record.id, topic: request.topic ?? record.title }, sectionIds: record.sections.map((s) => s.id) };
+  };
+
+  const graphFor = (batchId: string, request: BatchRequest, sectionIds: string[] | null): GraphNode[] => {
     const chunks = planChunks(request.count, config.chunkSize);
+    const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.map((c) => c.count));
     const nodes: GraphNode[] = chunks.map((c) => {
-      const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request };
+      const share = shares?.[c.index];
+      const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request, ...(share ? { sectionIds: share } : {}) };
       return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts };
     });
     const assemble: AssemblePayload = { batchId, chunks: chunks.length, request };
@@ -129,7 +151,9 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   };
 
   return {
-    async submit(request, o = {}) {
+    sources,
+    async submit(given, o = {}) {
+      const { request, sectionIds } = await resolveSource(given);
       const key = o.idempotencyKey ?? null;
       const hash = requestHash(request);
       const outcome = await engine.transaction(async (tx) => {
@@ -144,12 +168,12 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
           if (!winner || key === null) throw new Error('batch insert lost a race but no batch holds the key');
           return { created: false, batch: existingFor(winner, key, hash) };
         }
-        await engine.enqueueGraph(graphFor(batch.id, request), { tx });
+        await engine.enqueueGraph(graphFor(batch.id, request, sectionIds), { tx });
         // Read before the commit: the answer shows the batch as created (queued), whatever a
         // worker does the instant it commits.
         return { created: true, batch, detail: await getBatchDetail(tx, batch.id) };
       });
-      const batch = 'detail' in outcome ? present(outcome.detail) : await view(outcome.batch.id);
+      const batch = 'detail' in outcome ? await present(outcome.detail) : await view(outcome.batch.id);
       if (!batch) throw new Error(`batch ${outcome.batch.id} vanished right after its submit`);
       return { created: outcome.created, batch };
     },
@@ -241,6 +265,11 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return quizTasks({ db, client: modelClient, prompts, config, events: engine.events, metrics: opts.metrics });
     },
   };
+}
+
+function sourceIdOf(request: unknown): string | null {
+  if (request === null || typeof request !== 'object' || !('sourceId' in request)) return null;
+  return typeof request.sourceId === 'string' ? request.sourceId : null;
 }
 
 function dlqItem(job: Job): DlqItemView {

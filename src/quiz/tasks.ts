@@ -1,9 +1,11 @@
 import type { Executor } from '../db/client.js';
-import { insertQuestions, touchBatch, usageByJob } from '../db/quiz/index.js';
+import { getSource, insertQuestions, touchBatch, usageByJob } from '../db/quiz/index.js';
+import type { Section } from '../sources/types.js';
 import type { Engine } from '../engine/index.js';
 import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob, HandlerContext, HandlerSuccess, Job, TaskDefinition } from '../engine/types.js';
-import { balanceAnswerPositions } from './balance.js';
+import { optionsPerQuestion } from '../../schemas/batch-request.js';
+import { balanceQuestions } from './balance.js';
 import { draftFromQuestions, emptyDraft } from './draft.js';
 import { generateQuestions, replayEpoch, type GenerationDeps } from './generate.js';
 import {
@@ -50,13 +52,17 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
   return {
     async handler(job: ClaimedJob, ctx: HandlerContext): Promise<HandlerSuccess> {
       const p = parseOwn(ChunkPayloadSchema, job.payload, 'chunk payload');
+      const sections = await sourceSections(deps.db, p.request.sourceId);
+      const shown = sections?.filter((s) => p.sectionIds?.includes(s.id) ?? true);
       const questions = await generateQuestions(deps, {
+        material: sections === null || shown === undefined ? undefined : { sections, shown },
         job,
         batchId: p.batchId,
         jobKind: 'chunk',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => emptyDraft(p.count, p.request.options, p.request.quality),
+        offset: p.start,
+        initial: () => emptyDraft(p.count, optionsPerQuestion(p.request), p.request),
         signal: ctx.signal,
       });
       const result: ChunkResult = {
@@ -92,16 +98,18 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
           `assemble expected ${p.chunks} chunks with ${p.request.count} questions; got ${chunks.length} with ${all.length}`,
         );
       }
+      const sections = await sourceSections(deps.db, p.request.sourceId);
       const questions = await generateQuestions(deps, {
+        material: sections === null ? undefined : { sections, shown: sections },
         job,
         batchId: p.batchId,
         jobKind: 'assemble',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => draftFromQuestions(all, p.request.options, p.request.quality),
+        initial: () => draftFromQuestions(all, optionsPerQuestion(p.request), p.request, sections ?? undefined),
         signal: ctx.signal,
       });
-      const balanced = balanceAnswerPositions(questions, p.batchId);
+      const balanced = balanceQuestions(questions, p.batchId);
       const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage: await usageByJob(deps.db, job.id) };
       return {
         result,
@@ -127,6 +135,14 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
     ...retryPolicy(deps),
     onDead: onDeadFor(deps, 'assemble'),
   };
+}
+
+/** The sections of a batch's source, or null without one; a source that vanished is a permanent failure. */
+async function sourceSections(db: Executor, sourceId: string | undefined): Promise<Section[] | null> {
+  if (sourceId === undefined) return null;
+  const source = await getSource(db, sourceId);
+  if (source === null) throw new PermanentError('payload', `source ${sourceId} no longer exists`);
+  return source.sections;
 }
 
 function retryPolicy(deps: TaskDeps): Pick<TaskDefinition, 'retryBaseMs' | 'retryMaxMs'> {

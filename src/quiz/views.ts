@@ -4,18 +4,15 @@
  */
 import type { JobState } from '../engine/types.js';
 import type { BatchRequest } from '../../schemas/batch-request.js';
+import type { AnyQuestion } from '../../schemas/question.js';
 
 export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type QuizJobKind = 'chunk' | 'assemble';
 
 export type BatchRequestView = BatchRequest;
 
-export interface QuestionView {
-  question: string;
-  options: string[];
-  correctAnswer: number;
-  explanation: string;
-}
+/** A question of any type (single keeps today's shape, with no `type` key). */
+export type QuestionView = AnyQuestion;
 
 export interface BatchJobView {
   id: number;
@@ -39,9 +36,18 @@ export interface BatchView {
   questions: QuestionView[] | null;
   jobs: BatchJobView[];
   usage: UsageView;
+  /** With a source, once succeeded: how many questions each section got (by evidence). */
+  coverage?: CoverageView;
   /** ISO-8601 timestamps. */
   createdAt: string;
   updatedAt: string;
+}
+
+export interface CoverageView {
+  sections: Array<{ id: string; title: string; page?: number; questions: number }>;
+  /** Sections with at least one question, of all sections. */
+  covered: number;
+  total: number;
 }
 
 export interface BatchSummary {

@@ -67,6 +67,43 @@ describe('quizforge validate', () => {
     expect(json(r.stdout)).toEqual({ questions: validQuestions(3, 5) });
   });
 
+  it('--type true_false checks the labels of --language and the truth balance of the set', async () => {
+    const statement = (i: number, correctAnswer: number, options = ['True', 'False']) => ({
+      type: 'true_false',
+      question: `Statement ${i} about the scripted world is written here.`,
+      options,
+      correctAnswer,
+      explanation: 'Because.',
+    });
+    const balanced = JSON.stringify({ questions: [0, 1, 0, 1].map((a, i) => statement(i, a)) });
+    expect((await invoke(['--count', '4', '--type', 'true_false'], [Buffer.from(balanced)])).code).toBe(0);
+    const allTrue = JSON.stringify({ questions: [0, 0, 0, 0].map((a, i) => statement(i, a)) });
+    const r = await invoke(['--count', '4', '--type', 'true_false'], [Buffer.from(allTrue)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('truth_balance');
+    const german = JSON.stringify({ questions: [statement(0, 0, ['Wahr', 'Falsch'])] });
+    expect((await invoke(['--count', '1', '--type', 'true_false', '--language', 'de'], [Buffer.from(german)])).code).toBe(0);
+    expect((await invoke(['--count', '1', '--type', 'true_false'], [Buffer.from(german)])).stdout).toContain('true_false_labels');
+    expect((await invoke(['--count', '1', '--options', '4', '--type', 'essay'])).code).toBe(2);
+  });
+
+  it('--source DOC checks the evidence of every question against the document', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qf-validate-'));
+    const doc = join(dir, 'notes.md');
+    writeFileSync(doc, '# Rivers\n\nA river delta forms where a river deposits sediment at its mouth.\n\n# Lakes\n\nMost lakes are fed by rivers.');
+    const question = (quote: string, sectionId: string) =>
+      JSON.stringify({ questions: [{ ...validQuestion(0), evidence: { quote, sectionId } }] });
+    const ok = await invoke(['--count', '1', '--options', '4', '--source', doc], [Buffer.from(question('a river deposits sediment at its mouth', 's1'))]);
+    expect(ok.code).toBe(0);
+    expect(json(ok.stdout)).toMatchObject({ questions: [{ evidence: { quote: 'a river deposits sediment at its mouth', sectionId: 's1' } }] });
+    const moved = await invoke(['--count', '1', '--options', '4', '--source', doc], [Buffer.from(question('Most lakes are fed by rivers.', 's1'))]);
+    expect(json(moved.stdout)).toMatchObject({ questions: [{ evidence: { sectionId: 's2' } }] });
+    const missing = await invoke(['--count', '1', '--options', '4', '--source', doc], [Buffer.from(question('Rivers always flow north to the sea.', 's1'))]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('evidence_not_found');
+    expect((await invoke(['--count', '1', '--options', '4', '--source', join(dir, 'nope.md')])).code).toBe(2);
+  });
+
   it('decodes multi-byte characters split across stdin chunks', async () => {
     const questions = validQuestions(1);
     questions[0] = { ...validQuestion(0), explanation: 'Ångström — 漢字 é' };
@@ -118,7 +155,7 @@ describe('quizforge validate', () => {
   it('--help prints usage and exits 0', async () => {
     const r = await invoke(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: quizforge validate --count N --options K [--json] [--strict] [FILE|-]');
+    expect(r.stdout).toContain('Usage: quizforge validate --count N --options K [--type T] [--language L] [--source DOC] [--json] [--strict] [FILE|-]');
   });
 
   it.each([

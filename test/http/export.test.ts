@@ -52,7 +52,7 @@ describe('GET /v1/batches/:id/export', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="tides-currents-gift.gift.txt"');
     const parsed = parseGift(await res.text()) as MultipleChoice[];
-    expect(parsed.map((p) => p.choices.findIndex((c) => c.isCorrect))).toEqual(batch.questions?.map((q) => q.correctAnswer));
+    expect(parsed.map((p) => p.choices.findIndex((c) => c.isCorrect))).toEqual(batch.questions?.map((q) => ('correctAnswer' in q ? q.correctAnswer : null)));
     expect(parsed.map((p) => decodeHTML(p.stem.text))).toEqual(batch.questions?.map((q) => q.question));
   });
 

@@ -59,6 +59,7 @@ export function buildApp(
     ...(parts.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: parts.bodyLimitBytes }),
     ...(parts.sse === undefined ? {} : { sse: parts.sse }),
     ...(parts.pages === undefined ? {} : { pages: parts.pages }),
+    ...(parts.sources === undefined ? {} : { sources: parts.sources }),
   });
   return { app, registry, request: async (path, init) => app.request(path, init) };
 }

@@ -15,7 +15,7 @@ describe('quality levels in the repair draft', () => {
   });
 
   it('strict: the same flaw makes the position fail and go to repair', () => {
-    const { draft, issues } = applyOutput(emptyDraft(2, 4, 'strict'), [0, 1], answerText([q(1), overlapping]));
+    const { draft, issues } = applyOutput(emptyDraft(2, 4, { quality: 'strict' }), [0, 1], answerText([q(1), overlapping]));
     expect(draft.done).toBeNull();
     expect(draft.failing).toEqual([1]);
     expect(issues.map((i) => [i.path, i.code])).toEqual([['questions[1].options[1]', 'option_contained']]);
@@ -36,7 +36,7 @@ describe('earlier batches (distinctFrom) in the draft', () => {
   it('a paraphrase of an earlier question is rejected with duplicate_of_existing; others are accepted', () => {
     const earlier = [existing('Which planet is closest to the Sun?', 'Mercury', 4)];
     const paraphrase = { question: 'What planet orbits nearest to the Sun?', options: ['Mercury', 'Venus', 'Mars', 'Earth'], correctAnswer: 0, explanation: 'Yes.' };
-    const { draft, issues } = applyOutput(emptyDraft(2, 4), [0, 1], answerText([q(1), paraphrase]), earlier);
+    const { draft, issues } = applyOutput(emptyDraft(2, 4), [0, 1], answerText([q(1), paraphrase]), undefined, earlier);
     expect(draft.failing).toEqual([1]);
     expect(draft.accepted[0]).toEqual(q(1));
     expect(issues).toEqual([{ path: 'questions[1].question', code: 'duplicate_of_existing', message: expect.stringContaining('question 4 of earlier batch b-1') }]);

@@ -53,6 +53,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const rt = await openRuntime(config, logger, { migrate: true, name: 'serve' });
   const app = createApp({
     quiz: rt.quiz,
+    sources: rt.quiz.sources,
     engine: rt.engine,
     database: rt.database,
     registry: rt.registry,

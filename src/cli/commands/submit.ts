@@ -3,10 +3,12 @@ import { EventSource } from 'eventsource';
 import { apiOptionsFromEnv, apiRequest, authHeaders, type ApiClientOptions } from '../api-client.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, writeLine, type CliIo } from '../io.js';
 
-const USAGE = `Usage: quizforge submit --topic TEXT --count N [options]
+const USAGE = `Usage: quizforge submit (--topic TEXT | --source ID) --count N [options]
 
 Options:
-  --topic TEXT            what the quiz is about (required)
+  --topic TEXT            what the quiz is about (required without --source)
+  --source ID             a source from 'quizforge sources add FILE': quiz on it, with evidence
+  --type T                single | multiple | true_false (default single)
   --count N               number of questions, 1-50 (required)
   --difficulty LEVEL      easy | medium | hard (default medium)
   --options K             options per question, 2-6 (default 4)
@@ -36,6 +38,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     options: {
       help: { type: 'boolean', short: 'h' },
       topic: { type: 'string' },
+      source: { type: 'string' },
+      type: { type: 'string' },
       count: { type: 'string' },
       difficulty: { type: 'string' },
       options: { type: 'string' },
@@ -52,9 +56,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     writeLine(io.stdout, USAGE);
     return EXIT_OK;
   }
-  if (!values.topic) throw new UsageError('--topic is required');
+  if (!values.topic && !values.source) throw new UsageError('--topic or --source is required');
   if (!values.count) throw new UsageError('--count is required');
-  const body: Record<string, unknown> = { topic: values.topic, count: intOption('--count', values.count) };
+  const body: Record<string, unknown> = { count: intOption('--count', values.count) };
+  if (values.topic) body.topic = values.topic;
+  if (values.source) body.sourceId = values.source;
+  if (values.type) body.type = values.type;
   if (values.difficulty) body.difficulty = values.difficulty;
   if (values.options) body.options = intOption('--options', values.options);
   if (values.audience) body.audience = values.audience;

@@ -1,7 +1,13 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { extractBounded } from '../../sources/bounded.js';
+import { detectKind } from '../../sources/detect.js';
+import { sectionize } from '../../sources/section.js';
+import type { Section } from '../../sources/types.js';
 import { parseArgs } from 'node:util';
-import { QUIZ_LIMITS } from '../../../schemas/index.js';
-import { validateQuizOutput, type ValidationResult } from '../../quiz/validate/index.js';
+import { QUESTION_TYPES, QUIZ_LIMITS, trueFalseLabels, type AnyQuestion, type QuestionType } from '../../../schemas/index.js';
+import { validateQuizOutput, type ExpectedShape, type ValidationResult } from '../../quiz/validate/index.js';
 
 /** The streams this command touches; `CliIo` from the dispatcher fits. */
 export interface ValidateIo {
@@ -17,14 +23,18 @@ const EXIT_USAGE = 2;
 /** Far above anything the validator accepts; only keeps a runaway pipe from exhausting memory. */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-export const USAGE = `Usage: quizforge validate --count N --options K [--json] [--strict] [FILE|-]
+export const USAGE = `Usage: quizforge validate --count N --options K [--type T] [--language L] [--source DOC] [--json] [--strict] [FILE|-]
 
 Validates one raw model output exactly as the pipeline does (parse, normalise, validate).
 Reads FILE, or standard input when FILE is '-' or absent.
 
 Options:
   -n, --count N     number of questions expected (${QUIZ_LIMITS.minCount}-${QUIZ_LIMITS.maxCount})
-  -k, --options K   number of options per question (${QUIZ_LIMITS.minOptions}-${QUIZ_LIMITS.maxOptions})
+  -k, --options K   number of options per question (${QUIZ_LIMITS.minOptions}-${QUIZ_LIMITS.maxOptions}); not needed for true_false
+  -t, --type T      question type: ${QUESTION_TYPES.join(', ')} (default single)
+  -l, --language L  request language, for the true/false labels (default en)
+  -s, --source DOC  the document the quiz was written from (PDF, DOCX, HTML, Markdown, text):
+                    every question must then carry evidence found in it
       --json        print {"questions"?, "issues", "warnings"}, every entry with path, code,
                     severity ("error" | "warning") and message
       --strict      item-writing-flaw warnings fail too (exit 1), like request quality "strict"
@@ -52,6 +62,9 @@ function parse(argv: string[]) {
       options: {
         count: { type: 'string', short: 'n' },
         options: { type: 'string', short: 'k' },
+        type: { type: 'string', short: 't' },
+        language: { type: 'string', short: 'l' },
+        source: { type: 'string', short: 's' },
         help: { type: 'boolean', short: 'h' },
         json: { type: 'boolean' },
         strict: { type: 'boolean' },
@@ -65,14 +78,30 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed;
   if (values.help === true) return { help: true as const };
   if (positionals.length > 1) throw new UsageProblem(`expected at most one FILE; got ${positionals.length}`);
+  const type = typeFlag(values.type);
+  const count = intFlag(values.count, 'count', QUIZ_LIMITS.minCount, QUIZ_LIMITS.maxCount);
+  const options = type === 'true_false' ? 2 : intFlag(values.options, 'options', type === 'multiple' ? 3 : QUIZ_LIMITS.minOptions, QUIZ_LIMITS.maxOptions);
   return {
     help: false as const,
-    count: intFlag(values.count, 'count', QUIZ_LIMITS.minCount, QUIZ_LIMITS.maxCount),
-    options: intFlag(values.options, 'options', QUIZ_LIMITS.minOptions, QUIZ_LIMITS.maxOptions),
+    expect: expectation(type, count, options, values.language ?? 'en'),
+    document: values.source,
     source: positionals[0] ?? '-',
     json: values.json === true,
     strict: values.strict === true,
   };
+}
+
+function typeFlag(value: string | undefined): QuestionType {
+  if (value === undefined) return 'single';
+  const type = QUESTION_TYPES.find((t) => t === value);
+  if (type === undefined) throw new UsageProblem(`--type must be one of ${QUESTION_TYPES.join(', ')}; got ${JSON.stringify(value)}`);
+  return type;
+}
+
+/** What the pipeline checks over a whole set (a complete draft), including the true/false balance. */
+function expectation(type: QuestionType, count: number, options: number, language: string): ExpectedShape {
+  if (type === 'single') return { count, options };
+  return { count, options, type, labels: trueFalseLabels(language), truthBalance: true };
 }
 
 /** Reads a whole stream as UTF-8, decoding once at the end so multi-byte characters split across chunks survive. */
@@ -102,6 +131,21 @@ async function readInput(source: string, stdin: NodeJS.ReadableStream): Promise<
   }
 }
 
+/** The sections of `--source DOC`, split exactly as `POST /v1/sources` would. */
+async function documentSections(file: string): Promise<Section[]> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new UsageProblem(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const kind = detectKind(bytes, null, file);
+  if (kind === null) throw new UsageProblem(`--source ${file}: unsupported file type`);
+  const outcome = await extractBounded(new Uint8Array(bytes), kind);
+  if (!outcome.ok) throw new UsageProblem(`--source ${file}: ${outcome.failure.reason}: ${outcome.failure.message}`);
+  return sectionize(outcome.value, basename(file));
+}
+
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => {
     try {
@@ -113,14 +157,14 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
 }
 
 /** `--json`: everything found, each entry with its severity; `questions` only when none has an error. */
-function jsonReport(result: ValidationResult): Record<string, unknown> {
+function jsonReport(result: ValidationResult<AnyQuestion>): Record<string, unknown> {
   const issues = result.ok ? [] : result.issues.map(({ path, code, message }) => ({ path, code, severity: 'error', message }));
   const warnings = result.warnings.map(({ path, code, severity, message }) => ({ path, code, severity, message }));
   return { ...(result.ok ? { questions: result.questions } : {}), issues, warnings };
 }
 
 /** The plain report: questions, or issues (with `--strict`, a warning is an issue). */
-function plainReport(result: ValidationResult, strict: boolean): Record<string, unknown> {
+function plainReport(result: ValidationResult<AnyQuestion>, strict: boolean): Record<string, unknown> {
   const promoted = strict ? result.warnings.map(({ path, code, message }) => ({ path, code, message })) : [];
   if (result.ok && promoted.length === 0) return { questions: result.questions };
   return { issues: [...(result.ok ? [] : result.issues), ...promoted] };
@@ -139,7 +183,8 @@ export async function run(argv: string[], io: ValidateIo): Promise<number> {
       return EXIT_VALID;
     }
     const raw = await readInput(args.source, io.stdin);
-    const result = validateQuizOutput(raw, { count: args.count, options: args.options });
+    const sections = args.document === undefined ? undefined : await documentSections(args.document);
+    const result = validateQuizOutput(raw, sections === undefined ? args.expect : { ...args.expect, sections });
     const failed = !result.ok || (args.strict && result.warnings.length > 0);
     await write(io.stdout, `${JSON.stringify(args.json ? jsonReport(result) : plainReport(result, args.strict), null, 2)}\n`);
     return failed ? EXIT_INVALID : EXIT_VALID;

@@ -45,7 +45,8 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
           (select coalesce(json_agg(json_build_object('id', j.id, 'queue', j.queue, 'state', j.state, 'attempt', j.attempt) order by j.id), '[]'::json)
              from jobs j where j.group_id = b.id) as detail_jobs,
           (select coalesce(json_agg(json_build_object('position', q.position, 'question', q.question, 'options', q.options,
-                    'correct_answer', q.correct_answer, 'explanation', q.explanation) order by q.position), '[]'::json)
+                    'correct_answer', q.correct_answer, 'explanation', q.explanation, 'type', q.type,
+                    'correct_answers', q.correct_answers, 'evidence', q.evidence) order by q.position), '[]'::json)
              from questions q where q.batch_id = b.id) as detail_questions,
           u.prompt_tokens, u.completion_tokens, u.model_calls
         from batches b

@@ -2,3 +2,4 @@ export * from './batches.js';
 export * from './questions.js';
 export * from './model-calls.js';
 export * from './batch-detail.js';
+export * from './sources.js';

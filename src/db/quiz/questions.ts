@@ -3,14 +3,10 @@ import type { Executor } from '../client.js';
 import { queryRows, toInt, toJson, toStr } from '../rows.js';
 import { storableJson, storableText } from './text.js';
 
-/** One accepted question at its final position in a batch. */
-export interface QuestionRecord {
-  position: number;
-  question: string;
-  options: string[];
-  correctAnswer: number;
-  explanation: string;
-}
+import type { AnyQuestion, Evidence } from '../../../schemas/question.js';
+
+/** One accepted question, of any type, at its final position in a batch. */
+export type QuestionRecord = AnyQuestion & { position: number };
 
 function toOptions(value: unknown): string[] {
   const json = toJson(value);
@@ -20,14 +16,37 @@ function toOptions(value: unknown): string[] {
   return json;
 }
 
+function toIndexes(value: unknown): number[] {
+  const json = toJson(value);
+  if (!Array.isArray(json) || !json.every((o): o is number => Number.isInteger(o))) {
+    throw new Error('database boundary: questions.correct_answers is not an integer array');
+  }
+  return json;
+}
+
+function toEvidence(value: unknown): { evidence?: Evidence } {
+  if (value === null || value === undefined) return {};
+  const json = toJson(value) as Record<string, unknown>;
+  const page = json.page === undefined || json.page === null ? {} : { page: toInt(json.page, 'questions.evidence.page') };
+  return { evidence: { quote: toStr(json.quote, 'questions.evidence.quote'), sectionId: toStr(json.sectionId, 'questions.evidence.sectionId'), ...page } };
+}
+
 export function toQuestion(row: Record<string, unknown>): QuestionRecord {
-  return {
+  const base = {
     position: toInt(row.position, 'questions.position'),
     question: toStr(row.question, 'questions.question'),
     options: toOptions(row.options),
-    correctAnswer: toInt(row.correct_answer, 'questions.correct_answer'),
     explanation: toStr(row.explanation, 'questions.explanation'),
   };
+  const evidence = toEvidence(row.evidence);
+  if (row.type === 'multiple') return { type: 'multiple', ...base, correctAnswers: toIndexes(row.correct_answers), ...evidence };
+  const correctAnswer = toInt(row.correct_answer, 'questions.correct_answer');
+  if (row.type === 'true_false') {
+    if (correctAnswer !== 0 && correctAnswer !== 1) throw new Error('database boundary: a true_false correct_answer is not 0 or 1');
+    return { type: 'true_false', ...base, correctAnswer, ...evidence };
+  }
+  // Single keeps its original key order: question, options, correctAnswer, explanation.
+  return { position: base.position, question: base.question, options: base.options, correctAnswer, explanation: base.explanation, ...evidence };
 }
 
 /**
@@ -37,11 +56,15 @@ export function toQuestion(row: Record<string, unknown>): QuestionRecord {
 export async function insertQuestions(ex: Executor, batchId: string, questions: readonly QuestionRecord[]): Promise<number> {
   let inserted = 0;
   for (const q of questions) {
+    const type = 'type' in q ? q.type : null;
+    const correctAnswer = 'correctAnswer' in q ? q.correctAnswer : null;
+    const correctAnswers = 'correctAnswers' in q ? JSON.stringify(q.correctAnswers) : null;
+    const evidence = q.evidence === undefined ? null : JSON.stringify(storableJson(q.evidence));
     const rows = await queryRows(
       ex,
-      sql`insert into questions (batch_id, position, question, options, correct_answer, explanation)
+      sql`insert into questions (batch_id, position, question, options, type, correct_answer, correct_answers, explanation, evidence)
           values (${batchId}, ${q.position}, ${storableText(q.question)}, ${JSON.stringify(storableJson(q.options))}::jsonb,
-            ${q.correctAnswer}, ${storableText(q.explanation)})
+            ${type}, ${correctAnswer}, ${correctAnswers}::jsonb, ${storableText(q.explanation)}, ${evidence}::jsonb)
           on conflict (batch_id, position) do nothing
           returning id`,
     );
@@ -54,7 +77,7 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
 export async function listQuestions(ex: Executor, batchId: string): Promise<QuestionRecord[]> {
   const rows = await queryRows(
     ex,
-    sql`select position, question, options, correct_answer, explanation
+    sql`select position, question, options, type, correct_answer, correct_answers, explanation, evidence
         from questions where batch_id = ${batchId} order by position`,
   );
   return rows.map(toQuestion);

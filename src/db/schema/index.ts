@@ -2,3 +2,4 @@ export * from './engine.js';
 export * from './quiz.js';
 export * from './model-capabilities.js';
 export * from './model-rate-limits.js';
+export * from './sources.js';

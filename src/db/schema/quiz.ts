@@ -28,8 +28,14 @@ export const questions = pgTable(
     position: integer('position').notNull(),
     question: text('question').notNull(),
     options: jsonb('options').notNull(),
-    correctAnswer: integer('correct_answer').notNull(),
+    /** Null for single questions (the original shape); 'multiple' or 'true_false' otherwise. */
+    type: text('type'),
+    /** Null for multiple-answer questions, which use `correct_answers`. */
+    correctAnswer: integer('correct_answer'),
+    correctAnswers: jsonb('correct_answers'),
     explanation: text('explanation').notNull(),
+    /** `{ quote, sectionId, page? }` for questions grounded in a source; null otherwise. */
+    evidence: jsonb('evidence'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('questions_batch_position_uq').on(t.batchId, t.position)],

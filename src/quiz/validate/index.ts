@@ -7,4 +7,5 @@ export { ISSUE_CODES, NORMALISATION_KINDS } from './types.js';
 export { checkFlaws, FLAW_CODES, FLAW_SEVERITY, type Flaw, type FlawCode, type Severity } from './flaws/index.js';
 export { NEAR_DUPLICATE, fingerprint, isNearDuplicate, questionFingerprint, type Fingerprint } from './similarity.js';
 export { duplicateMessage } from './validate-output.js';
-export type { QualityLevel, ExpectedShape, IndexedQuestion, Issue, IssueCode, Normalisation, NormalisationKind, ValidationResult } from './types.js';
+export type { QualityLevel, ExpectedShape, IndexedQuestion, Issue, IssueCode, Normalisation, NormalisationKind, SingleShape, ValidationResult } from './types.js';
+export { truthBalanceIssues } from './typed.js';

@@ -1,10 +1,19 @@
-import { QUESTION_LIMITS, QuestionSchema, type Question } from '../../../schemas/index.js';
+import {
+  MultipleQuestionSchema,
+  QUESTION_LIMITS,
+  SingleQuestionSchema,
+  TrueFalseQuestionSchema,
+  trueFalseLabels,
+  type AnyQuestion,
+  type QuestionType,
+} from '../../../schemas/index.js';
 import { MAX_CHECKED_OPTIONS, type ExpectedShape, type Issue, type Normalisation } from './types.js';
 import { resolveCorrectAnswer } from './answer.js';
 import { isMetaOption } from './meta-options.js';
 import { checkQuestionStructure } from './structure.js';
 import { checkFlaws, type Flaw } from './flaws/index.js';
 import { fingerprint, type Fingerprint } from './similarity.js';
+import { checkCorrectAnswers, checkEvidence, checkTrueFalseLabels } from './typed.js';
 import { childPath, isPlainObject, normaliseText, ownValue, quote } from './text.js';
 
 const L = QUESTION_LIMITS;
@@ -14,7 +23,7 @@ export interface QuestionCheck {
   issues: Issue[];
   normalisations: Normalisation[];
   /** Set only when the question passes every rule on its own. */
-  question: Question | null;
+  question: AnyQuestion | null;
   /** What the near-duplicate rule compares, once the question passed. */
   fingerprint: Fingerprint | null;
   /** Item-writing-flaw warnings of a passing question (empty in strict quality). */
@@ -44,7 +53,7 @@ function checkLength(c: Collector, text: string | undefined, path: string, min: 
   }
 }
 
-function checkOptions(c: Collector, raw: unknown, length: number, path: string, expected: number): Array<string | undefined> | null {
+function checkOptions(c: Collector, raw: unknown, length: number, path: string, expected: number, labels: boolean): Array<string | undefined> | null {
   if (!Array.isArray(raw)) return null;
   const options = raw.map((value: unknown, j) => c.trimmed(value, childPath(path, j)));
   if (length !== expected) {
@@ -60,7 +69,8 @@ function checkOptions(c: Collector, raw: unknown, length: number, path: string, 
       return;
     }
     if (option.length > L.optionMax) c.issue(at, 'option_too_long', `must be at most ${L.optionMax} characters; got ${option.length}`);
-    if (isMetaOption(option)) {
+    // True/false labels are fixed words ("True", "False"), not answers that could refer to others.
+    if (!labels && isMetaOption(option)) {
       c.issue(at, 'meta_option', `is a meta-option (${quote(option)}); every option must be a standalone answer, never "All/None of the above", "A and B" or the like`);
     }
     const key = normaliseText(option);
@@ -87,43 +97,55 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
   const path = childPath('questions', index);
   const c = new Collector();
   if (!isPlainObject(value)) return { issues: checkQuestionStructure(value, path), normalisations: [], question: null, fingerprint: null, warnings: [] };
+  const type: QuestionType = expect.type ?? 'single';
   const rawOptions = ownValue(value, 'options');
   const optionsLength = Array.isArray(rawOptions) ? rawOptions.length : 0;
   // A bounded view: a runaway options array is checked only up to MAX_CHECKED_OPTIONS elements.
   const view: object = optionsLength > MAX_CHECKED_OPTIONS && Array.isArray(rawOptions) ? { ...value, options: rawOptions.slice(0, MAX_CHECKED_OPTIONS) } : value;
-  c.issues.push(...checkQuestionStructure(view, path));
+  c.issues.push(...checkQuestionStructure(view, path, type, expect.sections !== undefined));
 
   const questionPath = childPath(path, 'question');
   const text = c.trimmed(ownValue(view, 'question'), questionPath);
   checkLength(c, text, questionPath, L.questionMin, L.questionMax, 'question_length');
 
-  const options = checkOptions(c, ownValue(view, 'options'), optionsLength, childPath(path, 'options'), expect.options);
+  const optionCount = type === 'true_false' ? 2 : expect.options;
+  const optionsPath = childPath(path, 'options');
+  const options = checkOptions(c, ownValue(view, 'options'), optionsLength, optionsPath, optionCount, type === 'true_false');
+  if (type === 'true_false') c.issues.push(...checkTrueFalseLabels(options, expect.labels ?? trueFalseLabels('en'), optionsPath));
 
-  let answerIndex: number | undefined;
-  const answerRaw = ownValue(view, 'correctAnswer');
-  if (typeof answerRaw === 'number' || typeof answerRaw === 'string') {
-    const resolved = resolveCorrectAnswer(answerRaw, options, options === null ? expect.options : optionsLength, childPath(path, 'correctAnswer'));
-    if (resolved.ok) {
-      answerIndex = resolved.index;
-      if (resolved.normalisation !== null) c.normalisations.push(resolved.normalisation);
-    } else {
-      c.issues.push(resolved.issue);
-    }
-  }
-  const correct = answerIndex === undefined ? undefined : options?.[answerIndex];
-  checkLeak(c, text, correct, questionPath);
+  const answer = type === 'multiple' ? checkMultipleAnswer(c, view, options, optionsLength, optionCount, path) : checkSingleAnswer(c, view, options, optionsLength, optionCount, path);
+  // A true/false "correct option" is a label, which a statement may well contain: no leak rule.
+  if (type !== 'true_false') for (const index of answer ?? []) checkLeak(c, text, options?.[index], questionPath);
 
   const explanationPath = childPath(path, 'explanation');
   const explanation = c.trimmed(ownValue(view, 'explanation'), explanationPath);
   checkLength(c, explanation, explanationPath, L.explanationMin, L.explanationMax, 'explanation_length');
 
-  const print = text === undefined || text === '' ? null : fingerprint(text, correct ?? null);
+  let evidence: object = {};
+  if (expect.sections !== undefined) {
+    const checked = checkEvidence(ownValue(view, 'evidence'), expect.sections, childPath(path, 'evidence'));
+    c.issues.push(...checked.issues);
+    c.normalisations.push(...checked.normalisations);
+    if (checked.evidence !== null) evidence = { evidence: checked.evidence };
+  }
+
+  const correctText = answer === undefined || options === null || type === 'true_false' ? null : answer.map((i) => options[i] ?? '').join(' | ');
+  const print = text === undefined || text === '' ? null : fingerprint(text, correctText);
   const base = { issues: c.issues, normalisations: c.normalisations, fingerprint: print, warnings: [] };
-  if (c.issues.length > 0 || text === undefined || explanation === undefined || answerIndex === undefined || options === null) {
+  if (c.issues.length > 0 || text === undefined || explanation === undefined || answer === undefined || options === null) {
     return { ...base, question: null };
   }
-  const question = finalGate(c, { question: text, options, correctAnswer: answerIndex, explanation }, path);
+  const fields = { question: text, options, explanation };
+  const candidate =
+    type === 'multiple'
+      ? { type, ...fields, correctAnswers: answer, ...evidence }
+      : type === 'true_false'
+        ? { type, ...fields, correctAnswer: answer[0], ...evidence }
+        : { question: text, options, correctAnswer: answer[0], explanation, ...evidence };
+  const question = finalGate(c, type, candidate, path);
   if (question === null) return { ...base, question: null };
+  // A true/false statement has no distractors to cue it: the option-based flaw rules do not apply.
+  if (type === 'true_false') return { ...base, question };
   return withFlaws(base, question, path, expect);
 }
 
@@ -131,7 +153,7 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
  * The item-writing-flaw rules of a question that passed every other rule: errors (and, in strict
  * quality, warnings) reject it like any issue; other warnings ride along with it.
  */
-function withFlaws(base: Omit<QuestionCheck, 'question'>, question: Question, path: string, expect: ExpectedShape): QuestionCheck {
+function withFlaws(base: Omit<QuestionCheck, 'question'>, question: AnyQuestion, path: string, expect: ExpectedShape): QuestionCheck {
   const strict = expect.quality === 'strict';
   const flaws = checkFlaws(question, path);
   const blocking = flaws.filter((f) => strict || f.severity === 'error');
@@ -144,13 +166,34 @@ function withFlaws(base: Omit<QuestionCheck, 'question'>, question: Question, pa
   };
 }
 
+function checkSingleAnswer(c: Collector, view: object, options: Array<string | undefined> | null, length: number, expected: number, path: string): number[] | undefined {
+  const raw = ownValue(view, 'correctAnswer');
+  if (typeof raw !== 'number' && typeof raw !== 'string') return undefined;
+  const resolved = resolveCorrectAnswer(raw, options, options === null ? expected : length, childPath(path, 'correctAnswer'));
+  if (!resolved.ok) {
+    c.issues.push(resolved.issue);
+    return undefined;
+  }
+  if (resolved.normalisation !== null) c.normalisations.push(resolved.normalisation);
+  return [resolved.index];
+}
+
+function checkMultipleAnswer(c: Collector, view: object, options: Array<string | undefined> | null, length: number, expected: number, path: string): number[] | undefined {
+  const checked = checkCorrectAnswers(ownValue(view, 'correctAnswers'), options, options === null ? expected : length, childPath(path, 'correctAnswers'));
+  c.issues.push(...checked.issues);
+  c.normalisations.push(...checked.normalisations);
+  return checked.answers ?? undefined;
+}
+
+const FINAL_SCHEMAS = { single: SingleQuestionSchema, multiple: MultipleQuestionSchema, true_false: TrueFalseQuestionSchema } as const;
+
 /**
  * The stored-question contract, applied last. Unreachable while the rules above are at least as
- * strict as `QuestionSchema`; if the contract is ever tightened alone, this reports instead of
+ * strict as the type's schema; if the contract is ever tightened alone, this reports instead of
  * letting a question the API would refuse through.
  */
-function finalGate(c: Collector, candidate: { question: string; options: Array<string | undefined>; correctAnswer: number; explanation: string }, path: string): Question | null {
-  const parsed = QuestionSchema.safeParse(candidate);
+function finalGate(c: Collector, type: QuestionType, candidate: object, path: string): AnyQuestion | null {
+  const parsed = FINAL_SCHEMAS[type].safeParse(candidate);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
     const at = issue.path.reduce<string>((acc, key) => (typeof key === 'symbol' ? acc : childPath(acc, key)), path);

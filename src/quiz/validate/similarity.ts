@@ -44,8 +44,9 @@ export function isNearDuplicate(a: Fingerprint, b: Fingerprint): boolean {
 }
 
 /** A fingerprint of a single-answer question; any other key shape gives no answer (stems only). */
-export function questionFingerprint(q: { question: string; options: readonly string[]; correctAnswer: unknown }): Fingerprint {
+export function questionFingerprint(q: { type?: string; question: string; options: readonly string[]; correctAnswer?: unknown }): Fingerprint {
   const k = q.correctAnswer;
-  const answer = typeof k === 'number' ? (q.options[k] ?? null) : null;
+  // A true/false "answer" is a label every statement shares; it says nothing about sameness.
+  const answer = typeof k === 'number' && q.type !== 'true_false' ? (q.options[k] ?? null) : null;
   return fingerprint(q.question, answer);
 }

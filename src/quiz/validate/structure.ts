@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { QuestionType } from '../../../schemas/index.js';
 import type { Issue } from './types.js';
 import { childPath, describeType, isPlainObject, ownValue } from './text.js';
 
@@ -10,6 +11,22 @@ import { childPath, describeType, isPlainObject, ownValue } from './text.js';
 const RootShape = z.strictObject({ questions: z.array(z.unknown()) });
 
 const QuestionShape = z.strictObject({
+  question: z.string(),
+  options: z.array(z.string()),
+  correctAnswer: z.union([z.number(), z.string()]),
+  explanation: z.string(),
+});
+
+const MultipleShape = z.strictObject({
+  type: z.literal('multiple'),
+  question: z.string(),
+  options: z.array(z.string()),
+  correctAnswers: z.array(z.union([z.number(), z.string()])),
+  explanation: z.string(),
+});
+
+const TrueFalseShape = z.strictObject({
+  type: z.literal('true_false'),
   question: z.string(),
   options: z.array(z.string()),
   correctAnswer: z.union([z.number(), z.string()]),
@@ -29,6 +46,32 @@ const QUESTION_EXPECTED: Record<string, string> = {
   options: 'an array of strings',
   correctAnswer: 'the 0-based integer index of the correct option',
   explanation: 'a string',
+};
+
+const SHAPES: Record<QuestionType, { schema: z.ZodType; expected: Record<string, string> }> = {
+  single: { schema: QuestionShape, expected: QUESTION_EXPECTED },
+  multiple: {
+    schema: MultipleShape,
+    expected: {
+      $: `an object with exactly the keys ${Object.keys(MultipleShape.shape).join(', ')}`,
+      type: 'the string "multiple"',
+      question: 'a string',
+      options: 'an array of strings',
+      correctAnswers: 'an array of the 0-based integer indexes of the correct options',
+      explanation: 'a string',
+    },
+  },
+  true_false: {
+    schema: TrueFalseShape,
+    expected: {
+      $: `an object with exactly the keys ${Object.keys(TrueFalseShape.shape).join(', ')}`,
+      type: 'the string "true_false"',
+      question: 'a string',
+      options: 'an array of the two labels',
+      correctAnswer: '0 (the statement is true) or 1 (it is false)',
+      explanation: 'a string',
+    },
+  },
 };
 
 type ZodIssue = z.core.$ZodIssue;
@@ -63,7 +106,7 @@ function mapIssue(issue: ZodIssue, value: unknown, base: string, expected: Recor
     return [{ path, code: 'wrong_type', message: `must be ${expected.$ ?? 'an object'}; got ${describeType(got)}` }];
   }
   const field = typeof head === 'string' ? head : '';
-  const want = rest.length === 0 ? (expected[field] ?? 'a different type') : 'a string';
+  const want = rest.length === 0 ? (expected[field] ?? 'a different type') : field === 'correctAnswers' ? 'an integer index' : 'a string';
   if (rest.length === 0 && got === undefined) {
     return [{ path, code: 'missing_field', message: `is required: ${want}` }];
   }
@@ -82,6 +125,11 @@ export function checkRootStructure(value: unknown): Issue[] {
 }
 
 /** Type-level issues of one question, each field on its own so one bad field hides nothing. */
-export function checkQuestionStructure(value: unknown, path: string): Issue[] {
-  return check(QuestionShape, value, path, QUESTION_EXPECTED);
+const EvidenceShape = z.strictObject({ quote: z.string(), sectionId: z.string(), page: z.number().optional() });
+
+export function checkQuestionStructure(value: unknown, path: string, type: QuestionType = 'single', evidence = false): Issue[] {
+  const shape = SHAPES[type];
+  if (!evidence) return check(shape.schema, value, path, shape.expected);
+  const schema = (shape.schema as z.ZodObject).extend({ evidence: EvidenceShape });
+  return check(schema, value, path, { ...shape.expected, evidence: 'an object {"quote": "…", "sectionId": "…"}' });
 }

@@ -1,4 +1,5 @@
-import type { Question } from '../../../schemas/index.js';
+import type { AnyQuestion, Question, QuestionType } from '../../../schemas/index.js';
+import type { Section } from '../../sources/types.js';
 import { FLAW_CODES, type Flaw } from './flaws/index.js';
 
 /** Stable rule codes: the repair prompt, metrics and tests key on these, so never rename one. */
@@ -25,6 +26,12 @@ export const ISSUE_CODES = [
   'answer_disputed',
   'schema_violation',
   ...FLAW_CODES,
+  'answers_count',
+  'answers_duplicate',
+  'true_false_labels',
+  'truth_balance',
+  'evidence_length',
+  'evidence_not_found',
 ] as const;
 
 export type IssueCode = (typeof ISSUE_CODES)[number];
@@ -46,6 +53,8 @@ export const NORMALISATION_KINDS = [
   'extract_json',
   'json_repair',
   'tool_arguments',
+  'answers_sorted',
+  'evidence_attributed',
 ] as const;
 
 export type NormalisationKind = (typeof NORMALISATION_KINDS)[number];
@@ -71,20 +80,33 @@ export interface ExpectedShape {
   options: number;
   /** `strict`: item-writing-flaw warnings are issues too (repaired). Default `standard`. */
   quality?: QualityLevel;
+  /** Absent means `single`, the shape every caller asked for before types existed. */
+  type?: QuestionType | undefined;
+  /** true_false only: the two labels, in order (see `trueFalseLabels`). */
+  labels?: readonly [string, string] | undefined;
+  /** true_false only: check the 40-60% true share over the whole set (whole-draft checks, not replacements). */
+  truthBalance?: boolean | undefined;
+  /** With a source: all its sections. Every question must then carry evidence found in one of them. */
+  sections?: readonly Section[] | undefined;
 }
 
 export type QualityLevel = 'standard' | 'strict';
 
 /** A question that passed every rule on its own, with its position in the model output. */
-export interface IndexedQuestion {
+export interface IndexedQuestion<Q = Question> {
   index: number;
-  question: Question;
+  question: Q;
 }
+
+/** A shape without a type (or `single`): what every caller asked for before types existed. */
+export type SingleShape = Omit<ExpectedShape, 'type'> & { type?: 'single' | undefined };
 
 /**
  * `warnings` are the item-writing-flaw warnings of the questions that passed (never in `issues`,
  * never blocking); in `strict` quality they are issues instead and this list is empty.
  */
-export type ValidationResult =
-  | { ok: true; questions: Question[]; normalisations: Normalisation[]; warnings: Flaw[] }
-  | { ok: false; issues: Issue[]; normalisations: Normalisation[]; partial: IndexedQuestion[]; warnings: Flaw[] };
+export type ValidationResult<Q = Question> =
+  | { ok: true; questions: Q[]; normalisations: Normalisation[]; warnings: Flaw[] }
+  | { ok: false; issues: Issue[]; normalisations: Normalisation[]; partial: Array<IndexedQuestion<Q>>; warnings: Flaw[] };
+
+export type { AnyQuestion, Question };

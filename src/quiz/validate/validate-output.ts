@@ -1,5 +1,6 @@
 import { QUIZ_LIMITS } from '../../../schemas/index.js';
-import { MAX_CHECKED_QUESTIONS, type ExpectedShape, type IndexedQuestion, type Issue, type Normalisation, type ValidationResult } from './types.js';
+import { MAX_CHECKED_QUESTIONS, type ExpectedShape, type IndexedQuestion, type Issue, type Normalisation, type AnyQuestion, type Question, type SingleShape, type ValidationResult } from './types.js';
+import { truthBalanceIssues } from './typed.js';
 import { parseRawOutput } from './parse.js';
 import { checkQuestion, type QuestionCheck } from './question.js';
 import { checkRootStructure } from './structure.js';
@@ -15,6 +16,7 @@ function assertExpectedShape(expect: ExpectedShape): void {
   if (!Number.isInteger(options) || options < QUIZ_LIMITS.minOptions || options > QUIZ_LIMITS.maxOptions) {
     throw new RangeError(`expect.options must be an integer ${QUIZ_LIMITS.minOptions}–${QUIZ_LIMITS.maxOptions}; got ${options}`);
   }
+  if (expect.type === 'multiple' && options < 3) throw new RangeError(`expect.options must be 3–${QUIZ_LIMITS.maxOptions} for multiple; got ${options}`);
 }
 
 /** Later questions that ask the same as an earlier one (near-duplicates) lose their place in `partial`. */
@@ -41,7 +43,24 @@ export function duplicateMessage(earlier: number): string {
   return `asks the same as questions[${earlier}] (the same or a paraphrased question); replace it with a question on a different fact, not a rewording`;
 }
 
-function failure(issues: Issue[], normalisations: Normalisation[], partial: IndexedQuestion[], warnings: Flaw[] = []): ValidationResult {
+/** The 40–60% true rule over a complete true/false set: flagged statements lose their place. */
+function flagTruthBalance(checks: QuestionCheck[]): void {
+  const answers = checks.map((check) => (check.question !== null && 'correctAnswer' in check.question ? check.question.correctAnswer : null));
+  for (const issue of truthBalanceIssues(answers)) {
+    const index = Number(/\[(\d+)\]/.exec(issue.path)?.[1]);
+    const check = checks[index];
+    if (check === undefined) continue;
+    check.issues.push(issue);
+    check.question = null;
+  }
+}
+
+function failure(
+  issues: Issue[],
+  normalisations: Normalisation[],
+  partial: Array<IndexedQuestion<AnyQuestion>>,
+  warnings: Flaw[] = [],
+): ValidationResult<AnyQuestion> {
   return { ok: false, issues, normalisations, partial, warnings };
 }
 
@@ -51,7 +70,9 @@ function failure(issues: Issue[], normalisations: Normalisation[], partial: Inde
  * the individually valid questions (`partial`) so the pipeline regenerates only the failing ones.
  * Throws a RangeError only for an impossible `expect`, which is a caller bug.
  */
-export function validateQuizOutput(raw: string, expect: ExpectedShape): ValidationResult {
+export function validateQuizOutput(raw: string, expect: SingleShape): ValidationResult<Question>;
+export function validateQuizOutput(raw: string, expect: ExpectedShape): ValidationResult<AnyQuestion>;
+export function validateQuizOutput(raw: string, expect: ExpectedShape): ValidationResult<AnyQuestion> {
   assertExpectedShape(expect);
   if (typeof raw !== 'string') {
     return failure([{ path: '$', code: 'wrong_type', message: 'output must be text' }], [], []);
@@ -71,8 +92,11 @@ export function validateQuizOutput(raw: string, expect: ExpectedShape): Validati
   }
   const checks = checked.map((value: unknown, index) => checkQuestion(value, index, expect));
   flagDuplicates(checks);
+  if (expect.type === 'true_false' && expect.truthBalance === true && questions.length === expect.count) {
+    flagTruthBalance(checks);
+  }
 
-  const partial: IndexedQuestion[] = [];
+  const partial: Array<IndexedQuestion<AnyQuestion>> = [];
   const warnings: Flaw[] = [];
   checks.forEach((check, index) => {
     issues.push(...check.issues);

@@ -5,7 +5,7 @@ import { loadCassettes } from '../../../src/model/cassettes.js';
 import { DEMO_BATCHES } from '../../../src/quiz/demo-scenarios.js';
 import { pipelineVersions } from '../../../src/quiz/messages.js';
 import { loadPrompts } from '../../../src/quiz/prompts.js';
-import { startPipeline, type Pipeline } from './harness.js';
+import { singles, startPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
 let p: Pipeline;
@@ -36,7 +36,7 @@ describe('the shipped demo fixtures, replayed end to end through the worker', ()
     expect(done.status).toBe('succeeded');
     expect(done.questions).toHaveLength(8);
     expect(done.usage.modelCalls).toBe(2);
-    const positions = new Set((done.questions ?? []).map((q) => q.correctAnswer));
+    const positions = new Set(singles(done.questions).map((q) => q.correctAnswer));
     expect(positions.size).toBe(4);
   });
 

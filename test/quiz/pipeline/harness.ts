@@ -1,3 +1,4 @@
+import type { AnyQuestion, SingleQuestion } from '../../../schemas/question.js';
 import { sql } from 'drizzle-orm';
 import { Registry } from 'prom-client';
 import type { Database } from '../../../src/db/client.js';
@@ -101,4 +102,12 @@ export async function batchEventTypes(database: Database, batchId: string): Prom
 /** Model-call rows of a job, oldest first, as plain objects (for asserting what was recorded). */
 export async function callsOf(database: Database, jobId: number): Promise<Array<Record<string, unknown>>> {
   return queryRows(database.db, sql`select * from model_calls where job_id = ${jobId} order by id`);
+}
+
+/** A batch's questions as single-answer ones; fails the test if any has another type. */
+export function singles(questions: readonly AnyQuestion[] | null): SingleQuestion[] {
+  return (questions ?? []).map((q) => {
+    if ('type' in q) throw new Error(`expected single questions; got type ${q.type}`);
+    return q;
+  });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../helpers/db.js';
 import { answerPositionShares } from '../../../src/quiz/balance.js';
 import { answerText, demoQuestion, readAsk } from '../../../src/quiz/demo-model.js';
-import { batchEventTypes, callsOf, startPipeline, type Pipeline } from './harness.js';
+import { batchEventTypes, callsOf, singles, startPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
 let p: Pipeline;
@@ -30,12 +30,12 @@ describe('a batch whose chunks succeed on the first try', () => {
     expect(done.questions).toHaveLength(12);
     expect(done.usage).toEqual({ promptTokens: 300, completionTokens: 480, modelCalls: 3 });
     // Chunk order is kept: question texts 1..12 in position order, whichever chunk ran first.
-    const numbers = (done.questions ?? []).map((q) => Number(/Question (\d+)/.exec(q.question)?.[1]));
+    const numbers = singles(done.questions).map((q) => Number(/Question (\d+)/.exec(q.question)?.[1]));
     expect(new Set(numbers).size).toBe(12);
     // Every shuffle kept its correct option.
-    for (const q of done.questions ?? []) expect(q.options[q.correctAnswer]).toMatch(/^Statement B /);
+    for (const q of singles(done.questions)) expect(q.options[q.correctAnswer]).toMatch(/^Statement B /);
     // The model always answered "B"; assemble spread the answers evenly (3 of 12 per position).
-    expect(answerPositionShares(done.questions ?? [], 4)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(answerPositionShares(singles(done.questions), 4)).toEqual([0.25, 0.25, 0.25, 0.25]);
 
     const requests = p.server?.requests ?? [];
     expect(requests).toHaveLength(3);

@@ -29,7 +29,8 @@ export interface Flaw {
 export interface FlawInput {
   question: string;
   options: readonly string[];
-  correctAnswer: unknown;
+  /** Absent on multiple-answer questions: the key-based rules then skip. */
+  correctAnswer?: unknown;
 }
 
 /** The checked question, with the key resolved to one index (or null when there is no single key). */
