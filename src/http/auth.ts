@@ -20,6 +20,11 @@ export interface AuthConfig {
   sessionSecret?: string;
   /** Session lifetime; default 12 h. */
   sessionTtlSeconds?: number;
+  /**
+   * Extra `Host` names answered in open mode besides loopback (`QUIZFORGE_ALLOWED_HOSTS`); see
+   * host-guard.ts. Ignored when keys are configured.
+   */
+  allowedHosts?: string[];
 }
 
 export type Scope = 'api' | 'admin';
@@ -40,6 +45,8 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthCon
       .filter((s) => s.length > 0);
   const config: AuthConfig = { apiKeys: list(env.QUIZFORGE_API_KEYS), adminKeys: list(env.QUIZFORGE_ADMIN_KEYS) };
   if (env.QUIZFORGE_SESSION_SECRET) config.sessionSecret = env.QUIZFORGE_SESSION_SECRET;
+  const allowedHosts = list(env.QUIZFORGE_ALLOWED_HOSTS);
+  if (allowedHosts.length > 0) config.allowedHosts = allowedHosts;
   return config;
 }
 
