@@ -31,9 +31,22 @@ export interface Database {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Subscribe to NOTIFY on a channel; resolves to an unsubscribe function. Reconnects on `pg`. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `fn` on one dedicated connection while it holds the session advisory lock `key`, so at
+   * most one process at a time runs it on this database. `wait: true` queues for the lock;
+   * `wait: false` returns `{ ran: false }` at once when another process holds it. PGlite is
+   * single-process, so there `fn` simply runs.
+   */
+  exclusive<T>(key: bigint, opts: { wait: boolean }, fn: (db: Db) => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   /** Terminate-safe teardown: closes the pool / the embedded database. */
   close(): Promise<void>;
 }
+
+/** Advisory lock keys (one 64-bit space per database); each names what it serialises. */
+export const LOCK_KEYS = {
+  /** `migrateDatabase`: concurrent start-ups wait, then find nothing to do. */
+  migrate: 0x71666d6967726174n, // 'qfmigrat'
+} as const;
 
 export interface OpenOptions {
   /** A postgres:// URL; when absent the embedded PGlite database in `dataDir` is used. */
@@ -53,13 +66,19 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   return opts.url ? openPg(opts.url, opts) : openPglite(opts.dataDir ?? './data', opts);
 }
 
-/** Applies pending drizzle-kit migrations from `drizzle/` (idempotent). */
+/**
+ * Applies pending drizzle-kit migrations from `drizzle/` (idempotent). Several processes starting
+ * together on one database take turns under an advisory lock: drizzle's migrator alone lets them
+ * all run the same `CREATE TABLE` and all but one fail.
+ */
 export async function migrateDatabase(database: Database): Promise<void> {
-  if (database.kind === 'pg') {
-    await migratePg(database.db as Parameters<typeof migratePg>[0], { migrationsFolder: MIGRATIONS_FOLDER });
-  } else {
-    await migratePglite(database.db as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_FOLDER });
-  }
+  await database.exclusive(LOCK_KEYS.migrate, { wait: true }, async (db) => {
+    if (database.kind === 'pg') {
+      await migratePg(db as Parameters<typeof migratePg>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    } else {
+      await migratePglite(db as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    }
+  });
 }
 
 function openPg(url: string, opts: OpenOptions): Database {
@@ -105,6 +124,30 @@ function openPg(url: string, opts: OpenOptions): Database {
       }
     },
     listen: (channel, fn) => listener.listen(channel, fn),
+    async exclusive(key, { wait }, fn) {
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        const key64 = key.toString();
+        if (wait) {
+          await client.query('SELECT pg_advisory_lock($1::bigint)', [key64]);
+        } else {
+          const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key64]);
+          if (got.rows[0]?.ok !== true) return { ran: false };
+        }
+        try {
+          return { ran: true, value: await fn(drizzlePg({ client, schema }) as unknown as Db) };
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key64]);
+        }
+      } catch (err) {
+        // A session lock on a broken connection must not go back to the pool.
+        failure = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      } finally {
+        client.release(failure);
+      }
+    },
     async close() {
       await listener.close();
       await pool.end();
@@ -121,6 +164,7 @@ async function openPglite(dataDir: string, opts: OpenOptions): Promise<Database>
     kind: 'pglite',
     db,
     transaction: (fn) => db.transaction(fn),
+    exclusive: async (_key, _opts, fn) => ({ ran: true, value: await fn(db) }),
     async listen(channel, fn) {
       const unlisten = await client.listen(channel, fn);
       return async () => {
