@@ -5,7 +5,7 @@ import { engineStats, mountPages } from '../../http/pages/index.js';
 import { checkBind, startServer } from '../../http/server.js';
 import { createLogger } from '../../log.js';
 import { EXIT_OK, UsageError, WORKER_FLAGS, intOption, workerFlags, writeLine, type CliIo } from '../io.js';
-import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
+import { openRuntime, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge serve [--no-workers] [--concurrency N] [--host H] [--port P]
 
@@ -64,7 +64,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     pages: mountPages({ quiz: rt.quiz, stats: engineStats(rt.engine) }),
   });
   const worker = values['no-workers'] ? null : rt.engine.createWorker({ tasks: rt.quiz.tasks(), concurrency });
-  const stopPruning = schedulePruning(rt);
   const signal = waitForSignal(logger);
   const server = await startServer({ app, logger, host, port });
   if (worker) await worker.start();
@@ -74,7 +73,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   );
   writeLine(io.stderr, `quizforge listening on ${server.url} (dashboard: ${server.url}/)`);
   await signal;
-  stopPruning();
   await server.close();
   if (worker) await worker.stop({ graceMs });
   await rt.close();
