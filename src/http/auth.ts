@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AppConfig } from '../config.js';
 import { ApiError } from './errors.js';
 import type { AppEnv } from './env.js';
 
@@ -36,18 +37,16 @@ export interface Principal {
 export const SESSION_COOKIE = 'qf_session';
 const DEFAULT_TTL_SECONDS = 12 * 60 * 60;
 
-/** Reads the key lists from the environment, so CLI `serve` and tests configure auth alike. */
-export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
-  const list = (v: string | undefined) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-  const config: AuthConfig = { apiKeys: list(env.QUIZFORGE_API_KEYS), adminKeys: list(env.QUIZFORGE_ADMIN_KEYS) };
-  if (env.QUIZFORGE_SESSION_SECRET) config.sessionSecret = env.QUIZFORGE_SESSION_SECRET;
-  const allowedHosts = list(env.QUIZFORGE_ALLOWED_HOSTS);
-  if (allowedHosts.length > 0) config.allowedHosts = allowedHosts;
-  return config;
+/** The auth part of the process configuration (`loadConfig`, the one parser of QUIZFORGE_* keys). */
+export function authConfigFrom(
+  config: Pick<AppConfig, 'apiKeys' | 'adminKeys' | 'sessionSecret' | 'allowedHosts'>,
+): AuthConfig {
+  return {
+    apiKeys: config.apiKeys,
+    adminKeys: config.adminKeys,
+    ...(config.sessionSecret ? { sessionSecret: config.sessionSecret } : {}),
+    ...(config.allowedHosts.length > 0 ? { allowedHosts: config.allowedHosts } : {}),
+  };
 }
 
 /** True when any key is configured: the switch between "open on loopback" and "keys required". */

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authConfigFromEnv } from '../../src/http/auth.js';
+import { loadConfig } from '../../src/config.js';
+import { authConfigFrom } from '../../src/http/auth.js';
 import { isAllowedHost } from '../../src/http/host-guard.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { goodModel, startService, type Service } from '../pages/service.js';
@@ -95,7 +96,7 @@ describe('open mode refuses a Host that is not loopback (DNS rebinding)', () => 
   });
 
   it('reads QUIZFORGE_ALLOWED_HOSTS, and matches names without their port', () => {
-    const config = authConfigFromEnv({ QUIZFORGE_ALLOWED_HOSTS: ' quiz.internal , 192.168.1.4:3000 ' });
+    const config = authConfigFrom(loadConfig({ QUIZFORGE_ALLOWED_HOSTS: ' quiz.internal , 192.168.1.4:3000 ' }));
     expect(config.allowedHosts).toEqual(['quiz.internal', '192.168.1.4:3000']);
     expect(isAllowedHost('192.168.1.4:9999', config.allowedHosts ?? [])).toBe(true);
     expect(isAllowedHost('quiz.internal.attacker.example', config.allowedHosts ?? [])).toBe(false);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.js';
 import { createApp } from '../../http/app.js';
 import { engineStats, mountPages } from '../../http/pages/index.js';
+import { authConfigFrom } from '../../http/auth.js';
 import { checkBind, startServer } from '../../http/server.js';
 import { createLogger } from '../../log.js';
 import { EXIT_OK, UsageError, WORKER_FLAGS, intOption, workerFlags, writeLine, type CliIo } from '../io.js';
@@ -56,11 +57,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     database: rt.database,
     registry: rt.registry,
     logger,
-    auth: {
-      apiKeys: config.apiKeys,
-      adminKeys: config.adminKeys,
-      ...(config.sessionSecret ? { sessionSecret: config.sessionSecret } : {}),
-    },
+    auth: authConfigFrom(config),
     pages: mountPages({ quiz: rt.quiz, stats: engineStats(rt.engine) }),
   });
   const worker = values['no-workers'] ? null : rt.engine.createWorker({ tasks: rt.quiz.tasks(), concurrency });
