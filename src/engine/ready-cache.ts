@@ -1,6 +1,8 @@
 import { BinaryHeap, runsBefore } from './heap.js';
 import { parseWake, type Candidate } from './wake.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * A worker's picture of runnable work: a cache of the database, never the truth.
  *
@@ -104,16 +106,21 @@ export class ReadyCache {
     if (this.closed) return;
     if (this.timer && this.timer.at <= at) return;
     if (this.timer) clearTimeout(this.timer.handle);
+    // setTimeout takes at most 2^31-1 ms (24.8 days); a longer delay would fire at once. A job
+    // that far out gets an intermediate timer that only re-arms.
+    const delay = Math.max(0, at - Date.now());
+    const clamped = delay > MAX_TIMER_MS;
     const handle = setTimeout(
       () => {
         this.timer = null;
+        if (clamped) return this.armTimer(at);
         this.unknown = true;
         // The timer is due at `at`; Date.now() can still read a millisecond earlier when it
         // fires, and the job would stay delayed behind a second timer and a second wake-up.
         this.promoteDue(Math.max(Date.now(), at));
         this.onDue();
       },
-      Math.max(0, at - Date.now()),
+      clamped ? MAX_TIMER_MS : delay,
     );
     this.timer = { at, handle };
   }

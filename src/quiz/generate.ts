@@ -11,7 +11,7 @@ import { tokenLimit, type QuizConfig } from './config.js';
 import { applyOutput, applyTruncation, isDraftState, type DraftState } from './draft.js';
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
 import { observeCall, type QuizMetrics } from './metrics.js';
-import { DEAD_REASONS, errorForModelFailure } from './policy.js';
+import { DEAD_REASONS, clampRetryAfter, errorForModelFailure } from './policy.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 
@@ -114,9 +114,10 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       state: null,
     };
     if (outcome.kind === 'error') {
-      await insertModelCall(deps.db, { ...record, error: outcome.error });
+      const error = clampRetryAfter(outcome.error, deps.config.maxRetryAfterMs);
+      await insertModelCall(deps.db, { ...record, error });
       observeCall(deps.metrics, kind, 'error', null);
-      throw errorForModelFailure(outcome.error);
+      throw errorForModelFailure(error);
     }
     const answered: ModelCallInput = {
       ...record,
