@@ -24,6 +24,7 @@ export async function openRuntime(config: AppConfig, logger: Logger, opts: { mig
     url: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: `quizforge:${opts.name}`,
+    timeouts: config.dbTimeouts,
     onError: (err) => logger.warn({ err }, 'database connection error (recovering)'),
   });
   try {

@@ -57,7 +57,24 @@ export interface OpenOptions {
   applicationName?: string;
   /** Called for errors on idle pool clients and the listener connection (never thrown). */
   onError?: (err: Error) => void;
+  /** Timeouts of the `pg` pool; 0 disables one. Defaults: DEFAULT_DB_TIMEOUTS. */
+  timeouts?: Partial<DbTimeouts>;
 }
+
+/**
+ * Bounds on waiting for the database, so a full pool or a hung query fails a request instead of
+ * blocking it (and the row locks it holds) indefinitely.
+ */
+export interface DbTimeouts {
+  /** Waiting for a pooled connection (pool full, server unreachable). */
+  connectMs: number;
+  /** Longest statement (`statement_timeout`), lock waits included; exclusive(wait) is exempt. */
+  statementMs: number;
+  /** Longest idle time inside an open transaction (`idle_in_transaction_session_timeout`). */
+  idleInTransactionMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 10_000, statementMs: 30_000, idleInTransactionMs: 60_000 };
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -83,9 +100,12 @@ export async function migrateDatabase(database: Database): Promise<void> {
 
 function openPg(url: string, opts: OpenOptions): Database {
   const onError = opts.onError ?? (() => undefined);
+  const timeouts = { ...DEFAULT_DB_TIMEOUTS, ...opts.timeouts };
+  const sessionTimeouts = `SET statement_timeout = ${Math.floor(timeouts.statementMs)}; SET idle_in_transaction_session_timeout = ${Math.floor(timeouts.idleInTransactionMs)}`;
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: timeouts.connectMs,
     application_name: opts.applicationName ?? 'quizforge',
     // Named prepared statements (the engine's claim and batch completion, see HotStatement)
     // keep one generic plan per connection. Left to choose, the server re-planned the claim on
@@ -94,8 +114,9 @@ function openPg(url: string, opts: OpenOptions): Database {
     // cached plans) read this setting; drizzle's unnamed queries are planned per call as before.
     // Set by the connection's first query, which the pool awaits before handing the client out,
     // rather than as a startup option, which a PgBouncer in front of the server would reject.
+    // The timeouts travel the same way.
     onConnect: async (client) => {
-      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query(`SET plan_cache_mode = force_generic_plan; ${sessionTimeouts}`);
     },
   });
   // An idle client killed by the server (pg_terminate_backend, restart) emits here; without a
@@ -130,6 +151,8 @@ function openPg(url: string, opts: OpenOptions): Database {
       try {
         const key64 = key.toString();
         if (wait) {
+          // Waiting for the lock, and the migrations behind it, may take longer than any statement.
+          await client.query('SET statement_timeout = 0');
           await client.query('SELECT pg_advisory_lock($1::bigint)', [key64]);
         } else {
           const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key64]);
@@ -138,7 +161,8 @@ function openPg(url: string, opts: OpenOptions): Database {
         try {
           return { ran: true, value: await fn(drizzlePg({ client, schema }) as unknown as Db) };
         } finally {
-          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key64]);
+          await client.query(`SELECT pg_advisory_unlock($1::bigint)`, [key64]);
+          if (wait) await client.query(sessionTimeouts);
         }
       } catch (err) {
         // A session lock on a broken connection must not go back to the pool.

@@ -1,3 +1,4 @@
+import { isDbUnavailable } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
 import { IdempotencyConflictError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
@@ -15,6 +16,11 @@ export function mapDomainError(err: unknown): ApiError | null {
   }
   if (err instanceof InvalidCursorError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
+  }
+  // A full pool, a lost connection or a statement past statement_timeout: nothing is wrong with
+  // the request, so say so and invite a retry instead of a 500.
+  if (isDbUnavailable(err)) {
+    return new ApiError(503, 'unavailable', 'the database did not answer in time; retry shortly', undefined, { 'Retry-After': '1' });
   }
   // The service may also name a job outside the quiz queues this way.
   if (err instanceof Error && err.name === 'UnknownJobError') return notFound('dead job');
