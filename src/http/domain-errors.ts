@@ -1,6 +1,6 @@
 import { isDbUnavailable } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
-import { IdempotencyConflictError } from '../quiz/errors.js';
+import { IdempotencyConflictError, ReplayRefusedError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
 /**
@@ -22,7 +22,8 @@ export function mapDomainError(err: unknown): ApiError | null {
   if (isDbUnavailable(err)) {
     return new ApiError(503, 'unavailable', 'the database did not answer in time; retry shortly', undefined, { 'Retry-After': '1' });
   }
-  // The service may also name a job outside the quiz queues this way.
-  if (err instanceof Error && err.name === 'UnknownJobError') return notFound('dead job');
+  if (err instanceof ReplayRefusedError) {
+    return new ApiError(422, 'validation_failed', err.message, [{ path: err.field, message: err.message }]);
+  }
   return null;
 }

@@ -97,6 +97,11 @@ describe('a worker that dies mid-loop', () => {
     const again = await task?.handler(job, ctx);
     expect(server.requests.length).toBe(before);
     expect((again?.result as { questions: unknown[] }).questions).toHaveLength(2);
-    expect(batch.status).toBe('queued');
+    // Nothing was completed: the chunk is still held and the batch (read now, not the submit-time
+    // snapshot) has not succeeded.
+    expect((await engine.getJob(job.id))?.state).toBe('running');
+    const now = await service.get(batch.id);
+    expect(now?.status).not.toBe('succeeded');
+    expect(now?.questions ?? []).toHaveLength(0);
   });
 });
