@@ -163,11 +163,16 @@ function refuseCrossSite(c: Context): void {
   if (UNSAFE.has(c.req.method) && !isSameOrigin(c)) throw new ApiError(403, 'forbidden', 'cross-origin request refused');
 }
 
+/** The token of an `Authorization: Bearer <token>` header; null when the header has another shape. */
+export function bearerToken(header: string): string | null {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] ?? null;
+}
+
 function resolvePrincipal(c: Context<AppEnv>, auth: Authenticator): Principal {
   const header = c.req.header('authorization');
   if (header !== undefined) {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    const scope = match?.[1] ? auth.checkKey(match[1]) : null;
+    const token = bearerToken(header);
+    const scope = token ? auth.checkKey(token) : null;
     if (!scope) throw unauthorized('invalid API key', true);
     return { scope, via: 'bearer' };
   }
