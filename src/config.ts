@@ -36,8 +36,12 @@ const EnvSchema = z.object({
   QUIZFORGE_API_KEYS: csv,
   QUIZFORGE_ADMIN_KEYS: csv,
   QUIZFORGE_SESSION_SECRET: z.string().optional(),
+  QUIZFORGE_ALLOWED_HOSTS: csv,
   QUIZFORGE_CONCURRENCY: intFrom(1, 256, 4),
   QUIZFORGE_EVENT_RETENTION_HOURS: intFrom(1, 24 * 365, 24 * 7),
+  QUIZFORGE_DB_CONNECT_TIMEOUT_MS: intFrom(0, 3_600_000, 10_000),
+  QUIZFORGE_DB_STATEMENT_TIMEOUT_MS: intFrom(0, 86_400_000, 30_000),
+  QUIZFORGE_DB_IDLE_TX_TIMEOUT_MS: intFrom(0, 86_400_000, 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
@@ -50,8 +54,12 @@ export interface AppConfig {
   adminKeys: string[];
   /** Signs page session cookies; set it when several API processes share sessions. */
   sessionSecret: string | undefined;
+  /** Extra `Host` names answered in open mode (no keys) besides loopback. */
+  allowedHosts: string[];
   concurrency: number;
   eventRetentionMs: number;
+  /** Pool and session timeouts (ms, 0 = none): see DbTimeouts in src/db/client.ts. */
+  dbTimeouts: { connectMs: number; statementMs: number; idleInTransactionMs: number };
   logLevel: string;
 }
 
@@ -77,8 +85,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // Admin keys are API keys too: an admin can do everything a client can.
     adminKeys: e.QUIZFORGE_ADMIN_KEYS,
     sessionSecret: e.QUIZFORGE_SESSION_SECRET && e.QUIZFORGE_SESSION_SECRET !== '' ? e.QUIZFORGE_SESSION_SECRET : undefined,
+    allowedHosts: e.QUIZFORGE_ALLOWED_HOSTS,
     concurrency: e.QUIZFORGE_CONCURRENCY,
     eventRetentionMs: e.QUIZFORGE_EVENT_RETENTION_HOURS * 3600_000,
+    dbTimeouts: {
+      connectMs: e.QUIZFORGE_DB_CONNECT_TIMEOUT_MS,
+      statementMs: e.QUIZFORGE_DB_STATEMENT_TIMEOUT_MS,
+      idleInTransactionMs: e.QUIZFORGE_DB_IDLE_TX_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -5,7 +5,11 @@
 export interface ApiClientOptions {
   baseUrl: string;
   apiKey: string | undefined;
+  /** Longest wait for one response; default DEFAULT_API_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_API_TIMEOUT_MS = 30_000;
 
 export type ApiResponse = { ok: true; status: number; body: unknown; headers: Headers } | { ok: false; status: number; body: unknown; message: string };
 
@@ -19,7 +23,7 @@ export function authHeaders(opts: ApiClientOptions): Record<string, string> {
   return opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
 }
 
-/** One request; a network failure or an error envelope becomes `{ ok: false, message }`, never a throw. */
+/** One request, bounded by `timeoutMs`; a network failure, a timeout or an error envelope becomes `{ ok: false, message }`, never a throw. */
 export async function apiRequest(
   opts: ApiClientOptions,
   method: string,
@@ -27,7 +31,9 @@ export async function apiRequest(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<ApiResponse> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
   let res: Response;
+  let text: string;
   try {
     res = await fetch(`${opts.baseUrl}${path}`, {
       method,
@@ -39,12 +45,16 @@ export async function apiRequest(
       },
       // A FormData body (a file upload) sets its own multipart content type.
       body: body === undefined ? null : body instanceof FormData ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
     });
+    text = await res.text();
   } catch (err) {
+    if (err instanceof Error && err.name === 'TimeoutError') {
+      return { ok: false, status: 0, body: null, message: `no answer from ${opts.baseUrl} within ${timeoutMs} ms` };
+    }
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     return { ok: false, status: 0, body: null, message: `cannot reach ${opts.baseUrl}${cause}` };
   }
-  const text = await res.text();
   let parsed: unknown = text;
   try {
     parsed = text === '' ? null : JSON.parse(text);

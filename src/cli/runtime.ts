@@ -24,13 +24,20 @@ export async function openRuntime(config: AppConfig, logger: Logger, opts: { mig
     url: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: `quizforge:${opts.name}`,
+    timeouts: config.dbTimeouts,
     onError: (err) => logger.warn({ err }, 'database connection error (recovering)'),
   });
   try {
     if (opts.migrate) await migrateDatabase(database);
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'quizforge_process_' });
-    const engine = createEngine({ database, logger, metrics: createEngineMetrics(registry) });
+    // The workers' reaper is the one pruning loop; it prunes with the configured retention.
+    const engine = createEngine({
+      database,
+      logger,
+      metrics: createEngineMetrics(registry),
+      config: { eventRetentionMs: config.eventRetentionMs },
+    });
     const quiz = createQuizService({ engine, database, metrics: createQuizMetrics(registry) });
     return {
       config,
@@ -48,20 +55,6 @@ export async function openRuntime(config: AppConfig, logger: Logger, opts: { mig
     await database.close().catch(() => undefined);
     throw err;
   }
-}
-
-/** Prunes old journal rows on a timer; events are the SSE history, not an archive. */
-export function schedulePruning(rt: Runtime, everyMs = 3600_000): () => void {
-  const tick = () => {
-    rt.engine.events
-      .prune(rt.config.eventRetentionMs)
-      .then((n) => n > 0 && rt.logger.info({ pruned: n }, 'pruned old events'))
-      .catch((err: unknown) => rt.logger.warn({ err }, 'event pruning failed'));
-  };
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
-  tick();
-  return () => clearInterval(timer);
 }
 
 /** Resolves on the first SIGTERM/SIGINT; a second signal forces exit. */

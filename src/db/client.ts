@@ -31,9 +31,22 @@ export interface Database {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Subscribe to NOTIFY on a channel; resolves to an unsubscribe function. Reconnects on `pg`. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Runs `fn` on one dedicated connection while it holds the session advisory lock `key`, so at
+   * most one process at a time runs it on this database. `wait: true` queues for the lock;
+   * `wait: false` returns `{ ran: false }` at once when another process holds it. PGlite is
+   * single-process, so there `fn` simply runs.
+   */
+  exclusive<T>(key: bigint, opts: { wait: boolean }, fn: (db: Db) => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   /** Terminate-safe teardown: closes the pool / the embedded database. */
   close(): Promise<void>;
 }
+
+/** Advisory lock keys (one 64-bit space per database); each names what it serialises. */
+export const LOCK_KEYS = {
+  /** `migrateDatabase`: concurrent start-ups wait, then find nothing to do. */
+  migrate: 0x71666d6967726174n, // 'qfmigrat'
+} as const;
 
 export interface OpenOptions {
   /** A postgres:// URL; when absent the embedded PGlite database in `dataDir` is used. */
@@ -44,7 +57,24 @@ export interface OpenOptions {
   applicationName?: string;
   /** Called for errors on idle pool clients and the listener connection (never thrown). */
   onError?: (err: Error) => void;
+  /** Timeouts of the `pg` pool; 0 disables one. Defaults: DEFAULT_DB_TIMEOUTS. */
+  timeouts?: Partial<DbTimeouts>;
 }
+
+/**
+ * Bounds on waiting for the database, so a full pool or a hung query fails a request instead of
+ * blocking it (and the row locks it holds) indefinitely.
+ */
+export interface DbTimeouts {
+  /** Waiting for a pooled connection (pool full, server unreachable). */
+  connectMs: number;
+  /** Longest statement (`statement_timeout`), lock waits included; exclusive(wait) is exempt. */
+  statementMs: number;
+  /** Longest idle time inside an open transaction (`idle_in_transaction_session_timeout`). */
+  idleInTransactionMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 10_000, statementMs: 30_000, idleInTransactionMs: 60_000 };
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -53,20 +83,29 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   return opts.url ? openPg(opts.url, opts) : openPglite(opts.dataDir ?? './data', opts);
 }
 
-/** Applies pending drizzle-kit migrations from `drizzle/` (idempotent). */
+/**
+ * Applies pending drizzle-kit migrations from `drizzle/` (idempotent). Several processes starting
+ * together on one database take turns under an advisory lock: drizzle's migrator alone lets them
+ * all run the same `CREATE TABLE` and all but one fail.
+ */
 export async function migrateDatabase(database: Database): Promise<void> {
-  if (database.kind === 'pg') {
-    await migratePg(database.db as Parameters<typeof migratePg>[0], { migrationsFolder: MIGRATIONS_FOLDER });
-  } else {
-    await migratePglite(database.db as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_FOLDER });
-  }
+  await database.exclusive(LOCK_KEYS.migrate, { wait: true }, async (db) => {
+    if (database.kind === 'pg') {
+      await migratePg(db as Parameters<typeof migratePg>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    } else {
+      await migratePglite(db as Parameters<typeof migratePglite>[0], { migrationsFolder: MIGRATIONS_FOLDER });
+    }
+  });
 }
 
 function openPg(url: string, opts: OpenOptions): Database {
   const onError = opts.onError ?? (() => undefined);
+  const timeouts = { ...DEFAULT_DB_TIMEOUTS, ...opts.timeouts };
+  const sessionTimeouts = `SET statement_timeout = ${Math.floor(timeouts.statementMs)}; SET idle_in_transaction_session_timeout = ${Math.floor(timeouts.idleInTransactionMs)}`;
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: timeouts.connectMs,
     application_name: opts.applicationName ?? 'quizforge',
     // Named prepared statements (the engine's claim and batch completion, see HotStatement)
     // keep one generic plan per connection. Left to choose, the server re-planned the claim on
@@ -75,8 +114,9 @@ function openPg(url: string, opts: OpenOptions): Database {
     // cached plans) read this setting; drizzle's unnamed queries are planned per call as before.
     // Set by the connection's first query, which the pool awaits before handing the client out,
     // rather than as a startup option, which a PgBouncer in front of the server would reject.
+    // The timeouts travel the same way.
     onConnect: async (client) => {
-      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query(`SET plan_cache_mode = force_generic_plan; ${sessionTimeouts}`);
     },
   });
   // An idle client killed by the server (pg_terminate_backend, restart) emits here; without a
@@ -105,6 +145,33 @@ function openPg(url: string, opts: OpenOptions): Database {
       }
     },
     listen: (channel, fn) => listener.listen(channel, fn),
+    async exclusive(key, { wait }, fn) {
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        const key64 = key.toString();
+        if (wait) {
+          // Waiting for the lock, and the migrations behind it, may take longer than any statement.
+          await client.query('SET statement_timeout = 0');
+          await client.query('SELECT pg_advisory_lock($1::bigint)', [key64]);
+        } else {
+          const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key64]);
+          if (got.rows[0]?.ok !== true) return { ran: false };
+        }
+        try {
+          return { ran: true, value: await fn(drizzlePg({ client, schema }) as unknown as Db) };
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock($1::bigint)`, [key64]);
+          if (wait) await client.query(sessionTimeouts);
+        }
+      } catch (err) {
+        // A session lock on a broken connection must not go back to the pool.
+        failure = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      } finally {
+        client.release(failure);
+      }
+    },
     async close() {
       await listener.close();
       await pool.end();
@@ -121,6 +188,7 @@ async function openPglite(dataDir: string, opts: OpenOptions): Promise<Database>
     kind: 'pglite',
     db,
     transaction: (fn) => db.transaction(fn),
+    exclusive: async (_key, _opts, fn) => ({ ran: true, value: await fn(db) }),
     async listen(channel, fn) {
       const unlisten = await client.listen(channel, fn);
       return async () => {

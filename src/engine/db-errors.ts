@@ -33,6 +33,14 @@ export function isTransientDbError(err: unknown): boolean {
   });
 }
 
+/**
+ * True when the database did not answer in time or at all: a transient error, or a statement
+ * cancelled by `statement_timeout` (57014). The HTTP layer answers these with 503.
+ */
+export function isDbUnavailable(err: unknown): boolean {
+  return isTransientDbError(err) || chain(err).some((e) => codeOf(e) === '57014');
+}
+
 /** A short, loggable description: the driver's message and SQLSTATE, not drizzle's query dump. */
 export function describeDbError(err: unknown): { message: string; code?: string } {
   const all = chain(err);

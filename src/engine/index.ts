@@ -12,7 +12,7 @@ export { JobCancelledError, LeaseLostError, WorkerStoppingError } from './worker
 export type { Worker, WorkerOptions } from './worker-api.js';
 export type { WorkerEventMap, WorkerEventName } from './worker-events.js';
 export { backoffCeiling, decideFailure, fullJitterDelay } from './backoff.js';
-export { isTransientDbError } from './db-errors.js';
+export { isDbUnavailable, isTransientDbError } from './db-errors.js';
 export type { ReapResult } from '../db/jobs/index.js';
 export * from './errors.js';
 export type * from './types.js';

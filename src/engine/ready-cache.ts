@@ -1,6 +1,9 @@
 import { BinaryHeap, runsBefore } from './heap.js';
 import { parseWake, type Candidate } from './wake.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+export const DEFAULT_READY_CACHE_MAX = 10_000;
+
 /**
  * A worker's picture of runnable work: a cache of the database, never the truth.
  *
@@ -23,7 +26,14 @@ export class ReadyCache {
     private readonly queues: readonly string[],
     /** Called when delayed work becomes due. */
     private readonly onDue: () => void,
+    /** Most candidates kept (ready plus delayed). */
+    private readonly max = DEFAULT_READY_CACHE_MAX,
   ) {}
+
+  /** Candidates held, ready and delayed. */
+  get size(): number {
+    return this.ready.size + this.delayed.size;
+  }
 
   /** Takes a `quizforge_jobs` payload into account; false when it concerns other queues. */
   noteWake(payload: string): boolean {
@@ -31,13 +41,35 @@ export class ReadyCache {
     if (!wake) return false;
     this.epoch++;
     const now = Date.now();
-    for (const c of wake.items) (c.runAt <= now ? this.ready : this.delayed).push(c);
+    for (const c of wake.items) this.add(c, now);
     if (wake.untracked) {
       if (wake.earliest <= now) this.unknown = true;
       else this.armTimer(wake.earliest);
     }
     this.promoteDue();
     return true;
+  }
+
+  /**
+   * Every worker hears of every job a NOTIFY lists but pops only what it claimed itself, so with
+   * several workers the cache fills with jobs others took. At `max` it stops itemising: the ready
+   * entries (likely stale) are dropped for "unknown", which makes the next claim ask for every free
+   * place and lets the claim statement decide; a delayed job that does not fit keeps only its
+   * wake-up time (the timer keeps the earliest; the poll finds the rest).
+   */
+  private add(c: Candidate, now: number): void {
+    if (c.runAt <= now) {
+      if (this.size >= this.max) {
+        this.ready.clear();
+        this.unknown = true;
+        if (this.size >= this.max) return;
+      }
+      this.ready.push(c);
+    } else if (this.size < this.max) {
+      this.delayed.push(c);
+    } else {
+      this.armTimer(c.runAt);
+    }
   }
 
   /** There may be work nobody told us about (polling fallback, timer). */
@@ -104,16 +136,21 @@ export class ReadyCache {
     if (this.closed) return;
     if (this.timer && this.timer.at <= at) return;
     if (this.timer) clearTimeout(this.timer.handle);
+    // setTimeout takes at most 2^31-1 ms (24.8 days); a longer delay would fire at once. A job
+    // that far out gets an intermediate timer that only re-arms.
+    const delay = Math.max(0, at - Date.now());
+    const clamped = delay > MAX_TIMER_MS;
     const handle = setTimeout(
       () => {
         this.timer = null;
+        if (clamped) return this.armTimer(at);
         this.unknown = true;
         // The timer is due at `at`; Date.now() can still read a millisecond earlier when it
         // fires, and the job would stay delayed behind a second timer and a second wake-up.
         this.promoteDue(Math.max(Date.now(), at));
         this.onDue();
       },
-      Math.max(0, at - Date.now()),
+      clamped ? MAX_TIMER_MS : delay,
     );
     this.timer = { at, handle };
   }

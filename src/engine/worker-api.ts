@@ -16,6 +16,8 @@ export interface WorkerOptions {
   /** Claimed-but-not-started jobs held beyond `concurrency` (see EngineConfig.prefetch). */
   prefetch?: number;
   claimBatch?: number;
+  /** Most job ids the worker's ready cache keeps (ready plus delayed); default 10 000. */
+  readyCacheMax?: number;
 }
 
 export interface Worker {
@@ -27,6 +29,8 @@ export interface Worker {
   on<K extends WorkerEventName>(event: K, fn: (payload: WorkerEventMap[K]) => void): () => void;
   /** Jobs claimed and not yet finished (running or waiting for a slot). */
   readonly held: number;
+  /** Job ids in the worker's ready cache (ready plus delayed): a hint, bounded by `readyCacheMax`. */
+  readonly cachedJobs: number;
 }
 
 /** Shutdown reason given to handlers' abort signals. */

@@ -62,7 +62,7 @@ export class EngineWorker implements Worker {
   ) {
     this.id = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.queues = Object.keys(tasks);
-    this.cache = new ReadyCache(this.queues, () => this.scheduleFill());
+    this.cache = new ReadyCache(this.queues, () => this.scheduleFill(), opts.readyCacheMax);
     const c = deps.config;
     this.cfg = {
       ...c,
@@ -94,6 +94,10 @@ export class EngineWorker implements Worker {
 
   get held(): number {
     return this.heldJobs.size;
+  }
+
+  get cachedJobs(): number {
+    return this.cache.size;
   }
 
   on<K extends WorkerEventName>(event: K, fn: (payload: WorkerEventMap[K]) => void): () => void {

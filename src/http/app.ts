@@ -7,6 +7,7 @@ import type { AppDeps } from './deps.js';
 import { mapDomainError } from './domain-errors.js';
 import type { AppEnv } from './env.js';
 import { ApiError, createErrorHandler, methodNotAllowed, notFoundHandler } from './errors.js';
+import { hostGuard } from './host-guard.js';
 import { observe } from './observe.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDlqRoutes } from './routes/dlq.js';
@@ -48,7 +49,7 @@ export type QuizforgeApp = Hono<AppEnv> & {
 /**
  * Builds the whole HTTP surface from its dependencies, with no I/O at construction, so tests drive
  * it through `app.request()` and `serve` runs the same object. Middleware order: request id →
- * access log/metrics → security headers → auth context → body limit → routes → pages → 404/405.
+ * access log/metrics → security headers → open-mode Host check → auth context → body limit → routes → pages → 404/405.
  */
 export function createApp(deps: AppDeps): QuizforgeApp {
   const app = new Hono<AppEnv>();
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): QuizforgeApp {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  app.use(hostGuard(auth.enabled, deps.auth.allowedHosts ?? []));
   app.use(authContext(auth));
   const limitOf = (maxSize: number) =>
     bodyLimit({

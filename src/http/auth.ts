@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AppConfig } from '../config.js';
 import { ApiError } from './errors.js';
 import type { AppEnv } from './env.js';
 
@@ -20,6 +21,11 @@ export interface AuthConfig {
   sessionSecret?: string;
   /** Session lifetime; default 12 h. */
   sessionTtlSeconds?: number;
+  /**
+   * Extra `Host` names answered in open mode besides loopback (`QUIZFORGE_ALLOWED_HOSTS`); see
+   * host-guard.ts. Ignored when keys are configured.
+   */
+  allowedHosts?: string[];
 }
 
 export type Scope = 'api' | 'admin';
@@ -31,16 +37,16 @@ export interface Principal {
 export const SESSION_COOKIE = 'qf_session';
 const DEFAULT_TTL_SECONDS = 12 * 60 * 60;
 
-/** Reads the key lists from the environment, so CLI `serve` and tests configure auth alike. */
-export function authConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthConfig {
-  const list = (v: string | undefined) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-  const config: AuthConfig = { apiKeys: list(env.QUIZFORGE_API_KEYS), adminKeys: list(env.QUIZFORGE_ADMIN_KEYS) };
-  if (env.QUIZFORGE_SESSION_SECRET) config.sessionSecret = env.QUIZFORGE_SESSION_SECRET;
-  return config;
+/** The auth part of the process configuration (`loadConfig`, the one parser of QUIZFORGE_* keys). */
+export function authConfigFrom(
+  config: Pick<AppConfig, 'apiKeys' | 'adminKeys' | 'sessionSecret' | 'allowedHosts'>,
+): AuthConfig {
+  return {
+    apiKeys: config.apiKeys,
+    adminKeys: config.adminKeys,
+    ...(config.sessionSecret ? { sessionSecret: config.sessionSecret } : {}),
+    ...(config.allowedHosts.length > 0 ? { allowedHosts: config.allowedHosts } : {}),
+  };
 }
 
 /** True when any key is configured: the switch between "open on loopback" and "keys required". */
@@ -157,11 +163,16 @@ function refuseCrossSite(c: Context): void {
   if (UNSAFE.has(c.req.method) && !isSameOrigin(c)) throw new ApiError(403, 'forbidden', 'cross-origin request refused');
 }
 
+/** The token of an `Authorization: Bearer <token>` header; null when the header has another shape. */
+export function bearerToken(header: string): string | null {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] ?? null;
+}
+
 function resolvePrincipal(c: Context<AppEnv>, auth: Authenticator): Principal {
   const header = c.req.header('authorization');
   if (header !== undefined) {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    const scope = match?.[1] ? auth.checkKey(match[1]) : null;
+    const token = bearerToken(header);
+    const scope = token ? auth.checkKey(token) : null;
     if (!scope) throw unauthorized('invalid API key', true);
     return { scope, via: 'bearer' };
   }

@@ -1,6 +1,6 @@
-import { isTransientDbError } from '../engine/db-errors.js';
+import { isDbUnavailable } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
-import { BatchFinishedError, IdempotencyConflictError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
+import { BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
 /**
@@ -27,12 +27,14 @@ export function mapDomainError(err: unknown): ApiError | null {
   if (err instanceof InvalidCursorError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
   }
-  // The service may also name a job outside the quiz queues this way.
-  if (err instanceof Error && err.name === 'UnknownJobError') return notFound('dead job');
-  // The database is down or restarting (found by the PostgreSQL restart fault test): a 503 the
-  // client may retry, not a 500 that reads as a bug.
-  if (isTransientDbError(err)) {
-    return new ApiError(503, 'unavailable', 'database temporarily unavailable; retry shortly', undefined, { 'Retry-After': '1' });
+  // A full pool, a lost connection, a database that is down or restarting (the PostgreSQL restart
+  // fault test), or a statement past statement_timeout: nothing is wrong with the request, so say
+  // so and invite a retry instead of a 500.
+  if (isDbUnavailable(err)) {
+    return new ApiError(503, 'unavailable', 'the database did not answer in time; retry shortly', undefined, { 'Retry-After': '1' });
+  }
+  if (err instanceof ReplayRefusedError) {
+    return new ApiError(422, 'validation_failed', err.message, [{ path: err.field, message: err.message }]);
   }
   return null;
 }

@@ -2,7 +2,7 @@ export { createApp, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_KEEP_ALIVE_MS, type Quizfo
 export type { AppDeps, EventFeed, QuizApi } from './deps.js';
 export type { AppEnv, AppVariables } from './env.js';
 export {
-  authConfigFromEnv,
+  authConfigFrom,
   authEnabled,
   clearSessionCookie,
   issueSessionCookie,

@@ -37,9 +37,9 @@ export function checkBind(host: string, authEnabled: boolean): BindCheck {
 export interface ServerOptions {
   app: QuizforgeApp;
   logger: Logger;
-  /** Default `HOST` or 127.0.0.1. */
+  /** Default 127.0.0.1; `serve` passes `HOST` from loadConfig. */
   host?: string;
-  /** Default `PORT` or 3000; 0 picks a free port (tests). */
+  /** Default 3000 (`serve` passes `PORT`); 0 picks a free port (tests). */
   port?: number;
   /** How long `close()` lets in-flight requests finish before cutting connections. Default 5 s. */
   shutdownGraceMs?: number;
@@ -52,13 +52,6 @@ export interface RunningServer {
   server: Server;
   /** Ends SSE streams, stops accepting, lets in-flight requests finish (bounded), then resolves. */
   close(): Promise<void>;
-}
-
-function portFromEnv(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0-65535, got ${JSON.stringify(raw)}`);
-  return port;
 }
 
 /** True when the request announced a body (by length or chunked framing). */
@@ -87,8 +80,8 @@ function closeIfBodyUnread(req: IncomingMessage, res: ServerResponse): void {
 
 /** Serves the app on Node after the bind check; resolves once listening, rejects on a refused bind. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const host = opts.host ?? process.env.HOST ?? DEFAULT_HOST;
-  const port = opts.port ?? portFromEnv(process.env.PORT);
+  const host = opts.host ?? DEFAULT_HOST;
+  const port = opts.port ?? DEFAULT_PORT;
   const check = checkBind(host, opts.app.authEnabled);
   if (!check.ok) throw new Error(check.error);
   const log = opts.logger.child({ component: 'http' });

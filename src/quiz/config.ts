@@ -13,6 +13,12 @@ export interface QuizConfig {
   tokensPerQuestion: number;
   tokenOverhead: number;
   maxTokensCap: number;
+  /**
+   * Longest provider-named delay (`Retry-After`) honoured before a retry (QUIZFORGE_MAX_RETRY_AFTER_MS,
+   * default 5 min). A longer one is clamped, and the call's transcript says so: a day-long
+   * Retry-After would otherwise park a chunk for a day without it ever dead-lettering.
+   */
+  maxRetryAfterMs: number;
 }
 
 export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
@@ -23,6 +29,7 @@ export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
   tokensPerQuestion: 350,
   tokenOverhead: 200,
   maxTokensCap: 16_384,
+  maxRetryAfterMs: 300_000,
 };
 
 const positiveInt = z.coerce.number().int().positive();
@@ -30,6 +37,7 @@ const positiveInt = z.coerce.number().int().positive();
 const EnvSchema = z.object({
   QUIZFORGE_CHUNK_SIZE: positiveInt.max(50).optional(),
   QUIZFORGE_JOB_MAX_ATTEMPTS: positiveInt.max(100).optional(),
+  QUIZFORGE_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).optional(),
 });
 
 /** Thrown for an unusable pipeline setting; the message names the variable. */
@@ -54,6 +62,7 @@ export function resolveQuizConfig(env: Record<string, string | undefined> = proc
     ...DEFAULT_QUIZ_CONFIG,
     chunkSize: e.QUIZFORGE_CHUNK_SIZE ?? DEFAULT_QUIZ_CONFIG.chunkSize,
     jobMaxAttempts: e.QUIZFORGE_JOB_MAX_ATTEMPTS ?? DEFAULT_QUIZ_CONFIG.jobMaxAttempts,
+    maxRetryAfterMs: e.QUIZFORGE_MAX_RETRY_AFTER_MS ?? DEFAULT_QUIZ_CONFIG.maxRetryAfterMs,
   };
 }
 

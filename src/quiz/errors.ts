@@ -41,3 +41,14 @@ export class UnknownSourceError extends Error {
     super(`source ${JSON.stringify(sourceId)} does not exist`);
   }
 }
+
+/** A DLQ replay the service cannot do as asked (e.g. a budget override of a job that is not a quiz job): 422. */
+export class ReplayRefusedError extends Error {
+  override readonly name = 'ReplayRefusedError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,6 +1,6 @@
 import type { Executor } from '../db/client.js';
-import { countBudgetUsed, insertModelCall, latestDraftState } from '../db/quiz/index.js';
-import type { ModelCallInput } from '../db/quiz/index.js';
+import { NOT_ANSWERED, countBudgetUsed, finishModelCall, latestDraftState, startModelCall } from '../db/quiz/index.js';
+import type { ModelCallOutcome } from '../db/quiz/index.js';
 import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob } from '../engine/types.js';
 import { callChat } from '../model/chat.js';
@@ -12,7 +12,7 @@ import { applyOutput, applyTruncation, isDraftState, type DraftState } from './d
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
 import { observeCall, type QuizMetrics } from './metrics.js';
 import { chooseOutputMode, quizOutputRequest, quizOutputText, stepDownOutputMode } from './output.js';
-import { DEAD_REASONS, errorForModelFailure } from './policy.js';
+import { DEAD_REASONS, clampRetryAfter, errorForModelFailure } from './policy.js';
 import { acquireModelSlot, estimateCallTokens, observeModelLimits } from './rate-limit.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt } from './validate/index.js';
@@ -108,44 +108,42 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       versions,
     };
     await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(messages, maxTokens), spec.signal);
-    const outcome = await callChat(deps.client, body, { meta, signal: spec.signal });
-    await observeModelLimits(deps.db, deps.client, model, outcome);
-    const record: ModelCallInput = {
-      jobId: job.id,
-      batchId: spec.batchId,
-      jobAttempt: job.attempt,
-      epoch: spec.epoch,
-      kind,
-      counted: false,
-      model,
-      promptVersion: version,
-      messages,
-      rawOutput: null,
-      finishReason: null,
-      issues: [],
-      normalisations: [],
-      promptTokens: 0,
-      completionTokens: 0,
-      latencyMs: 0,
-      error: null,
-      state: null,
-    };
+    // Recorded before it is sent, so a worker killed while the provider answers leaves a record
+    // of the call (counted) instead of spent money no record shows.
+    const started = await startModelCall(
+      deps.db,
+      { jobId: job.id, batchId: spec.batchId, jobAttempt: job.attempt, epoch: spec.epoch, kind, model, promptVersion: version, messages },
+      budget,
+    );
+    if (!started) throw exhausted(draft, await countBudgetUsed(deps.db, job.id, spec.epoch), budget);
+    const finish = (o: Partial<ModelCallOutcome>) => finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, ...o });
+    let outcome: Awaited<ReturnType<typeof callChat>>;
+    try {
+      outcome = await callChat(deps.client, body, { meta, signal: spec.signal });
+    } catch (err) {
+      // Cancelled by us (the worker is stopping or lost the job): no completion came back.
+      await finish({ error: { kind: 'aborted', message: err instanceof Error ? err.message : String(err) } }).catch(() => undefined);
+      throw err;
+    }
+    await observeModelLimits(deps.db, deps.client, model, outcome, deps.config.maxRetryAfterMs);
     if (outcome.kind === 'error') {
       const next = await stepDownOutputMode(deps.db, deps.client, model, output, outcome.error);
       if (next !== null) {
         // The server refused the output mode, not the quiz: recorded, not counted, retried at once.
         const message = `${output.mode} not supported here (${outcome.error.message}); retrying with ${next}`;
-        await insertModelCall(deps.db, { ...record, error: { kind: 'output_mode_unsupported', mode: output.mode, next, message } });
+        await finish({ error: { kind: 'output_mode_unsupported', mode: output.mode, next, message } });
         observeCall(deps.metrics, kind, 'error', null);
         output = { mode: next, configured: false };
         continue;
       }
-      await insertModelCall(deps.db, { ...record, error: outcome.error });
-      observeCall(deps.metrics, kind, 'error', null);
-      throw errorForModelFailure(outcome.error);
     }
-    const answered: ModelCallInput = {
-      ...record,
+    if (outcome.kind === 'error') {
+      const error = clampRetryAfter(outcome.error, deps.config.maxRetryAfterMs);
+      await finish({ error });
+      observeCall(deps.metrics, kind, 'error', null);
+      throw errorForModelFailure(error);
+    }
+    const answered: Partial<ModelCallOutcome> = {
       counted: true,
       rawOutput: outcome.content ?? outcome.toolArguments,
       finishReason: outcome.finishReason,
@@ -155,7 +153,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     };
     if (outcome.refusal !== null || outcome.finishReason === 'content_filter') {
       const message = outcome.refusal ?? 'the provider filtered the answer (finish_reason "content_filter")';
-      await insertModelCall(deps.db, { ...answered, error: { kind: 'refusal', message } });
+      await finish({ ...answered, error: { kind: 'refusal', message } });
       observeCall(deps.metrics, kind, 'refusal', outcome.usage);
       throw new PermanentError(DEAD_REASONS.refusal, `model refused: ${message}`, { finishReason: outcome.finishReason });
     }
@@ -163,7 +161,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     if (outcome.finishReason === 'length') {
       draft = applyTruncation(draft);
       const message = `answer cut off at the ${maxTokens}-token limit (finish_reason "length"); the next call gets a larger limit`;
-      await insertModelCall(deps.db, { ...answered, error: { kind: 'truncated', message }, state: draft });
+      await finish({ ...answered, error: { kind: 'truncated', message }, state: draft });
       observeCall(deps.metrics, kind, 'truncated', outcome.usage);
       continue;
     }
@@ -171,7 +169,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     const applied = applyOutput(draft, targets, extracted.text, spec.material?.sections, existing);
     draft = applied.draft;
     const normalisations = [...extracted.normalisations, ...applied.normalisations];
-    await insertModelCall(deps.db, { ...answered, issues: applied.issues, normalisations, state: draft });
+    await finish({ ...answered, issues: applied.issues, normalisations, state: draft });
     observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
   }
   return draft.done;

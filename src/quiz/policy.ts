@@ -19,6 +19,17 @@ export const DEAD_REASONS = {
   provider: 'provider',
 } as const;
 
+/** The error as recorded and acted on, with a provider delay above `maxMs` clamped to it (and saying so). */
+export function clampRetryAfter(error: ModelError, maxMs: number): ModelError & { requestedRetryAfterMs?: number } {
+  if (error.retryAfterMs === undefined || error.retryAfterMs <= maxMs) return error;
+  return {
+    ...error,
+    retryAfterMs: maxMs,
+    requestedRetryAfterMs: error.retryAfterMs,
+    message: `${error.message} (Retry-After of ${error.retryAfterMs} ms clamped to ${maxMs} ms, QUIZFORGE_MAX_RETRY_AFTER_MS)`,
+  };
+}
+
 /**
  * The failure policy for a model call that did not produce an answer: rate limits, server errors,
  * timeouts and dropped connections are the engine's to retry (with the server's Retry-After when it

@@ -39,15 +39,24 @@ export async function acquireModelSlot(
   return waitMs;
 }
 
-/** After a call: a 429, or a response saying the quota is spent, slows every worker. */
-export async function observeModelLimits(db: Executor, client: ModelClient, model: string, outcome: ChatOutcome): Promise<void> {
+/**
+ * After a call: a 429, or a response saying the quota is spent, slows every worker. The pause is
+ * capped at `maxPauseMs` (the same clamp as a job's Retry-After, never above 60 s).
+ */
+export async function observeModelLimits(
+  db: Executor,
+  client: ModelClient,
+  model: string,
+  outcome: ChatOutcome,
+  maxPauseMs: number = MAX_PAUSE_MS,
+): Promise<void> {
   const pause =
     outcome.kind === 'error'
       ? outcome.error.kind === 'rate_limited'
         ? Math.max(outcome.error.retryAfterMs ?? DEFAULT_429_PAUSE_MS, quotaPauseMs(outcome.error.rateLimit))
         : 0
       : quotaPauseMs(outcome.rateLimit);
-  if (pause > 0) await pauseModelKey(db, rateLimitKey(client, model), Math.min(pause, MAX_PAUSE_MS));
+  if (pause > 0) await pauseModelKey(db, rateLimitKey(client, model), Math.min(pause, maxPauseMs, MAX_PAUSE_MS));
 }
 
 /** A rough token estimate of a request: prompt characters / 4 plus the completion limit. */

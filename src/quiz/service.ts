@@ -21,7 +21,7 @@ import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
-import { BatchFinishedError, IdempotencyConflictError, UnknownSourceError } from './errors.js';
+import { BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { assignSections, planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
@@ -243,7 +243,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       if (o.maxAttempts !== undefined) {
         const m = o.maxAttempts;
         if (!Number.isInteger(m) || m < QUIZ_LIMITS.minAttempts || m > QUIZ_LIMITS.maxAttempts) {
-          throw new RangeError(`maxAttempts must be an integer ${QUIZ_LIMITS.minAttempts}-${QUIZ_LIMITS.maxAttempts}`);
+          throw new ReplayRefusedError('maxAttempts', `maxAttempts must be an integer ${QUIZ_LIMITS.minAttempts}-${QUIZ_LIMITS.maxAttempts}`);
         }
         payload = withValidationBudget(job.payload, m);
       }
@@ -301,7 +301,7 @@ function validationBudget(job: Job): number | null {
 function withValidationBudget(payload: unknown, maxAttempts: number): unknown {
   const request = requestIn(payload);
   if (request === null || payload === null || typeof payload !== 'object') {
-    throw new RangeError('maxAttempts can only be overridden for quiz jobs');
+    throw new ReplayRefusedError('maxAttempts', 'maxAttempts can only be overridden for quiz jobs');
   }
   return { ...payload, request: { ...request, maxAttempts } };
 }

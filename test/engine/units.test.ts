@@ -178,6 +178,27 @@ describe('ready cache (the worker heap)', () => {
     }
   });
 
+  it('a job due beyond setTimeout\'s 24.8-day range stays delayed (no overflow to an immediate wake)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      let due = 0;
+      const cache = new ReadyCache(['a'], () => due++);
+      const at = Date.now() + 40 * 24 * 3_600_000;
+      cache.noteWake(wake([[1, 0, at]]));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(due).toBe(0);
+      expect(cache.want(5)).toBe(0);
+      await vi.advanceTimersByTimeAsync(30 * 24 * 3_600_000);
+      expect(cache.want(5)).toBe(0);
+      await vi.advanceTimersByTimeAsync(10 * 24 * 3_600_000 + 10);
+      expect(due).toBe(1);
+      expect(cache.want(5)).toBeGreaterThanOrEqual(1);
+      cache.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('wakes the worker when a delayed job becomes due', async () => {
     let due = 0;
     const cache = new ReadyCache(['a'], () => due++);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Authenticator, authConfigFromEnv, clearSessionCookie, issueSessionCookie, SESSION_COOKIE } from '../../src/http/auth.js';
+import { loadConfig } from '../../src/config.js';
+import { Authenticator, authConfigFrom, clearSessionCookie, issueSessionCookie, SESSION_COOKIE } from '../../src/http/auth.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { ADMIN_KEY, API_KEY, bearer, buildApp, errorOf, unreachableFeed, unreachableQuiz } from './harness.js';
 
@@ -38,8 +39,8 @@ describe('Authenticator', () => {
   });
 
   it('reads comma-separated keys from the environment', () => {
-    expect(authConfigFromEnv({ QUIZFORGE_API_KEYS: ' a, b ,,', QUIZFORGE_ADMIN_KEYS: 'c' })).toEqual({ apiKeys: ['a', 'b'], adminKeys: ['c'] });
-    expect(authConfigFromEnv({})).toEqual({ apiKeys: [], adminKeys: [] });
+    expect(authConfigFrom(loadConfig({ QUIZFORGE_API_KEYS: ' a, b ,,', QUIZFORGE_ADMIN_KEYS: 'c' }))).toEqual({ apiKeys: ['a', 'b'], adminKeys: ['c'] });
+    expect(authConfigFrom(loadConfig({}))).toEqual({ apiKeys: [], adminKeys: [] });
   });
 });
 

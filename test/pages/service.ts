@@ -15,6 +15,8 @@ export interface ServiceOptions {
   /** Configure API keys (auth on); default off (loopback-only open mode). */
   keys?: boolean;
   sse?: { keepAliveMs?: number; retryMs?: number };
+  /** `QUIZFORGE_ALLOWED_HOSTS` of the open mode. */
+  allowedHosts?: string[];
 }
 
 /** The whole service in-process: real engine, worker, quiz service, app with pages, on an ephemeral port. */
@@ -36,7 +38,9 @@ export async function startService(database: Database, opts: ServiceOptions = {}
     database,
     registry: new Registry(),
     logger,
-    auth: opts.keys ? { apiKeys: [READ_KEY], adminKeys: [ADMIN_KEY] } : { apiKeys: [], adminKeys: [] },
+    auth: opts.keys
+      ? { apiKeys: [READ_KEY], adminKeys: [ADMIN_KEY] }
+      : { apiKeys: [], adminKeys: [], ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}) },
     ...(opts.sse ? { sse: opts.sse } : {}),
     pages: mountPages({ quiz: pipeline.service, stats: engineStats(pipeline.engine) }),
   });

@@ -16,7 +16,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const config = loadConfig(io.env);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, timeouts: config.dbTimeouts });
   try {
     await migrateDatabase(database);
   } finally {

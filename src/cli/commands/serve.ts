@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.js';
 import { createApp } from '../../http/app.js';
 import { engineStats, mountPages } from '../../http/pages/index.js';
+import { authConfigFrom } from '../../http/auth.js';
 import { checkBind, startServer } from '../../http/server.js';
 import { createLogger } from '../../log.js';
 import { EXIT_OK, UsageError, WORKER_FLAGS, intOption, workerFlags, writeLine, type CliIo } from '../io.js';
 import { createPipelineWorkers } from '../pipeline-workers.js';
-import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
+import { openRuntime, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge serve [--no-workers] [--concurrency N] [--host H] [--port P]
 
@@ -58,15 +59,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     database: rt.database,
     registry: rt.registry,
     logger,
-    auth: {
-      apiKeys: config.apiKeys,
-      adminKeys: config.adminKeys,
-      ...(config.sessionSecret ? { sessionSecret: config.sessionSecret } : {}),
-    },
+    auth: authConfigFrom(config),
     pages: mountPages({ quiz: rt.quiz, stats: engineStats(rt.engine) }),
   });
   const worker = values['no-workers'] ? null : createPipelineWorkers(rt, concurrency);
-  const stopPruning = schedulePruning(rt);
   const signal = waitForSignal(logger);
   const server = await startServer({ app, logger, host, port });
   if (worker) await worker.start();
@@ -76,7 +72,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   );
   writeLine(io.stderr, `quizforge listening on ${server.url} (dashboard: ${server.url}/)`);
   await signal;
-  stopPruning();
   await server.close();
   if (worker) await worker.stop({ graceMs });
   await rt.close();

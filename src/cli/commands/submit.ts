@@ -118,6 +118,9 @@ async function follow(api: ApiClientOptions, id: string, io: CliIo, timeoutMs: n
           again = false;
           const r = await apiRequest(api, 'GET', path);
           if (done) return;
+          // A network error or a 5xx while the service restarts is not the batch's outcome: the
+          // stream reconnects on its own and --timeout bounds the whole wait.
+          if (!r.ok && (r.status === 0 || r.status >= 500)) return;
           if (!r.ok) return finish(EXIT_FAILURE, r.message);
           const b = r.body as BatchBody;
           const jobs = b.jobs ?? [];
@@ -145,7 +148,10 @@ async function follow(api: ApiClientOptions, id: string, io: CliIo, timeoutMs: n
     es.onopen = () => void refresh();
     es.onerror = () => {
       // The client reconnects on its own with Last-Event-ID; a refresh keeps the bar honest meanwhile.
-      if (!done) void refresh();
+      // CLOSED means it gave up for good (an HTTP error answer, not a network error).
+      if (done) return;
+      if (es.readyState === es.CLOSED) return finish(EXIT_FAILURE, `the event stream of batch ${id} was refused`);
+      void refresh();
     };
   });
 }

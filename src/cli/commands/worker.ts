@@ -3,7 +3,7 @@ import { loadConfig } from '../../config.js';
 import { createLogger } from '../../log.js';
 import { EXIT_OK, UsageError, WORKER_FLAGS, workerFlags, writeLine, type CliIo } from '../io.js';
 import { createPipelineWorkers } from '../pipeline-workers.js';
-import { openRuntime, schedulePruning, waitForSignal } from '../runtime.js';
+import { openRuntime, waitForSignal } from '../runtime.js';
 
 const USAGE = `Usage: quizforge worker [--concurrency N] [--grace-ms MS]
 
@@ -42,12 +42,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger({ level: config.logLevel, name: 'quizforge-worker' });
   const rt = await openRuntime(config, logger, { migrate: false, name: 'worker' });
   const worker = createPipelineWorkers(rt, concurrency);
-  const stopPruning = schedulePruning(rt);
   const signal = waitForSignal(logger);
   await worker.start();
   logger.info({ workerId: worker.id, concurrency }, 'worker started');
   await signal;
-  stopPruning();
   await worker.stop({ graceMs });
   await rt.close();
   logger.info({ workerId: worker.id }, 'worker stopped');

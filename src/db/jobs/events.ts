@@ -49,6 +49,10 @@ export async function appendEvent(
  * after the grace period it is treated as a rollback). Events are thus delivered in id order and
  * none is skipped unless its transaction stayed open longer than the grace period after a later
  * event was written.
+ *
+ * The gap check looks only inside the page (ids up to the page's last one): a gap after it cannot
+ * hide anything this read returns. Unbounded, a replay from an old cursor re-scanned the whole
+ * journal after the cursor for every page.
  */
 export async function readEventsAfter(
   ex: Executor,
@@ -57,17 +61,21 @@ export async function readEventsAfter(
   const group = p.groupId !== undefined ? sql`AND e.group_id = ${p.groupId}` : sql``;
   const rows = await queryRows(
     ex,
-    sql`WITH young_gap AS (
+    sql`WITH page AS (
+          SELECT e.* FROM job_events e
+          WHERE e.id > ${p.afterId}::bigint ${group}
+          ORDER BY e.id
+          LIMIT ${p.limit}
+        ), young_gap AS (
           SELECT min(s.id) AS stop FROM job_events s
           WHERE s.id > ${p.afterId}::bigint + 1
+            AND s.id <= (SELECT max(id) FROM page)
             AND s.created_at > clock_timestamp() - make_interval(secs => ${p.gapGraceMs}::double precision / 1000)
             AND NOT EXISTS (SELECT 1 FROM job_events g WHERE g.id = s.id - 1)
         )
-        SELECT e.* FROM job_events e
-        WHERE e.id > ${p.afterId}::bigint ${group}
-          AND e.id < coalesce((SELECT stop FROM young_gap), 9223372036854775807)
-        ORDER BY e.id
-        LIMIT ${p.limit}`,
+        SELECT page.* FROM page
+        WHERE page.id < coalesce((SELECT stop FROM young_gap), 9223372036854775807)
+        ORDER BY page.id`,
   );
   return rows.map(toEvent);
 }

@@ -31,6 +31,8 @@ export interface ModelCallRecord extends ModelCallInput {
   /** 1-based sequence of the call within its job, across retries and replays. */
   n: number;
   createdAt: Date;
+  /** Null while the call is with the provider, and for good when its worker died meanwhile. */
+  finishedAt: Date | null;
 }
 
 export interface UsageTotals {
@@ -40,7 +42,7 @@ export interface UsageTotals {
 }
 
 const COLUMNS = sql`id, job_id, batch_id, job_attempt, epoch, n, kind, counted, model, prompt_version, messages,
-  raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state, created_at`;
+  raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state, created_at, finished_at`;
 
 function toModelCall(row: Record<string, unknown>): ModelCallRecord {
   return {
@@ -65,6 +67,7 @@ function toModelCall(row: Record<string, unknown>): ModelCallRecord {
     error: toJson(row.error),
     state: toJson(row.state),
     createdAt: toDate(row.created_at, 'model_calls.created_at'),
+    finishedAt: row.finished_at === null || row.finished_at === undefined ? null : toDate(row.finished_at, 'model_calls.finished_at'),
   };
 }
 
@@ -76,25 +79,106 @@ function jsonArrayParam(value: unknown): string {
   return JSON.stringify(storableJson(value ?? []));
 }
 
+/** The call number `n` is unique per job; a concurrent writer of the same number retries with the next. */
+const NUMBER_TAKEN = 'model_calls_job_n_uq';
+
+function isNumberTaken(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e !== null && typeof e === 'object' && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const x = e as { code?: unknown; constraint?: unknown };
+    if (x.code === '23505' && x.constraint === NUMBER_TAKEN) return true;
+  }
+  return false;
+}
+
 /**
- * Records one call in its own statement, outside the job's completion transaction, so the
- * transcript survives a crash, a retry and a dead letter alike. `n` is assigned here.
+ * Inserts one model_calls row numbered `max(n) + 1` for its job. Two writers of one job (a holder
+ * whose lease was lost and the one that took over) compute the same number; the unique index
+ * makes the later one wait for the first to commit, fail, and retry with the next number. `guard`
+ * may refuse the insert (no row: returns null). Outside a transaction only (a retry needs one).
  */
+async function insertNumbered(ex: Executor, c: ModelCallInput, finished: boolean, guard: SQL): Promise<ModelCallRecord | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const row = await queryOne(
+        ex,
+        sql`insert into model_calls (job_id, batch_id, job_attempt, epoch, n, kind, counted, model, prompt_version, messages,
+              raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state,
+              finished_at)
+            select ${c.jobId}, ${c.batchId}, ${c.jobAttempt}, ${c.epoch},
+              coalesce((select max(n) from model_calls where job_id = ${c.jobId}), 0) + 1,
+              ${c.kind}, ${c.counted}, ${c.model}, ${c.promptVersion}, ${jsonArrayParam(c.messages)}::jsonb,
+              ${c.rawOutput === null ? null : storableText(c.rawOutput)}, ${c.finishReason}, ${jsonArrayParam(c.issues)}::jsonb,
+              ${jsonArrayParam(c.normalisations)}::jsonb, ${c.promptTokens}, ${c.completionTokens}, ${c.latencyMs},
+              ${jsonParam(c.error)}::jsonb, ${jsonParam(c.state)}::jsonb, ${finished ? sql`now()` : sql`null`}
+            where ${guard}
+            returning ${COLUMNS}`,
+      );
+      return row ? toModelCall(row) : null;
+    } catch (err) {
+      if (attempt >= 20 || !isNumberTaken(err)) throw err;
+    }
+  }
+}
+
+/** Records one finished call in its own statement, outside the job's completion transaction. */
 export async function insertModelCall(ex: Executor, c: ModelCallInput): Promise<ModelCallRecord> {
-  const row = await queryOne(
-    ex,
-    sql`insert into model_calls (job_id, batch_id, job_attempt, epoch, n, kind, counted, model, prompt_version, messages,
-          raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state)
-        select ${c.jobId}, ${c.batchId}, ${c.jobAttempt}, ${c.epoch},
-          coalesce((select max(n) from model_calls where job_id = ${c.jobId}), 0) + 1,
-          ${c.kind}, ${c.counted}, ${c.model}, ${c.promptVersion}, ${jsonArrayParam(c.messages)}::jsonb,
-          ${c.rawOutput === null ? null : storableText(c.rawOutput)}, ${c.finishReason}, ${jsonArrayParam(c.issues)}::jsonb,
-          ${jsonArrayParam(c.normalisations)}::jsonb, ${c.promptTokens}, ${c.completionTokens}, ${c.latencyMs},
-          ${jsonParam(c.error)}::jsonb, ${jsonParam(c.state)}::jsonb
-        returning ${COLUMNS}`,
+  const record = await insertNumbered(ex, c, true, sql`true`);
+  if (!record) throw new Error('database boundary: insert into model_calls returned no row');
+  return record;
+}
+
+/** The recorded error of a call that was sent and whose outcome was never recorded. */
+export const NO_OUTCOME = {
+  kind: 'no_outcome',
+  message: 'the request was sent but no outcome was recorded (the worker stopped or lost the job during the call)',
+} as const;
+
+/**
+ * Records a call as started, before it is sent: counted (it may produce a completion the
+ * provider bills) and with the NO_OUTCOME error until `finishModelCall` records what happened.
+ * Refused (null) when the job's epoch has already counted `budget` calls, checked in the same
+ * statement that takes the call's number, so two holders of one job cannot both pass the cap.
+ */
+export function startModelCall(
+  ex: Executor,
+  c: Omit<ModelCallInput, 'counted' | 'error' | 'state' | 'rawOutput' | 'finishReason' | 'issues' | 'normalisations' | 'promptTokens' | 'completionTokens' | 'latencyMs'>,
+  budget: number,
+): Promise<ModelCallRecord | null> {
+  const input: ModelCallInput = { ...c, ...NOT_ANSWERED, counted: true, error: NO_OUTCOME };
+  const withinBudget = sql`(select count(*) from model_calls where job_id = ${c.jobId} and epoch = ${c.epoch} and counted) < ${budget}`;
+  return insertNumbered(ex, input, false, withinBudget);
+}
+
+/** What a started call came to. */
+export type ModelCallOutcome = Pick<
+  ModelCallInput,
+  'counted' | 'rawOutput' | 'finishReason' | 'issues' | 'normalisations' | 'promptTokens' | 'completionTokens' | 'latencyMs' | 'error' | 'state'
+>;
+
+/** A call's outcome fields before anything came back: not counted, nothing recorded. */
+export const NOT_ANSWERED: ModelCallOutcome = {
+  counted: false,
+  rawOutput: null,
+  finishReason: null,
+  issues: [],
+  normalisations: [],
+  promptTokens: 0,
+  completionTokens: 0,
+  latencyMs: 0,
+  error: null,
+  state: null,
+};
+
+/** Records the outcome of a call `startModelCall` recorded. */
+export async function finishModelCall(ex: Executor, id: number, o: ModelCallOutcome): Promise<void> {
+  await ex.execute(
+    sql`update model_calls set counted = ${o.counted},
+          raw_output = ${o.rawOutput === null ? null : storableText(o.rawOutput)}, finish_reason = ${o.finishReason},
+          issues = ${jsonArrayParam(o.issues)}::jsonb, normalisations = ${jsonArrayParam(o.normalisations)}::jsonb,
+          prompt_tokens = ${o.promptTokens}, completion_tokens = ${o.completionTokens}, latency_ms = ${o.latencyMs},
+          error = ${jsonParam(o.error)}::jsonb, state = ${jsonParam(o.state)}::jsonb, finished_at = now()
+        where id = ${id}`,
   );
-  if (!row) throw new Error('database boundary: insert into model_calls returned no row');
-  return toModelCall(row);
 }
 
 /** How much validation budget a job has spent in one budget period (epoch). */

@@ -69,6 +69,12 @@ export const modelCalls = pgTable(
     /** The repair loop's draft after this call, so a retried or replayed job resumes instead of restarting. */
     state: jsonb('state'),
     createdAt: tz('created_at').notNull().defaultNow(),
+    /** When the outcome was recorded; null for a call sent whose outcome never was (see startModelCall). */
+    finishedAt: tz('finished_at'),
   },
-  (t) => [index('model_calls_job_idx').on(t.jobId, t.id), index('model_calls_batch_idx').on(t.batchId)],
+  (t) => [
+    index('model_calls_job_idx').on(t.jobId, t.id),
+    index('model_calls_batch_idx').on(t.batchId),
+    uniqueIndex('model_calls_job_n_uq').on(t.jobId, t.n),
+  ],
 );

@@ -20,7 +20,7 @@ export interface PagesQuiz {
   dlqList(opts: { cursor?: string; limit?: number }): Promise<PageView<DlqItemView>>;
   /** Null when no dead job has this id. */
   dlqGet(jobId: number): Promise<DlqEntryView | null>;
-  /** Throws the engine's `NotDeadError` (or `UnknownJobError`) when the job is not dead. */
+  /** Throws the engine's `NotDeadError` when the job is not dead (its `state` is null when there is no such job). */
   dlqReplay(jobId: number, opts: { maxAttempts?: number }): Promise<unknown>;
   dlqDiscard(jobId: number): Promise<unknown>;
 }

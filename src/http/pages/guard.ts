@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { SESSION_COOKIE, isSameOrigin, type Scope } from '../auth.js';
+import { SESSION_COOKIE, bearerToken, isSameOrigin, type Scope } from '../auth.js';
 import type { AppEnv } from '../env.js';
 
 /**
@@ -14,8 +14,8 @@ export function pageScope(c: Context<AppEnv>): Scope | null {
   if (!auth.enabled) return 'admin';
   const header = c.req.header('authorization');
   if (header !== undefined) {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    return match?.[1] ? auth.checkKey(match[1]) : null;
+    const token = bearerToken(header);
+    return token ? auth.checkKey(token) : null;
   }
   const token = getCookie(c, SESSION_COOKIE);
   return token === undefined ? null : auth.checkSession(token);

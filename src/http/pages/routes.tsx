@@ -105,7 +105,6 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
 /** The service's typed refusals (job gone, or no longer dead) as page answers; null for real failures. */
 function refusalOf(err: unknown): { status: 404 | 409; message: string } | null {
   if (err instanceof NotDeadError) return { status: err.state === null ? 404 : 409, message: err.message };
-  if (err instanceof Error && err.name === 'UnknownJobError') return { status: 404, message: err.message };
   return null;
 }
 

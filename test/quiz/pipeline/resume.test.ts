@@ -69,12 +69,16 @@ describe('a worker that dies mid-loop', () => {
       await worker.stop({ graceMs: 500 });
     }
     const rows = await callsOf(getDb().database, job.id);
-    // One counted call in the first life (the in-flight one was never answered, so never recorded),
-    // exactly one more in the second: the resumed repair, not a fresh start.
+    // One counted call in the first life; the in-flight one is recorded as started and, since the
+    // handler's abort cancelled it before any answer, as aborted and not counted; exactly one more
+    // in the second: the resumed repair, not a fresh start.
     expect(rows.map((r) => [r.job_attempt, r.kind, r.counted])).toEqual([
       [1, 'generate', true],
+      [1, 'repair', false],
       [2, 'repair', true],
     ]);
+    expect(rows[1]?.error).toMatchObject({ kind: 'aborted' });
+    expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
     const entry = await service.dlqGet(job.id);
     expect(entry?.reason).toBe('validation');
     expect(server.requests).toHaveLength(3);
@@ -94,6 +98,11 @@ describe('a worker that dies mid-loop', () => {
     const again = await task?.handler({ ...job, attempt: job.attempt + 1 }, ctx);
     expect(server.requests.length).toBe(before);
     expect((again?.result as { questions: unknown[] }).questions).toHaveLength(2);
-    expect(batch.status).toBe('queued');
+    // Nothing was completed: the chunk is still held and the batch (read now, not the submit-time
+    // snapshot) has not succeeded.
+    expect((await engine.getJob(job.id))?.state).toBe('running');
+    const now = await service.get(batch.id);
+    expect(now?.status).not.toBe('succeeded');
+    expect(now?.questions ?? []).toHaveLength(0);
   });
 });

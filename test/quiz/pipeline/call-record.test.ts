@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOT_ANSWERED, countBudgetUsed, insertModelCall, startModelCall, type ModelCallInput } from '../../../src/db/quiz/index.js';
+import { queryRows } from '../../../src/db/rows.js';
+import { answerText, demoQuestion, readAsk } from '../../../src/quiz/demo-model.js';
+import { useTestDatabase } from '../../helpers/db.js';
+import { startPipeline, type Pipeline } from './harness.js';
+
+const getDb = useTestDatabase();
+let p: Pipeline;
+
+beforeAll(async () => {
+  p = await startPipeline(getDb().database);
+});
+afterAll(async () => {
+  if (p !== undefined) await p.stop();
+});
+
+const started = (jobId: number) => ({ jobId, batchId: null, jobAttempt: 1, epoch: 0, kind: 'generate', model: 'm', promptVersion: 'v', messages: [] });
+const call = (jobId: number): ModelCallInput => ({ ...started(jobId), ...NOT_ANSWERED, counted: true });
+
+describe('model call records', () => {
+  it('are numbered uniquely per job even when two holders record at once', async () => {
+    const database = getDb().database;
+    const jobId = 999_001;
+    let second: Promise<{ n: number }> | undefined;
+    const first = await database.transaction(async (tx) => {
+      const a = await insertModelCall(tx, call(jobId));
+      // Another holder records while the first record is not yet committed.
+      second = insertModelCall(database.db, call(jobId));
+      await new Promise((r) => setTimeout(r, 300));
+      return a;
+    });
+    const b = await (second as Promise<{ n: number }>);
+    expect([first.n, b.n].sort()).toEqual([1, 2]);
+    const rows = await queryRows(database.db, sql`select n from model_calls where job_id = ${jobId} order by n`);
+    expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
+  });
+
+  it('count a call whose outcome was never recorded (its worker died) against the cap', async () => {
+    const db = getDb().database.db;
+    const jobId = 999_002;
+    const start = started(jobId);
+    const first = await startModelCall(db, start, 2);
+    expect(first).toMatchObject({ n: 1, counted: true, finishedAt: null, error: { kind: 'no_outcome' } });
+    expect(await startModelCall(db, start, 2)).toMatchObject({ n: 2 });
+    // The budget of 2 is spent by two calls nobody heard back from: a third is refused.
+    expect(await startModelCall(db, start, 2)).toBeNull();
+    expect(await countBudgetUsed(db, jobId, 0)).toBe(2);
+    // A new epoch (a DLQ replay) has its own budget.
+    expect(await startModelCall(db, { ...start, epoch: 1 }, 2)).toMatchObject({ n: 3, epoch: 1 });
+  });
+
+  it('exist, as started and counted, while the request is with the provider', async () => {
+    const database = getDb().database;
+    const during: Array<Record<string, unknown>> = [];
+    p.script(async ({ body }) => {
+      const rows = await queryRows(
+        database.db,
+        sql`select n, counted, error, raw_output from model_calls where batch_id in (select id from batches where request->>'topic' = 'Recorded first') order by id`,
+      );
+      during.push(...rows);
+      const ask = readAsk(body);
+      return { content: answerText(Array.from({ length: ask.count }, (_, i) => demoQuestion(ask.topic, i + 1, ask.options))) };
+    });
+    const batch = await p.submit({ topic: 'Recorded first', count: 2, maxAttempts: 1 });
+    const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatchObject({ n: 1, counted: true, raw_output: null, error: { kind: 'no_outcome' } });
+    const after = await queryRows(database.db, sql`select n, counted, error, raw_output from model_calls where batch_id = ${batch.id}`);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ n: 1, counted: true, error: null });
+    expect(after[0]?.raw_output).toEqual(expect.any(String));
+  });
+});
