@@ -20,6 +20,7 @@ export interface QuizApi {
   dlqGet(jobId: number): Promise<object | null>;
   dlqReplay(jobId: number, opts: { maxAttempts?: number }): Promise<unknown>;
   dlqDiscard(jobId: number): Promise<unknown>;
+  dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<unknown>;
 }
 
 /** The engine's event journal as the SSE hub reads it: replay by id, plus wake-up hints. */

@@ -1,4 +1,5 @@
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
+import { AcceptRejectedError, NotAcceptableError } from '../quiz/accept.js';
 import { IdempotencyConflictError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
@@ -13,6 +14,10 @@ export function mapDomainError(err: unknown): ApiError | null {
   if (err instanceof IdempotencyConflictError) {
     return new ApiError(409, 'idempotency_conflict', 'Idempotency-Key was already used with a different request body');
   }
+  if (err instanceof AcceptRejectedError) {
+    return new ApiError(422, 'validation_failed', err.message, err.issues.map((i) => ({ path: i.path, message: `${i.code}: ${i.message}` })));
+  }
+  if (err instanceof NotAcceptableError) return new ApiError(409, 'conflict', err.message);
   if (err instanceof InvalidCursorError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
   }

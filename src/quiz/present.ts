@@ -44,7 +44,9 @@ function requestOf(batch: BatchRecord) {
 }
 
 function toQuestionView(q: QuestionRecord): QuestionView {
-  return { question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation };
+  const view: QuestionView = { question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation };
+  if (q.verified === 'human') view.verified = 'human';
+  return view;
 }
 
 export function toBatchView(batch: BatchRecord, jobs: readonly Job[], questions: readonly QuestionRecord[], usage: UsageTotals): BatchView {

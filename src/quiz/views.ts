@@ -15,6 +15,8 @@ export interface QuestionView {
   options: string[];
   correctAnswer: number;
   explanation: string;
+  /** 'human' when a reviewer fixed and accepted it in the DLQ view. */
+  verified?: 'human';
 }
 
 export interface BatchJobView {

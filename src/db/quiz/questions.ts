@@ -10,6 +10,8 @@ export interface QuestionRecord {
   options: string[];
   correctAnswer: number;
   explanation: string;
+  /** 'human' when a reviewer accepted it from the DLQ; absent/null otherwise. */
+  verified?: string | null;
 }
 
 function toOptions(value: unknown): string[] {
@@ -27,6 +29,7 @@ function toQuestion(row: Record<string, unknown>): QuestionRecord {
     options: toOptions(row.options),
     correctAnswer: toInt(row.correct_answer, 'questions.correct_answer'),
     explanation: toStr(row.explanation, 'questions.explanation'),
+    verified: row.verified === null || row.verified === undefined ? null : toStr(row.verified, 'questions.verified'),
   };
 }
 
@@ -39,9 +42,9 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
   for (const q of questions) {
     const rows = await queryRows(
       ex,
-      sql`insert into questions (batch_id, position, question, options, correct_answer, explanation)
+      sql`insert into questions (batch_id, position, question, options, correct_answer, explanation, verified)
           values (${batchId}, ${q.position}, ${storableText(q.question)}, ${JSON.stringify(storableJson(q.options))}::jsonb,
-            ${q.correctAnswer}, ${storableText(q.explanation)})
+            ${q.correctAnswer}, ${storableText(q.explanation)}, ${q.verified ?? null})
           on conflict (batch_id, position) do nothing
           returning id`,
     );
@@ -54,7 +57,7 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
 export async function listQuestions(ex: Executor, batchId: string): Promise<QuestionRecord[]> {
   const rows = await queryRows(
     ex,
-    sql`select position, question, options, correct_answer, explanation
+    sql`select position, question, options, correct_answer, explanation, verified
         from questions where batch_id = ${batchId} order by position`,
   );
   return rows.map(toQuestion);

@@ -30,6 +30,8 @@ export const questions = pgTable(
     options: jsonb('options').notNull(),
     correctAnswer: integer('correct_answer').notNull(),
     explanation: text('explanation').notNull(),
+    /** Who vouched for the question beyond the validator: 'human' when a reviewer accepted it from the DLQ; null otherwise. */
+    verified: text('verified'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('questions_batch_position_uq').on(t.batchId, t.position)],
