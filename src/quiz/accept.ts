@@ -7,6 +7,7 @@ import { applyOutput, emptyDraft, isDraftState, type DraftState } from './draft.
 import { replayEpoch } from './generate.js';
 import { ChunkPayloadSchema, QUEUES, parseOwn, type ChunkPayload, type ChunkResult } from './payloads.js';
 import type { Issue } from './validate/index.js';
+import type { DlqReviewView, ReviewQuestionView } from './views.js';
 
 /** The reviewer's questions do not validate: nothing was changed; HTTP answers 422 with the issues. */
 export class AcceptRejectedError extends Error {
@@ -98,4 +99,32 @@ export async function acceptDeadChunk(
       await touchBatch(tx, payload.batchId);
     },
   });
+}
+
+/** The review form's content: every position of the draft, the valid ones flagged, with its issues. */
+export async function reviewView(db: Executor, job: Job): Promise<DlqReviewView | null> {
+  if (job.queue !== QUEUES.chunk) return null;
+  const review = await reviewDraft(db, job).catch(() => null); // an unreadable payload: nothing to review
+  if (!review) return null;
+  const { payload, draft } = review;
+  const failing = new Set(draft.failing);
+  const questions = draft.items.map((item, position): ReviewQuestionView => {
+    const source = failing.has(position) ? item : (draft.accepted[position] ?? item);
+    return { position, valid: !failing.has(position), ...lenientQuestion(source, payload.request.options) };
+  });
+  return { options: payload.request.options, questions, issues: draft.issues };
+}
+
+/** Whatever strings a rejected item holds, to prefill the form; never throws. */
+function lenientQuestion(item: unknown, options: number): Omit<ReviewQuestionView, 'position' | 'valid'> {
+  const o = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const opts = Array.isArray(o.options) ? o.options.map(str) : [];
+  const key = typeof o.correctAnswer === 'number' && Number.isInteger(o.correctAnswer) ? o.correctAnswer : null;
+  return {
+    question: str(o.question),
+    options: Array.from({ length: Math.max(options, opts.length) }, (_, i) => opts[i] ?? ''),
+    correctAnswer: key !== null && key >= 0 && key < Math.max(options, opts.length) ? key : null,
+    explanation: str(o.explanation),
+  };
 }

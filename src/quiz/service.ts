@@ -21,7 +21,7 @@ import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
-import { acceptDeadChunk } from './accept.js';
+import { acceptDeadChunk, reviewView } from './accept.js';
 import { IdempotencyConflictError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { planChunks } from './plan.js';
@@ -192,6 +192,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
         jobAttempts: job.attempt,
         maxAttempts: validationBudget(job),
         attempts: calls.map(toTranscriptAttempt),
+        review: await reviewView(db, job),
       };
     },
 
