@@ -4,6 +4,7 @@ import { answerText, demoQuestion, readAsk } from '../../src/quiz/demo-model.js'
 import type { ScriptFn } from '../../src/model/scripted-server.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { callsOf } from '../quiz/pipeline/harness.js';
+import { seriousViolations } from './axe.js';
 import { BROWSER_TESTS, launchChromium, watchedPage } from './browser.js';
 import { ADMIN_KEY, HOSTILE_IMG, HOSTILE_SCRIPT, startService, type Service } from './service.js';
 
@@ -53,6 +54,7 @@ describe.skipIf(!BROWSER_TESTS)('Fix and accept in the DLQ view (Chromium)', () 
       expect(await page.locator('fieldset.review-question.valid input, fieldset.review-question.valid textarea').count()).toBe(0);
       expect(await page.inputValue('textarea[name="q1.question"]')).toBe(`Broken ${HOSTILE_SCRIPT}`);
       expect(await page.locator('[data-issues-for="q1.key"]').innerText()).toContain('answer_out_of_range');
+      expect(await seriousViolations(page)).toEqual([]);
 
       // An invalid fix: two options alike. The page answers 422 with the issue beside the options; nothing changes.
       const stem = `Which is right? ${HOSTILE_SCRIPT} ${HOSTILE_IMG}`;
@@ -66,6 +68,7 @@ describe.skipIf(!BROWSER_TESTS)('Fix and accept in the DLQ view (Chromium)', () 
       expect(await page.locator('[data-issues-for="q1.options"]').innerText()).toMatch(/duplicate/i);
       expect(await page.inputValue('textarea[name="q1.question"]')).toBe(stem);
       expect((await svc.pipeline.engine.getJob(deadId))?.state).toBe('dead');
+      expect(await seriousViolations(page)).toEqual([]);
 
       // The fix: distinct options, hostile text kept in the stem and explanation.
       await page.fill('input[name="q1.option0"]', `Alpha ${HOSTILE_IMG}`);
