@@ -216,9 +216,18 @@ export const ReplayBodySchema = z
   });
 export type ReplayBody = z.output<typeof ReplayBodySchema>;
 
+export const AcceptBodySchema = z.strictObject({
+  questions: z
+    .array(z.unknown())
+    .min(1)
+    .max(100)
+    .describe("The reviewer's questions for the dead chunk's failing positions, in order; validated like a repair answer."),
+});
+export type AcceptBody = z.output<typeof AcceptBodySchema>;
+
 export const DlqActionResultSchema = z.object({
   id: z.int(),
-  action: z.enum(['replayed', 'discarded']),
+  action: z.enum(['replayed', 'discarded', 'accepted']),
   state: z.string().optional().describe('The job state after the action, when known.'),
 });
 

@@ -74,6 +74,12 @@ export interface Engine {
     get(id: number): Promise<Job | null>;
     replay(id: number, opts?: { payload?: unknown; maxAttempts?: number }): Promise<Job>;
     discard(id: number): Promise<Job>;
+    /**
+     * Dead → succeeded with `result` (a reviewer's accepted output), fenced on state 'dead'; in one
+     * transaction its descendants are unblocked and released, then `effects` run. Throws
+     * NotDeadError when the job is not dead (and nothing changes, effects included).
+     */
+    complete(id: number, opts: { result: unknown; effects?: (tx: Executor, job: Job) => Promise<void> }): Promise<Job>;
   };
   events: {
     readAfter(afterId: number, opts?: { groupId?: string; limit?: number }): Promise<EngineEvent[]>;
@@ -178,6 +184,15 @@ export function createEngine(opts: EngineOptions): Engine {
           const job = await q.replayDead(tx, { id, payload: o.payload, maxAttempts: o.maxAttempts });
           if (!job) throw new NotDeadError(id, await q.jobState(tx, id));
           await q.unblockDescendants(tx, id);
+          return job;
+        }),
+      complete: (id, o) =>
+        withEvents(undefined, inTransaction, async (tx) => {
+          const job = await q.completeDead(tx, { id, result: o.result });
+          if (!job) throw new NotDeadError(id, await q.jobState(tx, id));
+          await q.unblockDescendants(tx, id);
+          await q.releaseChildrenOf(tx, id);
+          if (o.effects) await o.effects(tx, job);
           return job;
         }),
       async discard(id) {

@@ -22,6 +22,7 @@ export interface QuizApi {
   dlqGet(jobId: number): Promise<object | null>;
   dlqReplay(jobId: number, opts: { maxAttempts?: number }): Promise<unknown>;
   dlqDiscard(jobId: number): Promise<unknown>;
+  dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<unknown>;
 }
 
 /** Sources as the HTTP layer needs them; `createSourceService(...)` satisfies it structurally. */

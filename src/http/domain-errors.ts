@@ -1,5 +1,6 @@
 import { isDbUnavailable } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
+import { AcceptRejectedError, NotAcceptableError } from '../quiz/accept.js';
 import { BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
@@ -24,6 +25,10 @@ export function mapDomainError(err: unknown): ApiError | null {
     if (err.reason === 'empty') return new ApiError(422, 'validation_failed', err.message, [{ path: 'text', message: err.message }]);
     return new ApiError(422, 'unreadable_document', `${err.reason}: ${err.message}`);
   }
+  if (err instanceof AcceptRejectedError) {
+    return new ApiError(422, 'validation_failed', err.message, err.issues.map((i) => ({ path: i.path, message: `${i.code}: ${i.message}` })));
+  }
+  if (err instanceof NotAcceptableError) return new ApiError(409, 'conflict', err.message);
   if (err instanceof InvalidCursorError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AcceptBodySchema,
   BatchListSchema,
   BatchRequestSchema,
   BatchViewSchema,
@@ -88,6 +89,7 @@ export function buildOpenApiDocument(): Json {
   add('DlqList', DlqListSchema, 'output');
   add('DlqEntry', DlqEntrySchema, 'output');
   add('ReplayRequest', ReplayBodySchema, 'input');
+  add('AcceptRequest', AcceptBodySchema, 'input');
   add('DlqActionResult', DlqActionResultSchema, 'output');
   add('Health', HealthSchema, 'output');
   add('Readiness', ReadinessSchema, 'output');
@@ -232,6 +234,21 @@ export function buildOpenApiDocument(): Json {
           parameters: [jobId],
           requestBody: { required: false, content: { 'application/json': { schema: ref('ReplayRequest') } } },
           responses: { '202': jsonBody('DlqActionResult', 'Replayed.'), ...errors('400', '401', '403', '404', '409', '413', '422') },
+        },
+      },
+      '/v1/dlq/{id}/accept': {
+        post: {
+          summary: 'Fix and accept a dead chunk (admin)',
+          description:
+            "The reviewer's questions for the chunk's failing positions, in order, merged with its valid ones and checked by the same validator as a repair answer. On success the chunk succeeds (a `human` call records who accepted), its questions show `verified: \"human\"`, and the batch resumes.",
+          parameters: [jobId],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('AcceptRequest') } } },
+          responses: {
+            '200': jsonBody('DlqActionResult', 'Accepted: the chunk succeeded.'),
+            ...errors('400', '401', '403', '404', '413'),
+            '409': { description: 'The job is no longer dead, or is not a quiz chunk.', content: { 'application/json': { schema: ref('Error') } } },
+            '422': { description: 'The body is not `{ questions }`, or the questions do not validate (the issues say where; nothing changed).', content: { 'application/json': { schema: ref('Error') } } },
+          },
         },
       },
       '/v1/dlq/{id}/discard': {

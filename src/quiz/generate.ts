@@ -50,7 +50,7 @@ export interface GenerationSpec {
  * attempt) ends one, so every DLQ replay — by whatever path — starts with a fresh validation budget,
  * while engine retries and crash recoveries keep spending the same one.
  */
-export function replayEpoch(job: ClaimedJob): number {
+export function replayEpoch(job: Pick<ClaimedJob, 'errors' | 'maxAttempts'>): number {
   return job.errors.filter((e) => e.outcome === 'dead' || (e.outcome === 'lease_expired' && e.attempt >= job.maxAttempts))
     .length;
 }

@@ -33,6 +33,8 @@ export const ChunkResultSchema = z.object({
   index: z.int().min(0),
   start: z.int().min(0),
   questions: z.array(AnyQuestionSchema),
+  /** Positions (within the chunk) of questions a reviewer fixed and accepted from the DLQ. */
+  humanVerified: z.array(z.int().min(0)).optional(),
   usage: UsageSchema,
 });
 export type ChunkResult = z.output<typeof ChunkResultSchema>;

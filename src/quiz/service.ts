@@ -21,6 +21,7 @@ import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
+import { acceptDeadChunk, reviewView } from './accept.js';
 import { BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { assignSections, planChunks } from './plan.js';
@@ -58,6 +59,8 @@ export interface QuizService {
   dlqGet(jobId: number): Promise<DlqEntryView | null>;
   dlqReplay(jobId: number, opts?: { maxAttempts?: number }): Promise<DlqReplayView>;
   dlqDiscard(jobId: number): Promise<DlqReplayView>;
+  /** A reviewer's fixed questions for a dead chunk's failing positions (see accept.ts). */
+  dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<DlqReplayView>;
   tasks(): Record<string, TaskDefinition>;
 }
 
@@ -233,6 +236,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
         jobAttempts: job.attempt,
         maxAttempts: validationBudget(job),
         attempts: calls.map(toTranscriptAttempt),
+        review: await reviewView(db, job),
       };
     },
 
@@ -257,6 +261,11 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       const discarded = await engine.dlq.discard(jobId);
       if (discarded.groupId !== null) await touchBatch(db, discarded.groupId);
       return { id: discarded.id, state: discarded.state };
+    },
+
+    async dlqAccept(jobId, questions, reviewer) {
+      const done = await acceptDeadChunk({ db, engine }, jobId, questions, reviewer);
+      return { id: done.id, state: done.state };
     },
 
     tasks() {

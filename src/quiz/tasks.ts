@@ -110,6 +110,7 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         signal: ctx.signal,
       });
       const balanced = balanceQuestions(questions, p.batchId);
+      const humanStems = reviewerAccepted(chunks);
       const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage: await usageByJob(deps.db, job.id) };
       return {
         result,
@@ -117,7 +118,7 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
           const inserted = await insertQuestions(
             tx,
             p.batchId,
-            balanced.map((q, position) => ({ position, ...q })),
+            balanced.map((q, position) => ({ position, ...q, verified: humanStems.get(position) === q.question ? 'human' : null })),
           );
           // A re-run that found the quiz already stored announces nothing new.
           if (inserted > 0) {
@@ -143,6 +144,21 @@ async function sourceSections(db: Executor, sourceId: string | undefined): Promi
   const source = await getSource(db, sourceId);
   if (source === null) throw new PermanentError('payload', `source ${sourceId} no longer exists`);
   return source.sections;
+/**
+ * Stems of the questions a reviewer accepted from the DLQ, by position in the quiz. A position the
+ * cross-chunk repair replaced no longer holds that stem, and so is not marked `verified: "human"`.
+ */
+function reviewerAccepted(chunks: readonly ChunkResult[]): Map<number, string> {
+  const out = new Map<number, string>();
+  let offset = 0;
+  for (const c of chunks) {
+    for (const i of c.humanVerified ?? []) {
+      const q = c.questions[i];
+      if (q) out.set(offset + i, q.question);
+    }
+    offset += c.questions.length;
+  }
+  return out;
 }
 
 function retryPolicy(deps: TaskDeps): Pick<TaskDefinition, 'retryBaseMs' | 'retryMaxMs'> {

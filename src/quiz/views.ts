@@ -11,8 +11,11 @@ export type QuizJobKind = 'chunk' | 'assemble';
 
 export type BatchRequestView = BatchRequest;
 
-/** A question of any type (single keeps today's shape, with no `type` key). */
-export type QuestionView = AnyQuestion;
+/**
+ * A question of any type (single keeps today's shape, with no `type` key). `verified` is 'human'
+ * when a reviewer fixed and accepted it in the DLQ view; absent otherwise.
+ */
+export type QuestionView = AnyQuestion & { verified?: 'human' };
 
 export interface BatchJobView {
   id: number;
@@ -121,6 +124,25 @@ export interface DlqEntryView extends Omit<DlqItemView, 'attempts'> {
   /** The validation budget (the request's `maxAttempts`) this job runs with. */
   maxAttempts: number | null;
   attempts: TranscriptAttemptView[];
+  /** For a dead chunk: the questions it died with, to fix and accept; null for other jobs. */
+  review: DlqReviewView | null;
+}
+
+/** One position of a dead chunk's draft; `valid` ones are kept as they are on accept. */
+export interface ReviewQuestionView {
+  position: number;
+  valid: boolean;
+  question: string;
+  options: string[];
+  correctAnswer: number | null;
+  explanation: string;
+}
+
+export interface DlqReviewView {
+  /** Options per question the request asks for. */
+  options: number;
+  questions: ReviewQuestionView[];
+  issues: Array<{ path: string; code: string; message: string }>;
 }
 
 export interface DlqReplayView {

@@ -136,6 +136,7 @@ describe('GET /openapi.json', () => {
         '/v1/batches/{id}/export',
         '/v1/dlq',
         '/v1/dlq/{id}',
+        '/v1/dlq/{id}/accept',
         '/v1/dlq/{id}/discard',
         '/v1/dlq/{id}/replay',
         '/v1/events',

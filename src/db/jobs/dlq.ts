@@ -111,3 +111,38 @@ export async function discardDead(ex: Executor, id: number): Promise<Job | null>
   );
   return row ? toJob(row) : null;
 }
+
+/**
+ * Dead → succeeded with `result` (a person supplied what the handler could not), fenced on
+ * `state = 'dead'`: `job.succeeded` with `'by', 'dlq_accept'`. Null when the job is not dead.
+ * The caller then runs unblockDescendants and releaseChildrenOf in the same transaction.
+ */
+export async function completeDead(ex: Executor, p: { id: number; result: unknown }): Promise<Job | null> {
+  const row = await queryOne(
+    ex,
+    sql`WITH upd AS (
+          UPDATE jobs j
+          SET state = 'succeeded', result = ${jsonParam(p.result ?? null)}, dead_reason = NULL,
+              finished_at = now(), lease_token = NULL, lease_expires_at = NULL, locked_by = NULL, updated_at = now()
+          WHERE j.id = ${p.id} AND j.state = 'dead'
+          RETURNING j.*
+        ), ev AS (${eventsFrom('upd', 'job.succeeded', sql`'by', 'dlq_accept'`)})
+        SELECT u.* FROM upd u`,
+  );
+  return row ? toJob(row) : null;
+}
+
+/**
+ * Releases the children of a job that just succeeded outside the completion statement (a DLQ
+ * accept): their pending_parents counters drop, the runnable ones become ready, with `job.ready`
+ * events and a NOTIFY. Returns the children it touched.
+ */
+export async function releaseChildrenOf(ex: Executor, id: number): Promise<Job[]> {
+  const rows = await queryRows(
+    ex,
+    sql`WITH released AS MATERIALIZED (SELECT * FROM qf_release_children(ARRAY[${id}::bigint])),
+        ev AS (${eventsFrom('released', 'job.ready', sql`'reason', 'parents_succeeded'`, sql`e.state = 'ready'`)})
+        SELECT j.*, ${readyNotify('released')} AS _wake FROM jobs j WHERE j.id IN (SELECT id FROM released) ORDER BY j.id`,
+  );
+  return rows.map(toJob);
+}

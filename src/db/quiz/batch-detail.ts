@@ -46,7 +46,7 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
              from jobs j where j.group_id = b.id) as detail_jobs,
           (select coalesce(json_agg(json_build_object('position', q.position, 'question', q.question, 'options', q.options,
                     'correct_answer', q.correct_answer, 'explanation', q.explanation, 'type', q.type,
-                    'correct_answers', q.correct_answers, 'evidence', q.evidence) order by q.position), '[]'::json)
+                    'correct_answers', q.correct_answers, 'evidence', q.evidence, 'verified', q.verified) order by q.position), '[]'::json)
              from questions q where q.batch_id = b.id) as detail_questions,
           u.prompt_tokens, u.completion_tokens, u.model_calls
         from batches b

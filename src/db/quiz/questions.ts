@@ -5,8 +5,11 @@ import { storableJson, storableText } from './text.js';
 
 import type { AnyQuestion, Evidence } from '../../../schemas/question.js';
 
-/** One accepted question, of any type, at its final position in a batch. */
-export type QuestionRecord = AnyQuestion & { position: number };
+/**
+ * One accepted question, of any type, at its final position in a batch. `verified` is 'human'
+ * when a reviewer accepted it from the DLQ; absent otherwise.
+ */
+export type QuestionRecord = AnyQuestion & { position: number; verified?: 'human' };
 
 function toOptions(value: unknown): string[] {
   const json = toJson(value);
@@ -31,6 +34,13 @@ function toEvidence(value: unknown): { evidence?: Evidence } {
   return { evidence: { quote: toStr(json.quote, 'questions.evidence.quote'), sectionId: toStr(json.sectionId, 'questions.evidence.sectionId'), ...page } };
 }
 
+function toVerified(value: unknown): { verified?: 'human' } {
+  if (value === null || value === undefined) return {};
+  const v = toStr(value, 'questions.verified');
+  if (v !== 'human') throw new Error(`database boundary: questions.verified is ${JSON.stringify(v)}, not 'human'`);
+  return { verified: v };
+}
+
 export function toQuestion(row: Record<string, unknown>): QuestionRecord {
   const base = {
     position: toInt(row.position, 'questions.position'),
@@ -38,7 +48,8 @@ export function toQuestion(row: Record<string, unknown>): QuestionRecord {
     options: toOptions(row.options),
     explanation: toStr(row.explanation, 'questions.explanation'),
   };
-  const evidence = toEvidence(row.evidence);
+  // Only a reviewer's acceptance is recorded; every other question reads exactly as before.
+  const evidence = { ...toEvidence(row.evidence), ...toVerified(row.verified) };
   if (row.type === 'multiple') return { type: 'multiple', ...base, correctAnswers: toIndexes(row.correct_answers), ...evidence };
   const correctAnswer = toInt(row.correct_answer, 'questions.correct_answer');
   if (row.type === 'true_false') {
@@ -62,9 +73,9 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
     const evidence = q.evidence === undefined ? null : JSON.stringify(storableJson(q.evidence));
     const rows = await queryRows(
       ex,
-      sql`insert into questions (batch_id, position, question, options, type, correct_answer, correct_answers, explanation, evidence)
+      sql`insert into questions (batch_id, position, question, options, type, correct_answer, correct_answers, explanation, evidence, verified)
           values (${batchId}, ${q.position}, ${storableText(q.question)}, ${JSON.stringify(storableJson(q.options))}::jsonb,
-            ${type}, ${correctAnswer}, ${correctAnswers}::jsonb, ${storableText(q.explanation)}, ${evidence}::jsonb)
+            ${type}, ${correctAnswer}, ${correctAnswers}::jsonb, ${storableText(q.explanation)}, ${evidence}::jsonb, ${q.verified ?? null})
           on conflict (batch_id, position) do nothing
           returning id`,
     );
@@ -77,7 +88,7 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
 export async function listQuestions(ex: Executor, batchId: string): Promise<QuestionRecord[]> {
   const rows = await queryRows(
     ex,
-    sql`select position, question, options, type, correct_answer, correct_answers, explanation, evidence
+    sql`select position, question, options, type, correct_answer, correct_answers, explanation, evidence, verified
         from questions where batch_id = ${batchId} order by position`,
   );
   return rows.map(toQuestion);

@@ -36,6 +36,8 @@ export const questions = pgTable(
     explanation: text('explanation').notNull(),
     /** `{ quote, sectionId, page? }` for questions grounded in a source; null otherwise. */
     evidence: jsonb('evidence'),
+    /** Who vouched for the question beyond the validator: 'human' when a reviewer accepted it from the DLQ; null otherwise. */
+    verified: text('verified'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('questions_batch_position_uq').on(t.batchId, t.position)],

@@ -23,6 +23,8 @@ export interface PagesQuiz {
   /** Throws the engine's `NotDeadError` when the job is not dead (its `state` is null when there is no such job). */
   dlqReplay(jobId: number, opts: { maxAttempts?: number }): Promise<unknown>;
   dlqDiscard(jobId: number): Promise<unknown>;
+  /** Throws `AcceptRejectedError` (issues) when the questions do not validate, `NotDeadError` when not dead. */
+  dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<unknown>;
 }
 
 export interface Throughput {

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
-import type { ChatMessageView } from '../../quiz/views.js';
+import type { ChatMessageView, ReviewQuestionView } from '../../quiz/views.js';
+import { AcceptForm, issuesByField, type ReviewIssues } from './dlq-accept.js';
 import type { DlqEntryView, TranscriptAttemptView } from './deps.js';
 import { formatSegments, markTree, toSegments, type MarkNode } from './highlight.js';
 import { Layout, errorText, formatTime } from './layout.js';
@@ -8,8 +9,17 @@ import { Layout, errorText, formatTime } from './layout.js';
  * One dead job with its full transcript. Everything the model wrote is hostile: it only ever
  * reaches the page as JSX text children, which hono/jsx escapes; nothing here uses raw HTML.
  */
-export function DlqEntryPage(props: { entry: DlqEntryView; canAct: boolean; canLogOut: boolean; error?: string }) {
+export function DlqEntryPage(props: {
+  entry: DlqEntryView;
+  canAct: boolean;
+  canLogOut: boolean;
+  error?: string;
+  /** After a refused accept: the validator's issues on the reviewer's edits, and the edits. */
+  reviewIssues?: ReviewIssues;
+  edited?: ReviewQuestionView[];
+}) {
   const { entry } = props;
+  const review = entry.review;
   return (
     <Layout title={`Dead job #${entry.id}`} nav="dlq" canLogOut={props.canLogOut} scripts={['dlq.js']}>
       <h1>{`Dead job #${entry.id}`}</h1>
@@ -55,6 +65,14 @@ export function DlqEntryPage(props: { entry: DlqEntryView; canAct: boolean; canL
           <p class="muted">Replay and discard need an admin key.</p>
         )}
       </section>
+      {props.canAct && review ? (
+        <AcceptForm
+          jobId={entry.id}
+          review={review}
+          issues={props.reviewIssues ?? issuesByField(review.issues)}
+          {...(props.edited ? { edited: props.edited } : {})}
+        />
+      ) : null}
       {entry.attempts.map((a) => (
         <Attempt attempt={a} />
       ))}

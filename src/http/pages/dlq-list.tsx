@@ -1,7 +1,7 @@
 import type { DlqItemView, PageView } from './deps.js';
 import { Layout, errorText, formatTime } from './layout.js';
 
-export type Notice = { kind: 'replayed' | 'discarded'; jobId: number };
+export type Notice = { kind: 'replayed' | 'discarded' | 'accepted'; jobId: number };
 
 /** Dead jobs, newest first, each linking to its full transcript. */
 export function DlqListPage(props: { page: PageView<DlqItemView>; notice: Notice | null; canLogOut: boolean }) {

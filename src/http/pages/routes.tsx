@@ -6,6 +6,8 @@ import { assetRoutes } from './assets.js';
 import { registerBatchPages } from './batch-routes.js';
 import { DashboardPage, loadSummary } from './dashboard.js';
 import type { PagesDeps } from './deps.js';
+import { AcceptRejectedError } from '../../quiz/accept.js';
+import { issuesByField, questionsFromForm } from './dlq-accept.js';
 import { DlqEntryPage } from './dlq-entry.js';
 import { DlqListPage, type Notice } from './dlq-list.js';
 import { hasSession, pageScope, requireSession, safeNext, sameOriginPosts } from './guard.js';
@@ -99,6 +101,29 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
   app.post('/dlq/:id/replay', action('replayed', (id) => quiz.dlqReplay(id, {})));
   app.post('/dlq/:id/discard', action('discarded', (id) => quiz.dlqDiscard(id)));
 
+  // Fix and accept: the form's edits as the accept body; refused edits come back with their issues.
+  app.post('/dlq/:id/accept', async (c) => {
+    if (pageScope(c) !== 'admin') return c.text('Accepting needs an admin key.', 403);
+    const id = parseJobId(c.req.param('id'));
+    const entry = id === null ? null : await quiz.dlqGet(id);
+    if (id === null || !entry?.review) return c.html(<NotFound id={c.req.param('id')} canLogOut={loggedIn(c)} />, 404);
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const edited = questionsFromForm(entry.review, form);
+    const body = edited.map((q) => ({ question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation }));
+    try {
+      await quiz.dlqAccept(id, body, 'admin via session');
+    } catch (err) {
+      if (err instanceof AcceptRejectedError) {
+        const page = <DlqEntryPage entry={entry} canAct canLogOut={loggedIn(c)} error={err.message} reviewIssues={issuesByField(err.issues)} edited={edited} />;
+        return c.html(page, 422);
+      }
+      const refusal = refusalOf(err);
+      if (!refusal) throw err;
+      return c.html(<NotFound id={String(id)} canLogOut={loggedIn(c)} />, refusal.status);
+    }
+    return c.redirect(`/dlq?done=accepted&job=${id}`, 303);
+  });
+
   return app;
 }
 
@@ -116,7 +141,7 @@ function parseJobId(text: string): number | null {
 
 function parseNotice(done: string | undefined, job: string | undefined): Notice | null {
   const jobId = parseJobId(job ?? '');
-  if (jobId === null || (done !== 'replayed' && done !== 'discarded')) return null;
+  if (jobId === null || (done !== 'replayed' && done !== 'discarded' && done !== 'accepted')) return null;
   return { kind: done, jobId };
 }
 

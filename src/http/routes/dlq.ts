@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { ListQuerySchema, ReplayBodySchema } from '../../../schemas/api.js';
+import { AcceptBodySchema, ListQuerySchema, ReplayBodySchema } from '../../../schemas/api.js';
 import { requireAuth } from '../auth.js';
 import type { QuizApi } from '../deps.js';
 import type { AppEnv } from '../env.js';
@@ -29,6 +29,14 @@ export function registerDlqRoutes(app: Hono<AppEnv>, quiz: QuizApi): void {
     const { maxAttempts } = await readJson(c, ReplayBodySchema, { emptyAs: {} });
     const result = await quiz.dlqReplay(id, maxAttempts === undefined ? {} : { maxAttempts });
     return c.json({ id, action: 'replayed' as const, ...stateOf(result) }, 202);
+  });
+
+  app.post('/v1/dlq/:id/accept', requireAuth('admin'), async (c) => {
+    const id = jobIdParam(c);
+    const { questions } = await readJson(c, AcceptBodySchema);
+    const p = c.var.principal;
+    const result = await quiz.dlqAccept(id, questions, `${p.scope} via ${p.via}`);
+    return c.json({ id, action: 'accepted' as const, ...stateOf(result) }, 200);
   });
 
   app.post('/v1/dlq/:id/discard', requireAuth('admin'), async (c) => {
