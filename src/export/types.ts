@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import type { AnyQuestion } from '../../schemas/question.js';
 
 /**
- * The questions an export reads, declared here until `schemas/question.ts` lands: the lead points
- * these at the real schemas at merge. Single-answer questions carry no `type` key, so every batch
- * written before question types existed exports unchanged.
+ * The questions an export reads: the API's question contract (`schemas/question.ts`), read
+ * leniently, so keys outside it (a reviewer's `verified`, quality flags) are dropped rather than
+ * refused. Single-answer questions carry no `type` key, so every batch written before question
+ * types existed exports unchanged. `fitsContract` below keeps the two in step at compile time.
  */
 export const EvidenceSchema = z.object({
   quote: z.string(),
@@ -34,6 +36,9 @@ export type MultipleQuestion = z.output<typeof MultipleQuestionSchema>;
 export type TrueFalseQuestion = z.output<typeof TrueFalseQuestionSchema>;
 export type ExportQuestion = SingleQuestion | MultipleQuestion | TrueFalseQuestion;
 export type QuestionKind = 'single' | 'multiple' | 'true_false';
+
+/** Compile-time guard: every question the API can hold is one an export can read. */
+export const fitsContract = (q: AnyQuestion): ExportQuestion => q;
 
 /** What every format receives: the quiz's questions and the request fields that name it. */
 export interface ExportQuiz {

@@ -118,7 +118,7 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
           const inserted = await insertQuestions(
             tx,
             p.batchId,
-            balanced.map((q, position) => ({ position, ...q, verified: humanStems.get(position) === q.question ? 'human' : null })),
+            balanced.map((q, position) => ({ position, ...q, ...(humanStems.get(position) === q.question ? { verified: 'human' as const } : {}) })),
           );
           // A re-run that found the quiz already stored announces nothing new.
           if (inserted > 0) {
@@ -144,6 +144,8 @@ async function sourceSections(db: Executor, sourceId: string | undefined): Promi
   const source = await getSource(db, sourceId);
   if (source === null) throw new PermanentError('payload', `source ${sourceId} no longer exists`);
   return source.sections;
+}
+
 /**
  * Stems of the questions a reviewer accepted from the DLQ, by position in the quiz. A position the
  * cross-chunk repair replaced no longer holds that stem, and so is not marked `verified: "human"`.
