@@ -60,7 +60,11 @@ export const BatchRequestSchema = z
     if (r.type === 'multiple' && r.options < 3) {
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'a multiple-answer question needs 3-6 options' });
     }
-  });
+  },
+  // Cross-field rules run even when a field is already wrong, so one answer names every problem
+  // (a missing topic beside a count out of range). The body only compares, so a wrongly typed
+  // field cannot make it throw.
+  { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 
 /**
  * The type a request asks for. `type` stays absent on a default request (rather than defaulting to
