@@ -2,7 +2,8 @@ import type { Database, Executor } from '../db/client.js';
 import * as q from '../db/jobs/index.js';
 import { decideFailure } from './backoff.js';
 import { resolveConfig, type EngineConfig } from './config.js';
-import { InvalidCursorError, NotDeadError } from './errors.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from './cursor.js';
+import { NotDeadError } from './errors.js';
 import { enqueueGraphIn } from './graph-enqueue.js';
 import type { EngineMetrics } from './metrics.js';
 import { completeInTransaction, failInTransaction, reapOnce } from './ops.js';
@@ -294,18 +295,10 @@ export function createEngine(opts: EngineOptions): Engine {
 }
 
 function encodeCursor(p: q.DeadCursor): string {
-  return Buffer.from(JSON.stringify([p.finishedAt, p.id])).toString('base64url');
+  return encodeKeysetCursor(p.finishedAt, p.id);
 }
 
 function decodeCursor(cursor: string | null): q.DeadCursor | null {
-  if (cursor === null || cursor === '') return null;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'string' && Number.isSafeInteger(v[1]) && !Number.isNaN(Date.parse(v[0]))) {
-      return { finishedAt: v[0], id: v[1] as number };
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError(cursor);
+  const c = decodeKeysetCursor(cursor, 'number');
+  return c === null ? null : { finishedAt: c.at, id: c.id };
 }

@@ -15,4 +15,5 @@ export { backoffCeiling, decideFailure, fullJitterDelay } from './backoff.js';
 export { isDbUnavailable, isTransientDbError } from './db-errors.js';
 export type { ReapResult } from '../db/jobs/index.js';
 export * from './errors.js';
+export { decodeKeysetCursor, encodeKeysetCursor } from './cursor.js';
 export type * from './types.js';

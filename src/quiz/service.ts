@@ -14,7 +14,8 @@ import {
   type BatchRecord,
 } from '../db/quiz/index.js';
 import type { Engine } from '../engine/index.js';
-import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
+import { NotDeadError } from '../engine/errors.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../engine/cursor.js';
 import type { GraphNode, Job, TaskDefinition } from '../engine/types.js';
 import { canonicalJson } from '../model/cassettes.js';
 import { createModelClient, type ModelClient } from '../model/client.js';
@@ -79,20 +80,12 @@ function pageLimit(limit: number | undefined): number {
 }
 
 function encodeCursor(c: BatchCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+  return encodeKeysetCursor(c.createdAt, c.id);
 }
 
 function decodeCursor(cursor: string | null | undefined): BatchCursor | null {
-  if (cursor === null || cursor === undefined || cursor === '') return null;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
-      return { createdAt: v[0], id: v[1] };
-    }
-  } catch {
-    // reported below
-  }
-  throw new InvalidCursorError(cursor);
+  const c = decodeKeysetCursor(cursor, 'string');
+  return c === null ? null : { createdAt: c.at, id: c.id };
 }
 
 /**
