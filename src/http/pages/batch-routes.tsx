@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { BATCH_ID_PATTERN } from '../../../schemas/api.js';
 import { BatchRequestSchema } from '../../../schemas/batch-request.js';
-import { SourceRejectedError } from '../../quiz/errors.js';
+import { BatchFinishedError, SourceRejectedError } from '../../quiz/errors.js';
 import { mapDomainError } from '../domain-errors.js';
 import { toIssues } from '../errors.js';
 import type { AppEnv } from '../env.js';
@@ -75,20 +75,43 @@ export function registerBatchPages(app: Hono<AppEnv>, quiz: PagesQuiz): void {
     return c.redirect(`/batches/${encodeURIComponent(batch.id)}`, 303);
   });
 
+  // The API's cancel, for any key (as `POST /v1/batches/:id/cancel`); a repeat is harmless.
+  app.post('/batches/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    let outcome: keyof typeof CANCEL_NOTICES = 'cancelled';
+    try {
+      if (!BATCH_ID_PATTERN.test(id) || (await quiz.cancel(id)) === null) return notFoundPage(c, id);
+    } catch (err) {
+      if (!(err instanceof BatchFinishedError)) throw err;
+      outcome = 'finished';
+    }
+    return c.redirect(`/batches/${encodeURIComponent(id)}?done=${outcome}`, 303);
+  });
+
   app.get('/batches/:id', async (c) => {
     const id = c.req.param('id');
     const view = BATCH_ID_PATTERN.test(id) ? await quiz.get(id) : null;
-    if (!view) {
-      return c.html(
-        <Layout title="Not found" nav="dashboard" canLogOut={hasSession(c)}>
-          <h1>No such batch</h1>
-          <p>
-            {`No batch has the id “${id.slice(0, 40)}”.`} <a href="/">Back to the dashboard</a>.
-          </p>
-        </Layout>,
-        404,
-      );
-    }
-    return c.html(<BatchPage batch={PageBatchSchema.parse(view)} canLogOut={hasSession(c)} />);
+    if (!view) return notFoundPage(c, id);
+    const done = c.req.query('done');
+    const notice = done === 'cancelled' || done === 'finished' ? CANCEL_NOTICES[done] : undefined;
+    return c.html(<BatchPage batch={PageBatchSchema.parse(view)} canLogOut={hasSession(c)} notice={notice} />);
   });
+}
+
+/** Fixed texts chosen by the redirect's `done`, so nothing from the URL is echoed into the page. */
+const CANCEL_NOTICES = {
+  cancelled: 'Batch cancelled: its unfinished jobs will not run.',
+  finished: 'The batch had already finished; nothing was cancelled.',
+} as const;
+
+function notFoundPage(c: Context<AppEnv>, id: string) {
+  return c.html(
+    <Layout title="Not found" nav="dashboard" canLogOut={hasSession(c)}>
+      <h1>No such batch</h1>
+      <p>
+        {`No batch has the id “${id.slice(0, 40)}”.`} <a href="/">Back to the dashboard</a>.
+      </p>
+    </Layout>,
+    404,
+  );
 }

@@ -17,6 +17,8 @@ export interface PagesQuiz {
   get(id: string): Promise<object | null>;
   /** The same submit the API's `POST /v1/batches` calls, with a request its schema parsed. */
   submit(request: BatchRequest, opts: { idempotencyKey?: string }): Promise<{ created: boolean; batch: { id: string } }>;
+  /** The same cancel as `POST /v1/batches/:id/cancel`: null when unknown, `BatchFinishedError` once succeeded. */
+  cancel(id: string): Promise<object | null>;
   list(opts: { cursor?: string; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts: { cursor?: string; limit?: number }): Promise<PageView<DlqItemView>>;
   /** Null when no dead job has this id. */
