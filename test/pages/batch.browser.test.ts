@@ -102,6 +102,22 @@ describe.skipIf(!BROWSER_TESTS)('batch pages in Chromium', () => {
     expect(await w.cspViolations()).toEqual([]);
   });
 
+  it('cancels a running batch with its Cancel button (keyboard), axe clean before and after', async () => {
+    svc.pipeline.script((req) => ({ ...goodModel(req), delayMs: 10_000 }));
+    const batch = await svc.pipeline.submit({ topic: 'Slow tides', count: 2 });
+    await page.goto(`/batches/${batch.id}`);
+    await page.waitForSelector('#cancel');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.focus('#cancel');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.search === '?done=cancelled');
+    expect(await page.locator('#notice').innerText()).toContain('Batch cancelled');
+    expect(await page.locator('#status-text').innerText()).toBe('cancelled');
+    expect(await page.locator('#cancel').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    svc.pipeline.script(goodModel);
+  });
+
   it('shows field errors from the API schema, focusable and described', async () => {
     await page.goto('/batches/new');
     await page.fill('#topic', '');
