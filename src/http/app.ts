@@ -88,9 +88,10 @@ export function createApp(deps: AppDeps): QuizforgeApp {
       },
     });
   const generalLimit = limitOf(bodyLimitBytes);
-  // Document uploads get their own, larger bound; every other body keeps the general one.
+  // Document uploads (the API's and the request form's) get their own, larger bound; every other body keeps the general one.
   const sourceLimit = limitOf(Math.max(bodyLimitBytes, SOURCE_BODY_LIMIT_BYTES));
-  app.use((c, next) => (c.req.path === '/v1/sources' && deps.sources ? sourceLimit(c, next) : generalLimit(c, next)));
+  const isUpload = (path: string) => (path === '/v1/sources' && deps.sources !== undefined) || (path === '/batches/new' && deps.pages !== undefined);
+  app.use((c, next) => (isUpload(c.req.path) ? sourceLimit(c, next) : generalLimit(c, next)));
   app.use('/v1/*', requireAuth('api'));
 
   registerBatchRoutes(app, {

@@ -7,7 +7,7 @@ import { BatchViewSchema } from '../../schemas/api.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { seriousViolations } from './axe.js';
 import { BROWSER_TESTS, launchChromium, watchedPage, type PageWatch } from './browser.js';
-import { ADMIN_KEY, goodModel, hostileModel, startService, type Service } from './service.js';
+import { ADMIN_KEY, goodModel, groundedModel, hostileModel, startService, type Service } from './service.js';
 
 const getDb = useTestDatabase();
 let svc: Service;
@@ -71,6 +71,53 @@ describe.skipIf(!BROWSER_TESTS)('batch pages in Chromium', () => {
     expect(await w.cspViolations()).toEqual([]);
   });
 
+  it('uploads a text file instead of a topic, lands on the batch page and sees the evidence; a refused file is shown beside its field', async () => {
+    svc.pipeline.script(groundedModel);
+    await page.goto('/batches/new');
+    // A file the source service refuses (415): the message beside the field, the other fields kept, axe still clean.
+    await page.fill('#count', '3');
+    await page.selectOption('#type', 'single');
+    await page.setInputFiles('#file', { name: 'photo.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 1, 2, 254, 255]) });
+    await page.click('form.request button[type=submit]');
+    await page.waitForSelector('#file-error');
+    expect(await page.locator('#file-error').innerText()).toMatch(/unsupported file type/);
+    expect(await page.locator('#file').getAttribute('aria-describedby')).toContain('file-error');
+    expect(await page.inputValue('#count')).toBe('3');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const notes = '# Glaciers\n\nA glacier forms where more snow falls in winter than melts in summer.\n\n# Fjords\n\nA fjord is a long, deep inlet of the sea carved by a glacier.\n';
+    await page.fill('#count', '2');
+    await page.setInputFiles('#file', { name: 'glaciers.md', mimeType: 'text/markdown', buffer: Buffer.from(notes) });
+    await page.click('form.request button[type=submit]');
+    await page.waitForURL(/\/batches\/[A-Za-z0-9_-]+$/);
+    await page.waitForSelector('li[data-question="2"] blockquote.evidence', { timeout: 15_000 });
+    const quotes = await page.locator('blockquote.evidence').allInnerTexts();
+    expect(quotes).toHaveLength(2);
+    expect(quotes[0]).toContain('A glacier forms where more snow');
+    expect(quotes[1]).toContain('section s2');
+    expect(await page.locator('h1').innerText()).toContain('Glaciers');
+    svc.pipeline.script(goodModel);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(w.errors.filter((e) => !e.includes('status of 415'))).toEqual([]);
+    expect(await w.cspViolations()).toEqual([]);
+  });
+
+  it('cancels a running batch with its Cancel button (keyboard), axe clean before and after', async () => {
+    svc.pipeline.script((req) => ({ ...goodModel(req), delayMs: 10_000 }));
+    const batch = await svc.pipeline.submit({ topic: 'Slow tides', count: 2 });
+    await page.goto(`/batches/${batch.id}`);
+    await page.waitForSelector('#cancel');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.focus('#cancel');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.search === '?done=cancelled');
+    expect(await page.locator('#notice').innerText()).toContain('Batch cancelled');
+    expect(await page.locator('#status-text').innerText()).toBe('cancelled');
+    expect(await page.locator('#cancel').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    svc.pipeline.script(goodModel);
+  });
+
   it('shows field errors from the API schema, focusable and described', async () => {
     await page.goto('/batches/new');
     await page.fill('#topic', '');
@@ -79,8 +126,10 @@ describe.skipIf(!BROWSER_TESTS)('batch pages in Chromium', () => {
     await page.waitForSelector('#count-error');
     expect(await page.locator('#count').getAttribute('aria-describedby')).toContain('count-error');
     expect(await page.locator('#topic-error').innerText()).not.toBe('');
-    // Keyboard: tabbing from the topic reaches the count field.
+    // Keyboard: tabbing from the topic reaches its alternative, the document, then the count field.
     await page.focus('#topic');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('file');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('count');
   });
@@ -120,7 +169,7 @@ describe.skipIf(!BROWSER_TESTS)('batch pages in Chromium', () => {
     if (login.length > 0) report['/login'] = login;
     await fresh.close();
     expect(report).toEqual({});
-    // Chromium logs the form's deliberate 422 (errors beside fields) as a failed resource.
-    expect(w.errors.filter((e) => !e.includes('status of 422'))).toEqual([]);
+    // Chromium logs the form's deliberate 422/415 (errors beside fields) as a failed resource.
+    expect(w.errors.filter((e) => !/status of (415|422)/.test(e))).toEqual([]);
   });
 });

@@ -42,6 +42,7 @@ export async function startService(database: Database, opts: ServiceOptions = {}
       ? { apiKeys: [READ_KEY], adminKeys: [ADMIN_KEY] }
       : { apiKeys: [], adminKeys: [], ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}) },
     ...(opts.sse ? { sse: opts.sse } : {}),
+    sources: pipeline.service.sources,
     pages: mountPages({ quiz: pipeline.service, stats: engineStats(pipeline.engine) }),
   });
   const server = await startServer({ app, logger, host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
@@ -79,5 +80,23 @@ export const hostileModel: ScriptFn = ({ body }) => {
     question: `Which tag is this? ${HOSTILE_SCRIPT} ${HOSTILE_IMG} (item ${i + 1})`,
     correctAnswer: 7,
   }));
+  return { content: answerText(questions) };
+};
+
+/** Section ids and texts of the material turn a grounded ask carries (none without a source). */
+function materialSections(body: Parameters<ScriptFn>[0]['body']): Array<{ id: string; text: string }> {
+  const material = body.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).find((t) => t.includes('<material>')) ?? '';
+  return [...material.matchAll(/<section id="(s\d+)"[^>]*>\n([\s\S]*?)\n<\/section>/g)].map((m) => ({ id: m[1] ?? '', text: m[2] ?? '' }));
+}
+
+/** `goodModel`, except that each question quotes the material (its first words) as evidence. */
+export const groundedModel: ScriptFn = (req) => {
+  const ask = readAsk(req.body);
+  const sections = materialSections(req.body);
+  if (sections.length === 0) return goodModel(req);
+  const questions = Array.from({ length: ask.count }, (_, i) => {
+    const s = sections[i % Math.max(1, sections.length)] ?? { id: 's1', text: '' };
+    return { ...demoQuestion(ask.topic, (ask.failing[i] ?? i) + 1, ask.options), evidence: { quote: s.text.trim().slice(0, 40).trim(), sectionId: s.id } };
+  });
   return { content: answerText(questions) };
 };

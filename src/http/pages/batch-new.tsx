@@ -1,4 +1,5 @@
 import { BatchRequestSchema, QUIZ_LIMITS } from '../../../schemas/batch-request.js';
+import { SOURCE_LIMITS } from '../../sources/types.js';
 import { Layout } from './layout.js';
 
 /** A field's submitted text and its validation message, keyed by the request field name. */
@@ -13,6 +14,9 @@ function typeChoices(): string[] | null {
   const options = field.options ?? field.unwrap?.().options;
   return Array.isArray(options) ? options.map(String) : null;
 }
+
+const UPLOAD_ACCEPT = '.pdf,.docx,.html,.htm,.md,.markdown,.txt,application/pdf,text/html,text/markdown,text/plain';
+const UPLOAD_HINT = `PDF, DOCX, HTML, Markdown or plain text, up to ${Math.floor(SOURCE_LIMITS.maxFileBytes / (1024 * 1024))} MiB. Every question then quotes it as evidence.`;
 
 const NUMBER_FIELDS = new Set(['count', 'options', 'maxAttempts']);
 
@@ -53,7 +57,7 @@ function Field(props: { name: string; label: string; errors: FieldErrors; hint?:
 }
 
 /** `/batches/new`: the request form, posted to the pages and checked by the API's own schema. */
-export function NewBatchPage(props: { values: FormValues; errors: FieldErrors; formError?: string; canLogOut: boolean }) {
+export function NewBatchPage(props: { values: FormValues; errors: FieldErrors; formError?: string; canLogOut: boolean; upload: boolean }) {
   const { values, errors } = props;
   const v = (name: string, fallback = '') => values[name] ?? fallback;
   const aria = (name: string, hint: boolean) => {
@@ -70,10 +74,20 @@ export function NewBatchPage(props: { values: FormValues; errors: FieldErrors; f
           {props.formError}
         </p>
       ) : null}
-      <form method="post" action="/batches/new" class="card request" novalidate>
-        <Field name="topic" label="Topic" errors={errors} hint="What the questions are about (up to 200 characters).">
-          <input id="topic" name="topic" type="text" required maxlength={200} value={v('topic')} {...aria('topic', true)} />
+      <form method="post" action="/batches/new" class="card request" enctype="multipart/form-data" novalidate>
+        <Field
+          name="topic"
+          label="Topic"
+          errors={errors}
+          hint={props.upload ? 'What the questions are about (up to 200 characters); optional with a document, whose title it then replaces.' : 'What the questions are about (up to 200 characters).'}
+        >
+          <input id="topic" name="topic" type="text" required={!props.upload} maxlength={200} value={v('topic')} {...aria('topic', true)} />
         </Field>
+        {props.upload ? (
+          <Field name="file" label="Or a document to quiz on (optional)" errors={errors} hint={UPLOAD_HINT}>
+            <input id="file" name="file" type="file" accept={UPLOAD_ACCEPT} {...aria('file', true)} />
+          </Field>
+        ) : null}
         <Field name="count" label="Number of questions" errors={errors} hint={`${QUIZ_LIMITS.minCount} to ${QUIZ_LIMITS.maxCount}.`}>
           <input id="count" name="count" type="number" required value={v('count', '5')} {...aria('count', true)} />
         </Field>

@@ -75,7 +75,7 @@ function Question(props: { q: PageQuestion; n: number }) {
 }
 
 /** `/batches/:id`: the quiz as a teacher reads it, live while it runs, with its exports. */
-export function BatchPage(props: { batch: PageBatch; canLogOut: boolean }) {
+export function BatchPage(props: { batch: PageBatch; canLogOut: boolean; notice?: string | undefined }) {
   const { batch } = props;
   const { done, total } = progressOf(batch);
   const topic = batch.request.topic ?? 'Quiz';
@@ -97,6 +97,18 @@ export function BatchPage(props: { batch: PageBatch; canLogOut: boolean }) {
           <progress id="batch-progress" max={Math.max(1, total)} value={done} aria-label="Chunks done"></progress>{' '}
           <span id="progress-text">{`${done}/${total}`}</span>
         </p>
+        {running ? (
+          <form method="post" action={`/batches/${encodeURIComponent(batch.id)}/cancel`} class="actions">
+            <button type="submit" id="cancel" class="danger">
+              Cancel batch
+            </button>
+          </form>
+        ) : null}
+        {props.notice ? (
+          <p class="notice" role="status" id="notice">
+            {props.notice}
+          </p>
+        ) : null}
         {dead.length > 0 ? (
           <section class="card" aria-labelledby="dlq-heading">
             <h2 id="dlq-heading">Dead letters</h2>

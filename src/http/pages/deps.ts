@@ -1,5 +1,6 @@
 import type { BatchRequest } from '../../../schemas/batch-request.js';
 import type { JobState } from '../../engine/types.js';
+import type { SourceService } from '../../quiz/source-service.js';
 import type { BatchSummary, DlqEntryView, DlqItemView, PageView, TranscriptAttemptView } from '../../quiz/views.js';
 
 /**
@@ -16,6 +17,8 @@ export interface PagesQuiz {
   get(id: string): Promise<object | null>;
   /** The same submit the API's `POST /v1/batches` calls, with a request its schema parsed. */
   submit(request: BatchRequest, opts: { idempotencyKey?: string }): Promise<{ created: boolean; batch: { id: string } }>;
+  /** The same cancel as `POST /v1/batches/:id/cancel`: null when unknown, `BatchFinishedError` once succeeded. */
+  cancel(id: string): Promise<object | null>;
   list(opts: { cursor?: string; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts: { cursor?: string; limit?: number }): Promise<PageView<DlqItemView>>;
   /** Null when no dead job has this id. */
@@ -25,6 +28,11 @@ export interface PagesQuiz {
   dlqDiscard(jobId: number): Promise<unknown>;
   /** Throws `AcceptRejectedError` (issues) when the questions do not validate, `NotDeadError` when not dead. */
   dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<unknown>;
+  /**
+   * The same source service `POST /v1/sources` uses, for the form's document upload. Throws the
+   * quiz's `SourceRejectedError` for a file it refuses. Absent: the form offers no upload.
+   */
+  sources?: Pick<SourceService, 'addFile'>;
 }
 
 export interface Throughput {

@@ -36,8 +36,8 @@
         statusText.textContent = batch.status;
         statusText.className = 'status-' + batch.status;
       }
-      // Settled: the server renders the questions, exports and DLQ links.
-      if (batch.status !== root.dataset.status && (batch.status === 'succeeded' || batch.status === 'failed')) {
+      // Settled: the server renders the questions, exports and DLQ links (and drops the Cancel button).
+      if (batch.status !== root.dataset.status && (batch.status === 'succeeded' || batch.status === 'failed' || batch.status === 'cancelled')) {
         source.close();
         window.location.reload();
       }
