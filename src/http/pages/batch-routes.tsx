@@ -13,8 +13,6 @@ import { Layout } from './layout.js';
 
 /** Stands in for the upload's source id while the other fields are checked, before it is stored. */
 const PENDING_SOURCE = 'pending-upload';
-/** The words of the schema's own rule (`BatchRequestSchema`'s refinement). */
-const TOPIC_REQUIRED = 'topic is required without a source';
 
 /** The form's file part, or null when the file field was left empty (browsers still send a nameless, empty part). */
 function uploadedFile(part: unknown): File | null {
@@ -48,9 +46,6 @@ export function registerBatchPages(app: Hono<AppEnv>, quiz: PagesQuiz): void {
         if (field in values || field in BatchRequestSchema.shape) errors[field] ??= issue.message;
         else unplaced.push(`${issue.path}: ${issue.message}`);
       }
-      // zod runs the schema's cross-field rule (topic or source) only once every field parses, so a
-      // form with other errors would not hear that its topic is missing too: tell it now, not next post.
-      if (!file && body['topic'] === undefined && body['sourceId'] === undefined) errors['topic'] ??= TOPIC_REQUIRED;
       // A browser never refills a file field: say so, beside it.
       if (file) errors['file'] ??= 'Choose the document again once the fields marked are corrected.';
       return formPage(c, values, errors, unplaced.length > 0 ? unplaced.join('; ') : 'Please correct the fields marked below.', 422);
