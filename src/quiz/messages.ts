@@ -24,17 +24,24 @@ export function schemaVersion(): string {
 
 /** name → content hash of every piece that shapes a model request (cassette meta and `fixtures check`). */
 export function pipelineVersions(prompts: Prompts): Record<string, string> {
+  const typed = typedPrompts();
   return {
     system: prompts.system.version,
     generate: prompts.generate.version,
     repair: prompts.repair.version,
+    typedSystem: typed.system.version,
+    typedGenerate: typed.generate.version,
+    typedRepair: typed.repair.version,
     schema: schemaVersion(),
   };
 }
 
-/** The one prompt version recorded with each call: a hash over every template. */
-export function promptVersion(prompts: Prompts): string {
-  return promptsVersion(prompts);
+/**
+ * The one prompt version recorded with each call: a hash over every template of the set the call
+ * used (the original one for `single`, `prompts/typed/` for the other types).
+ */
+export function promptVersion(prompts: Prompts, request?: BatchRequest): string {
+  return promptsVersion(request === undefined || requestedType(request) === 'single' ? prompts : typedPrompts());
 }
 
 function requestVars(request: BatchRequest, count: number): Record<string, string | number> {
