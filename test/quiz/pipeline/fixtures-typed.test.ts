@@ -37,6 +37,8 @@ describe('versions of the typed prompt set', () => {
     expect(versions).toMatchObject({ typedSystem: typed.system.version, typedGenerate: typed.generate.version, typedRepair: typed.repair.version });
     // The typed templates differ from the single ones, so their hashes are not the single ones reused.
     expect(versions['typedGenerate']).not.toBe(versions['generate']);
+    expect(versions['typedSchema']).toMatch(/^[0-9a-f]{12}$/);
+    expect(versions['typedSchema']).not.toBe(versions['schema']);
     expect(promptVersion(loadPrompts(), BatchRequestSchema.parse(DEMO_BATCHES.success.request))).toBe(promptsVersion(loadPrompts()));
   });
 });
