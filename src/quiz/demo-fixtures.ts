@@ -7,8 +7,9 @@
  * the response it parsed. Re-run it whenever the prompts, the JSON Schema or the request shape
  * change (`quizforge fixtures check` says when).
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { migrateDatabase, openDatabase } from '../db/client.js';
 import { createEngine } from '../engine/index.js';
@@ -18,6 +19,7 @@ import { startScriptedServer } from '../model/scripted-server.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { DEFAULT_QUIZ_CONFIG } from './config.js';
 import { DEMO_BATCHES, demoScript } from './demo-scenarios.js';
+import { DEMO_DOCUMENT, DEMO_SOURCE_ID } from './demo-grounded.js';
 import { createQuizService, type QuizService } from './service.js';
 import type { BatchStatus, BatchView } from './views.js';
 
@@ -56,10 +58,19 @@ export async function recordDemoFixtures(outDir: string, log: (line: string) => 
     const worker = engine.createWorker({ tasks: service.tasks(), concurrency: 1, pollMs: 50 });
     await worker.start();
     try {
+      // Stored the way `quizforge sources add fixtures/documents/honeybees.md` stores it.
+      const bytes = new Uint8Array(await readFile(fileURLToPath(new URL(`../../${DEMO_DOCUMENT}`, import.meta.url))));
+      const { source } = await service.sources.addFile({ bytes, mediaType: 'text/markdown', fileName: path.basename(DEMO_DOCUMENT) });
+      if (source.id !== DEMO_SOURCE_ID) throw new Error(`${DEMO_DOCUMENT} is now source ${source.id}: update DEMO_SOURCE_ID (and the README)`);
       for (const [key, demo] of Object.entries(DEMO_BATCHES)) {
         const { batch } = await service.submit(BatchRequestSchema.parse(demo.request));
         let view = await waitFor(service, batch.id, ['succeeded', 'failed']);
         log(`${key}: ${JSON.stringify(demo.request)} -> ${view.status} (${view.usage.modelCalls} model calls)`);
+        if (view.status === 'failed' && key !== 'refusal' && key !== 'exhausted') {
+          const dead = view.jobs.find((j) => j.state === 'dead');
+          const entry = dead === undefined ? null : await service.dlqGet(dead.id);
+          throw new Error(`${key} failed: ${JSON.stringify(entry?.attempts.map((a) => a.issues) ?? entry?.lastError)}`);
+        }
         if (key === 'exhausted') {
           const dead = view.jobs.find((j) => j.state === 'dead');
           if (!dead) throw new Error('the exhausted scenario left no dead job');

@@ -5,11 +5,12 @@
  */
 import type { ScriptFn, ScriptedReply } from '../model/scripted-server.js';
 import { answerText, readAsk, type DemoQuestion } from './demo-model.js';
+import { DEMO_SOURCE_ID, EVIDENCE_TOPIC, MULTIPLE_TOPIC, TRUE_FALSE_TOPIC, groundedReply } from './demo-grounded.js';
 
 export interface DemoBatch {
   name: string;
   /** The request exactly as a client sends it; defaults fill in the rest. */
-  request: { topic: string; count: number };
+  request: { topic?: string; count: number; sourceId?: string; type?: 'multiple' | 'true_false' };
   outcome: string;
 }
 
@@ -35,6 +36,26 @@ export const DEMO_BATCHES = {
     request: { topic: 'Medieval Baltic trade law', count: 3 },
     outcome:
       'failed: three answers in a row break a rule, the chunk is dead-lettered with reason validation; replaying it from the DLQ continues the repair conversation and the batch succeeds',
+  },
+  sourced: {
+    name: 'questions from a source, each with evidence',
+    request: { sourceId: DEMO_SOURCE_ID, count: 5 },
+    outcome: `succeeded at once over fixtures/documents/honeybees.md (after \`quizforge sources add\` it is ${DEMO_SOURCE_ID}): every question quotes its section; the topic defaults to the title`,
+  },
+  evidence: {
+    name: 'evidence repair',
+    request: { sourceId: DEMO_SOURCE_ID, topic: EVIDENCE_TOPIC, count: 3 },
+    outcome: 'succeeded after one repair: questions[1] quoted a sentence the document never says (evidence_not_found); the repair asked for that one only',
+  },
+  multiple: {
+    name: 'multiple-answer questions',
+    request: { topic: MULTIPLE_TOPIC, count: 4, type: 'multiple' },
+    outcome: 'succeeded at once: each question has correctAnswers (one to three of four options)',
+  },
+  trueFalse: {
+    name: 'true/false statements',
+    request: { topic: TRUE_FALSE_TOPIC, count: 4, type: 'true_false' },
+    outcome: 'succeeded at once: the prompt assigned positions 0 and 2 true, 1 and 3 false, and the answer kept to that plan',
   },
 } as const satisfies Record<string, DemoBatch>;
 
@@ -107,7 +128,7 @@ export function demoScript(): ScriptFn {
         return { content: answerText([retry ?? BALTIC_AFTER_REPLAY]), usage };
       }
       default:
-        return { status: 404, error: { message: `the demo model knows no topic ${JSON.stringify(ask.topic)}`, type: 'invalid_request_error' } };
+        return groundedReply(ask, usage) ?? { status: 404, error: { message: `the demo model knows no topic ${JSON.stringify(ask.topic)}`, type: 'invalid_request_error' } };
     }
   };
 }

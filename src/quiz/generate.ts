@@ -74,7 +74,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   // Only chunks check against earlier batches; assemble's draft is made of chunk results that passed.
   const existing = spec.jobKind === 'chunk' ? await loadExisting(deps.db, request.distinctFrom) : [];
   const versions = pipelineVersions(deps.prompts);
-  const version = promptVersion(deps.prompts);
+  const version = promptVersion(deps.prompts, request);
   const model = request.model ?? deps.client.model;
   let output = await chooseOutputMode(deps.db, deps.client, model);
   const offset = spec.offset ?? 0;

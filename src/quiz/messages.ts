@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { requestedType, type BatchRequest } from '../../schemas/batch-request.js';
 import { quizOutputJsonSchema } from '../../schemas/quiz-output.js';
+import { questionsJsonSchema } from '../../schemas/question.js';
 import { promptsVersion, renderPrompt } from './prompts.js';
 import type { Prompts } from './prompts.js';
 import type { DraftState } from './draft.js';
@@ -22,19 +23,37 @@ export function schemaVersion(): string {
   return createHash('sha256').update(reference).digest('hex').slice(0, 12);
 }
 
+/** Hash of the typed and source-grounded JSON Schemas (`multiple`, `true_false`, `evidence`), which `schema` does not cover. */
+export function typedSchemaVersion(): string {
+  const reference = JSON.stringify([
+    questionsJsonSchema({ type: 'multiple', count: 1, options: 4, language: 'en' }),
+    questionsJsonSchema({ type: 'true_false', count: 1, options: 2, language: 'en' }),
+    questionsJsonSchema({ type: 'single', count: 1, options: 4, language: 'en', sectionIds: ['s1'] }),
+  ]);
+  return createHash('sha256').update(reference).digest('hex').slice(0, 12);
+}
+
 /** name → content hash of every piece that shapes a model request (cassette meta and `fixtures check`). */
 export function pipelineVersions(prompts: Prompts): Record<string, string> {
+  const typed = typedPrompts();
   return {
     system: prompts.system.version,
     generate: prompts.generate.version,
     repair: prompts.repair.version,
+    typedSystem: typed.system.version,
+    typedGenerate: typed.generate.version,
+    typedRepair: typed.repair.version,
     schema: schemaVersion(),
+    typedSchema: typedSchemaVersion(),
   };
 }
 
-/** The one prompt version recorded with each call: a hash over every template. */
-export function promptVersion(prompts: Prompts): string {
-  return promptsVersion(prompts);
+/**
+ * The one prompt version recorded with each call: a hash over every template of the set the call
+ * used (the original one for `single`, `prompts/typed/` for the other types).
+ */
+export function promptVersion(prompts: Prompts, request?: BatchRequest): string {
+  return promptsVersion(request === undefined || requestedType(request) === 'single' ? prompts : typedPrompts());
 }
 
 function requestVars(request: BatchRequest, count: number): Record<string, string | number> {

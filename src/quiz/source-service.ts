@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Executor } from '../db/client.js';
 import { getSource, insertSource, listSources, type SourceRecord } from '../db/quiz/index.js';
 import { extractBounded, type ExtractBounds } from '../sources/bounded.js';
@@ -50,12 +50,20 @@ function titleFor(given: string | undefined, extracted: ExtractedText, fileName:
   return title.slice(0, SOURCE_LIMITS.maxTitleChars);
 }
 
+/**
+ * A source's id comes from its content hash, so the same document gets the same id on every
+ * database: a recorded demo request (which names its sections) replays after `sources add`.
+ */
+export function sourceIdFor(contentHash: string): string {
+  return `src_${contentHash.slice(0, 24)}`;
+}
+
 export function createSourceService(db: Executor, bounds: ExtractBounds = {}): SourceService {
   const store = async (extracted: ExtractedText, contentHash: string, title: string) => {
     const sections = sectionize(extracted, title);
     if (sections.length === 0) throw new SourceRejectedError('empty', 'the document contains no text');
     const chars = sections.reduce((n, s) => n + s.chars, 0);
-    const { created, source } = await insertSource(db, { id: randomUUID(), title, kind: extracted.kind, contentHash, chars, sections });
+    const { created, source } = await insertSource(db, { id: sourceIdFor(contentHash), title, kind: extracted.kind, contentHash, chars, sections });
     return { created, source: toSourceView(source) };
   };
 

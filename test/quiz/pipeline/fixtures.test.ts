@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../helpers/db.js';
-import { DEFAULT_MODEL, resolveFixturesDir } from '../../../src/model/config.js';
+import { resolveFixturesDir } from '../../../src/model/config.js';
 import { loadCassettes } from '../../../src/model/cassettes.js';
 import { DEMO_BATCHES } from '../../../src/quiz/demo-scenarios.js';
 import { pipelineVersions } from '../../../src/quiz/messages.js';
 import { loadPrompts } from '../../../src/quiz/prompts.js';
-import { singles, startPipeline, type Pipeline } from './harness.js';
+import { singles, startReplayPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
 let p: Pipeline;
 
 beforeAll(async () => {
-  // Strict replay of the shipped cassettes; nothing listens at the base URL.
-  p = await startPipeline(getDb().database, {
-    noServer: true,
-    model: { mode: 'replay', model: DEFAULT_MODEL, fixturesDir: resolveFixturesDir({}), baseURL: 'http://127.0.0.1:9/v1' },
-  });
+  p = await startReplayPipeline(getDb().database);
 });
 afterAll(async () => {
   if (p !== undefined) await p.stop();

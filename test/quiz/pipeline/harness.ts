@@ -5,7 +5,7 @@ import type { Database } from '../../../src/db/client.js';
 import { queryRows } from '../../../src/db/rows.js';
 import { createEngine, type Engine, type Worker } from '../../../src/engine/index.js';
 import { createModelClient, type ModelClient } from '../../../src/model/client.js';
-import type { ModelConfig } from '../../../src/model/config.js';
+import { DEFAULT_MODEL, resolveFixturesDir, type ModelConfig } from '../../../src/model/config.js';
 import { startScriptedServer, type ScriptFn, type ScriptedServer } from '../../../src/model/scripted-server.js';
 import { DEFAULT_QUIZ_CONFIG, type QuizConfig } from '../../../src/quiz/config.js';
 import { createQuizMetrics } from '../../../src/quiz/metrics.js';
@@ -37,6 +37,14 @@ export interface PipelineOptions {
   /** No scripted server: e.g. replay mode over fixtures. */
   noServer?: boolean;
   concurrency?: number;
+}
+
+/** The pipeline in strict replay of the shipped cassettes; nothing listens at the base URL. */
+export function startReplayPipeline(database: Database): Promise<Pipeline> {
+  return startPipeline(database, {
+    noServer: true,
+    model: { mode: 'replay', model: DEFAULT_MODEL, fixturesDir: resolveFixturesDir({}), baseURL: 'http://127.0.0.1:9/v1' },
+  });
 }
 
 /** A real engine, worker and batch service over the test database, talking to a scripted model over HTTP. */

@@ -83,7 +83,7 @@ describe('a batch grounded in a source', () => {
     });
     const submitted = await p.submit({ count: 6, source: { text: DOCUMENT, title: 'Ice' } });
     expect(submitted.request.topic).toBe('Ice');
-    expect(submitted.request.sourceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(submitted.request.sourceId).toMatch(/^src_[0-9a-f]{24}$/);
     expect(submitted.request).not.toHaveProperty('source');
     const done = await p.waitFor(submitted.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
