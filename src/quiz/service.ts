@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import {
   countCallsByJob,
+  deleteBatch,
   getBatch,
   getBatchDetail,
   getBatchByIdempotencyKey,
@@ -22,7 +23,7 @@ import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
-import { BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
+import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { assignSections, planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
@@ -54,6 +55,12 @@ export interface QuizService {
    * same view. Null for an unknown batch; BatchFinishedError when it had already succeeded.
    */
   cancel(id: string): Promise<BatchView | null>;
+  /**
+   * Deletes a batch and everything derived from it (jobs, dependencies, events, model calls,
+   * questions) in one transaction. False for an unknown batch; BatchActiveError while a job is
+   * waiting, ready or running (cancel first).
+   */
+  remove(id: string): Promise<boolean>;
   list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<DlqItemView>>;
   dlqGet(jobId: number): Promise<DlqEntryView | null>;
@@ -200,6 +207,12 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       if (!batch) return null;
       if (batch.status !== 'cancelled') throw new BatchFinishedError(id, batch.status);
       return batch;
+    },
+
+    async remove(id) {
+      const result = await engine.transaction((tx) => deleteBatch(tx, id));
+      if (result.outcome === 'active') throw new BatchActiveError(id, result.active);
+      return result.outcome === 'deleted';
     },
 
     async list(o = {}) {

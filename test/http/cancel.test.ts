@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchViewSchema } from '../../schemas/api.js';
+import { queryOne, toInt } from '../../src/db/rows.js';
 import { startServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { runCli } from '../helpers/cli.js';
@@ -25,6 +27,7 @@ afterAll(async () => {
 
 const submit = async (body: unknown) => BatchViewSchema.parse(await (await api.request('/v1/batches', json(body, user))).json());
 const cancel = (id: string, headers: Record<string, string> = user) => api.request(`/v1/batches/${id}/cancel`, { method: 'POST', headers });
+const del = (id: string, headers: Record<string, string> = user) => api.request(`/v1/batches/${id}`, { method: 'DELETE', headers });
 const chatCalls = () => stack.model.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -112,5 +115,58 @@ describe('quizforge cancel ID', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/** Rows left behind for one batch, table by table. */
+async function leftovers(id: string) {
+  const row = await queryOne(
+    db().database.db,
+    sql`SELECT (SELECT count(*) FROM batches WHERE id = ${id})::int AS batches,
+               (SELECT count(*) FROM jobs WHERE group_id = ${id})::int AS jobs,
+               (SELECT count(*) FROM job_dependencies d JOIN jobs j ON j.id = d.job_id WHERE j.group_id = ${id})::int AS deps,
+               (SELECT count(*) FROM job_events WHERE group_id = ${id})::int AS events,
+               (SELECT count(*) FROM model_calls WHERE batch_id = ${id})::int AS calls,
+               (SELECT count(*) FROM questions WHERE batch_id = ${id})::int AS questions`,
+  );
+  const n = (k: string) => toInt(row?.[k], k);
+  return { batches: n('batches'), jobs: n('jobs'), deps: n('deps'), events: n('events'), calls: n('calls'), questions: n('questions') };
+}
+
+describe('DELETE /v1/batches/:id', () => {
+  it('removes a finished batch and everything derived from it, leaves other batches alone; then 404', async () => {
+    const keep = await submit({ topic: 'Kept batch', count: 2 });
+    const gone = await submit({ topic: 'Deleted batch', count: 10 });
+    for (const b of [keep, gone]) await until(async () => (await stack.service.get(b.id))?.status === 'succeeded', 15_000);
+    const before = await leftovers(gone.id);
+    expect(before.batches).toBe(1);
+    expect(before.jobs).toBe(3);
+    expect(before.deps).toBe(2);
+    expect(before.events).toBeGreaterThan(0);
+    expect(before.calls).toBeGreaterThan(0);
+    expect(before.questions).toBe(10);
+    const kept = await leftovers(keep.id);
+
+    expect((await del(gone.id, {})).status).toBe(401);
+    const res = await del(gone.id);
+    expect(res.status).toBe(204);
+    expect(await leftovers(gone.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
+    expect(await leftovers(keep.id)).toEqual(kept);
+    expect((await api.request(`/v1/batches/${gone.id}`, { headers: user })).status).toBe(404);
+    const again = await del(gone.id);
+    expect(again.status).toBe(404);
+    expect((await errorOf(again)).code).toBe('not_found');
+  });
+
+  it('refuses with 409 while jobs are unfinished, deletes once cancelled', async () => {
+    const batch = await submit({ topic: 'Slow delete', count: 5 });
+    const res = await del(batch.id);
+    expect(res.status).toBe(409);
+    expect((await errorOf(res)).message).toMatch(/cancel it first/);
+    expect((await leftovers(batch.id)).jobs).toBe(2);
+    expect((await api.request(`/v1/batches/${batch.id}/cancel`, { method: 'POST', headers: user })).status).toBe(200);
+    await until(() => stack.worker.held === 0, SLOW_MS / 2);
+    expect((await del(batch.id)).status).toBe(204);
+    expect(await leftovers(batch.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
   });
 });
