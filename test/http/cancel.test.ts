@@ -1,12 +1,10 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchViewSchema } from '../../schemas/api.js';
-import { queryOne, toInt } from '../../src/db/rows.js';
 import { startServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { runCli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { API_KEY, answerAll, bearer, buildApp, errorOf, json, startQuizStack, type Built, type QuizStack } from './harness.js';
+import { API_KEY, answerAll, leftovers, bearer, buildApp, errorOf, json, startQuizStack, type Built, type QuizStack } from './harness.js';
 
 const db = useTestDatabase();
 let stack: QuizStack;
@@ -118,40 +116,25 @@ describe('quizforge cancel ID', () => {
   });
 });
 
-/** Rows left behind for one batch, table by table. */
-async function leftovers(id: string) {
-  const row = await queryOne(
-    db().database.db,
-    sql`SELECT (SELECT count(*) FROM batches WHERE id = ${id})::int AS batches,
-               (SELECT count(*) FROM jobs WHERE group_id = ${id})::int AS jobs,
-               (SELECT count(*) FROM job_dependencies d JOIN jobs j ON j.id = d.job_id WHERE j.group_id = ${id})::int AS deps,
-               (SELECT count(*) FROM job_events WHERE group_id = ${id})::int AS events,
-               (SELECT count(*) FROM model_calls WHERE batch_id = ${id})::int AS calls,
-               (SELECT count(*) FROM questions WHERE batch_id = ${id})::int AS questions`,
-  );
-  const n = (k: string) => toInt(row?.[k], k);
-  return { batches: n('batches'), jobs: n('jobs'), deps: n('deps'), events: n('events'), calls: n('calls'), questions: n('questions') };
-}
-
 describe('DELETE /v1/batches/:id', () => {
   it('removes a finished batch and everything derived from it, leaves other batches alone; then 404', async () => {
     const keep = await submit({ topic: 'Kept batch', count: 2 });
     const gone = await submit({ topic: 'Deleted batch', count: 10 });
     for (const b of [keep, gone]) await until(async () => (await stack.service.get(b.id))?.status === 'succeeded', 15_000);
-    const before = await leftovers(gone.id);
+    const before = await leftovers(db().database, gone.id);
     expect(before.batches).toBe(1);
     expect(before.jobs).toBe(3);
     expect(before.deps).toBe(2);
     expect(before.events).toBeGreaterThan(0);
     expect(before.calls).toBeGreaterThan(0);
     expect(before.questions).toBe(10);
-    const kept = await leftovers(keep.id);
+    const kept = await leftovers(db().database, keep.id);
 
     expect((await del(gone.id, {})).status).toBe(401);
     const res = await del(gone.id);
     expect(res.status).toBe(204);
-    expect(await leftovers(gone.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
-    expect(await leftovers(keep.id)).toEqual(kept);
+    expect(await leftovers(db().database, gone.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
+    expect(await leftovers(db().database, keep.id)).toEqual(kept);
     expect((await api.request(`/v1/batches/${gone.id}`, { headers: user })).status).toBe(404);
     const again = await del(gone.id);
     expect(again.status).toBe(404);
@@ -163,10 +146,10 @@ describe('DELETE /v1/batches/:id', () => {
     const res = await del(batch.id);
     expect(res.status).toBe(409);
     expect((await errorOf(res)).message).toMatch(/cancel it first/);
-    expect((await leftovers(batch.id)).jobs).toBe(2);
+    expect((await leftovers(db().database, batch.id)).jobs).toBe(2);
     expect((await api.request(`/v1/batches/${batch.id}/cancel`, { method: 'POST', headers: user })).status).toBe(200);
     await until(() => stack.worker.held === 0, SLOW_MS / 2);
     expect((await del(batch.id)).status).toBe(204);
-    expect(await leftovers(batch.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
+    expect(await leftovers(db().database, batch.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
   });
 });
