@@ -64,7 +64,9 @@ export async function deleteBatch(
 /**
  * Retention: up to `limit` batches last changed before `before` with no job left to run, purged in
  * the caller's transaction. Batches (and their jobs) another transaction holds are skipped, not
- * waited for. Returns what was removed; call again while `batches === limit`.
+ * waited for. No ORDER BY: batches.updated_at has no index, and without a sort the scan stops at
+ * `limit` matches instead of reading the whole table every round. Returns what was removed; call
+ * again while `batches === limit`.
  */
 export async function purgeFinishedBatches(ex: Executor, params: { before: Date; limit: number }): Promise<PurgeCounts> {
   const rows = await queryRows(
@@ -72,7 +74,7 @@ export async function purgeFinishedBatches(ex: Executor, params: { before: Date;
     sql`SELECT b.id FROM batches b
         WHERE b.updated_at < ${params.before.toISOString()}::timestamptz
           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.group_id = b.id AND j.state IN (${activeList}))
-        ORDER BY b.updated_at LIMIT ${params.limit} FOR UPDATE OF b SKIP LOCKED`,
+        LIMIT ${params.limit} FOR UPDATE OF b SKIP LOCKED`,
   );
   const ids = rows.map((r) => toStr(r.id, 'batches.id'));
   if (ids.length === 0) return { batches: 0, jobs: 0, modelCalls: 0, events: 0 };
