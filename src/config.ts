@@ -39,6 +39,7 @@ const EnvSchema = z.object({
   QUIZFORGE_ALLOWED_HOSTS: csv,
   QUIZFORGE_CONCURRENCY: intFrom(1, 256, 4),
   QUIZFORGE_EVENT_RETENTION_HOURS: intFrom(1, 24 * 365, 24 * 7),
+  QUIZFORGE_RETENTION_DAYS: intFrom(0, 36_500, 0),
   QUIZFORGE_DB_CONNECT_TIMEOUT_MS: intFrom(0, 3_600_000, 10_000),
   QUIZFORGE_DB_STATEMENT_TIMEOUT_MS: intFrom(0, 86_400_000, 30_000),
   QUIZFORGE_DB_IDLE_TX_TIMEOUT_MS: intFrom(0, 86_400_000, 60_000),
@@ -58,6 +59,8 @@ export interface AppConfig {
   allowedHosts: string[];
   concurrency: number;
   eventRetentionMs: number;
+  /** Finished batches (and all derived rows) purged when unchanged this long; 0 (the default) keeps everything. */
+  retentionMs: number;
   /** Pool and session timeouts (ms, 0 = none): see DbTimeouts in src/db/client.ts. */
   dbTimeouts: { connectMs: number; statementMs: number; idleInTransactionMs: number };
   logLevel: string;
@@ -88,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowedHosts: e.QUIZFORGE_ALLOWED_HOSTS,
     concurrency: e.QUIZFORGE_CONCURRENCY,
     eventRetentionMs: e.QUIZFORGE_EVENT_RETENTION_HOURS * 3600_000,
+    retentionMs: e.QUIZFORGE_RETENTION_DAYS * 86_400_000,
     dbTimeouts: {
       connectMs: e.QUIZFORGE_DB_CONNECT_TIMEOUT_MS,
       statementMs: e.QUIZFORGE_DB_STATEMENT_TIMEOUT_MS,

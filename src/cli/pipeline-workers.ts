@@ -17,7 +17,16 @@ export interface PipelineWorkers {
  */
 export function createPipelineWorkers(rt: Runtime, concurrency: number): PipelineWorkers {
   const { [QUEUES.assemble]: assemble, ...modelBound } = rt.quiz.tasks();
-  const main = rt.engine.createWorker({ tasks: modelBound, concurrency });
+  const retentionMs = rt.config.retentionMs;
+  // The retention purge rides the main worker's reaper loop (once a minute, one process at a time).
+  const housekeeping =
+    retentionMs > 0
+      ? async () => {
+          const res = await rt.quiz.purgeExpired(retentionMs);
+          if (res.batches > 0) rt.logger.info(res, 'retention: purged finished batches');
+        }
+      : undefined;
+  const main = rt.engine.createWorker({ tasks: modelBound, concurrency, ...(housekeeping ? { housekeeping } : {}) });
   const workers: Worker[] = [main];
   if (assemble) {
     workers.push(

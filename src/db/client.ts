@@ -46,6 +46,8 @@ export interface Database {
 export const LOCK_KEYS = {
   /** `migrateDatabase`: concurrent start-ups wait, then find nothing to do. */
   migrate: 0x71666d6967726174n, // 'qfmigrat'
+  /** Retention purges (QuizService.purgeExpired): one process at a time; the others skip the pass. */
+  retention: 0x7166726574656e74n, // 'qfretent'
 } as const;
 
 export interface OpenOptions {

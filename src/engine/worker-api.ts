@@ -13,6 +13,11 @@ export interface WorkerOptions {
   reaperIntervalMs?: number;
   /** Run the expired-lease reaper in this worker (default true). */
   runReaper?: boolean;
+  /**
+   * Periodic upkeep run from the reaper loop at most once a minute (after event pruning), e.g. the
+   * retention purge; its errors are logged, never thrown. Needs `runReaper`.
+   */
+  housekeeping?: () => Promise<unknown>;
   /** Claimed-but-not-started jobs held beyond `concurrency` (see EngineConfig.prefetch). */
   prefetch?: number;
   claimBatch?: number;

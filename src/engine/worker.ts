@@ -54,6 +54,8 @@ export class EngineWorker implements Worker {
   private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>) | null = null;
   private lastPrune = 0;
+  private lastHousekeeping = 0;
+  private readonly housekeeping: (() => Promise<unknown>) | undefined;
 
   constructor(
     private readonly deps: Deps,
@@ -62,6 +64,7 @@ export class EngineWorker implements Worker {
   ) {
     this.id = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.queues = Object.keys(tasks);
+    this.housekeeping = opts.housekeeping;
     this.cache = new ReadyCache(this.queues, () => this.scheduleFill(), opts.readyCacheMax);
     const c = deps.config;
     this.cfg = {
@@ -403,6 +406,10 @@ export class EngineWorker implements Worker {
       if (this.cfg.eventRetentionMs > 0 && Date.now() - this.lastPrune > 60_000) {
         this.lastPrune = Date.now();
         await pruneEvents(this.deps.database.db, this.cfg.eventRetentionMs);
+      }
+      if (this.housekeeping && Date.now() - this.lastHousekeeping > 60_000) {
+        this.lastHousekeeping = Date.now();
+        await this.housekeeping();
       }
     } catch (err) {
       this.fault(err, 'reaper');

@@ -17,6 +17,8 @@ export interface QuizApi {
   get(id: string): Promise<object | null>;
   /** Null for an unknown batch; throws BatchFinishedError (409) for one that already succeeded. */
   cancel(id: string): Promise<object | null>;
+  /** False for an unknown batch; throws BatchActiveError (409) while jobs are unfinished. */
+  remove(id: string): Promise<boolean>;
   list(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
   dlqList(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
   dlqGet(jobId: number): Promise<object | null>;

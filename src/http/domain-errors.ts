@@ -1,7 +1,7 @@
 import { isDbUnavailable } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
 import { AcceptRejectedError, NotAcceptableError } from '../quiz/accept.js';
-import { BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
+import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
 /**
@@ -16,6 +16,7 @@ export function mapDomainError(err: unknown): ApiError | null {
     return new ApiError(409, 'idempotency_conflict', 'Idempotency-Key was already used with a different request body');
   }
   if (err instanceof BatchFinishedError) return new ApiError(409, 'conflict', err.message);
+  if (err instanceof BatchActiveError) return new ApiError(409, 'conflict', err.message);
   if (err instanceof UnknownSourceError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'sourceId', message: err.message }]);
   }

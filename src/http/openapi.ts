@@ -155,6 +155,12 @@ export function buildOpenApiDocument(): Json {
           parameters: [batchId],
           responses: { '200': jsonBody('Batch', 'The batch.'), '304': { description: 'Unchanged since the ETag sent in If-None-Match.' }, ...errors('401', '404') },
         },
+        delete: {
+          summary: 'Delete a batch and everything derived from it (jobs, events, model calls, questions)',
+          description: 'One transaction; sources stay. `409` while a job is waiting, ready or running: cancel the batch first.',
+          parameters: [batchId],
+          responses: { '204': { description: 'Deleted.' }, ...errors('401', '404', '409') },
+        },
       },
       '/v1/batches/{id}/cancel': {
         post: {

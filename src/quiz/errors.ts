@@ -20,6 +20,17 @@ export class BatchFinishedError extends Error {
   }
 }
 
+/** A delete arrived for a batch with jobs still waiting, ready or running: HTTP answers 409 (cancel first). */
+export class BatchActiveError extends Error {
+  override readonly name = 'BatchActiveError';
+  constructor(
+    readonly batchId: string,
+    readonly active: number,
+  ) {
+    super(`batch ${batchId} has ${active} unfinished job(s); cancel it first (POST /v1/batches/${batchId}/cancel)`);
+  }
+}
+
 /** Why a document was refused; HTTP maps each reason to one status (415, 413 or 422). */
 export type SourceRejection = 'unsupported' | 'too_large' | 'encrypted' | 'corrupt' | 'no_text' | 'empty' | 'timeout';
 

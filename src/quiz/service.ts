@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../db/client.js';
+import { LOCK_KEYS, type Database } from '../db/client.js';
 import {
   countCallsByJob,
+  purgeFinishedBatches,
+  type PurgeCounts,
+  deleteBatch,
   getBatch,
   getBatchDetail,
   getBatchByIdempotencyKey,
@@ -23,7 +26,7 @@ import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
-import { BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
+import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { assignSections, planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
@@ -55,6 +58,18 @@ export interface QuizService {
    * same view. Null for an unknown batch; BatchFinishedError when it had already succeeded.
    */
   cancel(id: string): Promise<BatchView | null>;
+  /**
+   * Deletes a batch and everything derived from it (jobs, dependencies, events, model calls,
+   * questions) in one transaction. False for an unknown batch; BatchActiveError while a job is
+   * waiting, ready or running (cancel first).
+   */
+  remove(id: string): Promise<boolean>;
+  /**
+   * Retention: batches with no job left to run and unchanged for `olderThanMs` are deleted with
+   * everything derived from them, `batchSize` per transaction, at most `maxRounds` transactions a
+   * pass. One process at a time (advisory lock): `ran: false` when another holds it.
+   */
+  purgeExpired(olderThanMs: number, opts?: { batchSize?: number; maxRounds?: number }): Promise<{ ran: boolean } & PurgeCounts>;
   list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<DlqItemView>>;
   dlqGet(jobId: number): Promise<DlqEntryView | null>;
@@ -193,6 +208,29 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       if (!batch) return null;
       if (batch.status !== 'cancelled') throw new BatchFinishedError(id, batch.status);
       return batch;
+    },
+
+    async remove(id) {
+      const result = await engine.transaction((tx) => deleteBatch(tx, id));
+      if (result.outcome === 'active') throw new BatchActiveError(id, result.active);
+      return result.outcome === 'deleted';
+    },
+
+    async purgeExpired(olderThanMs, o = {}) {
+      const limit = o.batchSize ?? 100;
+      const before = new Date(Date.now() - olderThanMs);
+      const total: PurgeCounts = { batches: 0, jobs: 0, modelCalls: 0, events: 0 };
+      const res = await database.exclusive(LOCK_KEYS.retention, { wait: false }, async (locked) => {
+        for (let round = 0; round < (o.maxRounds ?? 50); round++) {
+          const c = await locked.transaction((tx) => purgeFinishedBatches(tx, { before, limit }));
+          total.batches += c.batches;
+          total.jobs += c.jobs;
+          total.modelCalls += c.modelCalls;
+          total.events += c.events;
+          if (c.batches < limit) break;
+        }
+      });
+      return { ran: res.ran, ...total };
     },
 
     async list(o = {}) {

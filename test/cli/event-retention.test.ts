@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { createPipelineWorkers } from '../../src/cli/pipeline-workers.js';
 import { openRuntime } from '../../src/cli/runtime.js';
 import { loadConfig } from '../../src/config.js';
 import { queryRows } from '../../src/db/rows.js';
@@ -55,5 +56,34 @@ describe('QUIZFORGE_EVENT_RETENTION_HOURS', () => {
 
   it('720 h: the worker keeps a 200-hour-old event (older than the engine default of 7 days)', async () => {
     expect(await survivorsWith('720')).toEqual([2, 200]);
+  }, 30_000);
+});
+
+describe('QUIZFORGE_RETENTION_DAYS', () => {
+  it('defaults to off; 30 days: the pipeline worker purges a 40-day-old finished batch and keeps a 20-day-old one', async () => {
+    expect(loadConfig({}).retentionMs).toBe(0);
+    const t = await createTestDatabase();
+    const rt = await openRuntime(loadConfig({ DATABASE_URL: t.url, QUIZFORGE_RETENTION_DAYS: '30' }), createLogger({ level: 'silent' }), {
+      migrate: false,
+      name: 'batch-retention-test',
+    });
+    try {
+      expect(rt.config.retentionMs).toBe(30 * 24 * HOUR);
+      for (const [id, days] of [['old', 40], ['young', 20]] as const) {
+        await rt.database.db.execute(
+          sql`INSERT INTO batches (id, request, request_hash, updated_at) VALUES (${id}, '{}'::jsonb, 'h', now() - make_interval(days => ${days}))`,
+        );
+      }
+      const ids = async () => (await queryRows(rt.database.db, sql`SELECT id FROM batches ORDER BY id`)).map((r) => String(r.id));
+      const workers = createPipelineWorkers(rt, 1);
+      await workers.start();
+      const deadline = Date.now() + 15_000;
+      while ((await ids()).includes('old') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await workers.stop({ graceMs: 100 });
+      expect(await ids()).toEqual(['young']);
+    } finally {
+      await rt.close();
+      await t.drop();
+    }
   }, 30_000);
 });

@@ -4,7 +4,7 @@ import { startServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { runCli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { API_KEY, answerAll, bearer, buildApp, errorOf, json, startQuizStack, type Built, type QuizStack } from './harness.js';
+import { API_KEY, answerAll, leftovers, bearer, buildApp, errorOf, json, startQuizStack, type Built, type QuizStack } from './harness.js';
 
 const db = useTestDatabase();
 let stack: QuizStack;
@@ -25,6 +25,7 @@ afterAll(async () => {
 
 const submit = async (body: unknown) => BatchViewSchema.parse(await (await api.request('/v1/batches', json(body, user))).json());
 const cancel = (id: string, headers: Record<string, string> = user) => api.request(`/v1/batches/${id}/cancel`, { method: 'POST', headers });
+const del = (id: string, headers: Record<string, string> = user) => api.request(`/v1/batches/${id}`, { method: 'DELETE', headers });
 const chatCalls = () => stack.model.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -112,5 +113,43 @@ describe('quizforge cancel ID', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('DELETE /v1/batches/:id', () => {
+  it('removes a finished batch and everything derived from it, leaves other batches alone; then 404', async () => {
+    const keep = await submit({ topic: 'Kept batch', count: 2 });
+    const gone = await submit({ topic: 'Deleted batch', count: 10 });
+    for (const b of [keep, gone]) await until(async () => (await stack.service.get(b.id))?.status === 'succeeded', 15_000);
+    const before = await leftovers(db().database, gone.id);
+    expect(before.batches).toBe(1);
+    expect(before.jobs).toBe(3);
+    expect(before.deps).toBe(2);
+    expect(before.events).toBeGreaterThan(0);
+    expect(before.calls).toBeGreaterThan(0);
+    expect(before.questions).toBe(10);
+    const kept = await leftovers(db().database, keep.id);
+
+    expect((await del(gone.id, {})).status).toBe(401);
+    const res = await del(gone.id);
+    expect(res.status).toBe(204);
+    expect(await leftovers(db().database, gone.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
+    expect(await leftovers(db().database, keep.id)).toEqual(kept);
+    expect((await api.request(`/v1/batches/${gone.id}`, { headers: user })).status).toBe(404);
+    const again = await del(gone.id);
+    expect(again.status).toBe(404);
+    expect((await errorOf(again)).code).toBe('not_found');
+  });
+
+  it('refuses with 409 while jobs are unfinished, deletes once cancelled', async () => {
+    const batch = await submit({ topic: 'Slow delete', count: 5 });
+    const res = await del(batch.id);
+    expect(res.status).toBe(409);
+    expect((await errorOf(res)).message).toMatch(/cancel it first/);
+    expect((await leftovers(db().database, batch.id)).jobs).toBe(2);
+    expect((await api.request(`/v1/batches/${batch.id}/cancel`, { method: 'POST', headers: user })).status).toBe(200);
+    await until(() => stack.worker.held === 0, SLOW_MS / 2);
+    expect((await del(batch.id)).status).toBe(204);
+    expect(await leftovers(db().database, batch.id)).toEqual({ batches: 0, jobs: 0, deps: 0, events: 0, calls: 0, questions: 0 });
   });
 });

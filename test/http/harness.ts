@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { Registry } from 'prom-client';
 import type { Database } from '../../src/db/client.js';
+import { queryOne, toInt } from '../../src/db/rows.js';
 import { createApp, type QuizforgeApp } from '../../src/http/app.js';
 import type { AppDeps, EventFeed, QuizApi } from '../../src/http/deps.js';
 import { createEngine, type Engine, type Worker } from '../../src/engine/index.js';
@@ -28,7 +30,7 @@ export class ReachedError extends Error {}
  */
 export function unreachableQuiz(): QuizApi {
   const no = () => Promise.reject(new ReachedError('the quiz service must not be reached'));
-  return { submit: no, get: no, cancel: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no };
+  return { submit: no, get: no, cancel: no, remove: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no };
 }
 
 export function unreachableFeed(): EventFeed {
@@ -118,4 +120,19 @@ export async function startQuizStack(database: Database, opts: { worker?: boolea
       await model.close();
     },
   };
+}
+
+/** Rows left behind for one batch, table by table. */
+export async function leftovers(database: Database, id: string) {
+  const row = await queryOne(
+    database.db,
+    sql`SELECT (SELECT count(*) FROM batches WHERE id = ${id})::int AS batches,
+               (SELECT count(*) FROM jobs WHERE group_id = ${id})::int AS jobs,
+               (SELECT count(*) FROM job_dependencies d JOIN jobs j ON j.id = d.job_id WHERE j.group_id = ${id})::int AS deps,
+               (SELECT count(*) FROM job_events WHERE group_id = ${id})::int AS events,
+               (SELECT count(*) FROM model_calls WHERE batch_id = ${id})::int AS calls,
+               (SELECT count(*) FROM questions WHERE batch_id = ${id})::int AS questions`,
+  );
+  const n = (k: string) => toInt(row?.[k], k);
+  return { batches: n('batches'), jobs: n('jobs'), deps: n('deps'), events: n('events'), calls: n('calls'), questions: n('questions') };
 }

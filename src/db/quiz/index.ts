@@ -3,3 +3,4 @@ export * from './questions.js';
 export * from './model-calls.js';
 export * from './batch-detail.js';
 export * from './sources.js';
+export * from './delete-batches.js';

@@ -60,6 +60,13 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): vo
     return c.json(batch);
   });
 
+  // Same auth as reading the batch. Refused (409) while a job is waiting, ready or running: cancel
+  // first. Sources are separate documents and stay.
+  app.delete('/v1/batches/:id', async (c) => {
+    if (!(await quiz.remove(batchIdParam(c)))) throw notFound('batch');
+    return c.body(null, 204);
+  });
+
   app.get('/v1/batches/:id/events', async (c) => {
     const id = batchIdParam(c);
     if (!(await quiz.get(id))) throw notFound('batch');
