@@ -26,6 +26,9 @@ const LANGUAGE_TAG = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
  * What a client may ask for. Strict so a misspelt field ("cout") is an error instead of a silently
  * applied default.
  */
+/** An inline `source.text` fits the 64 KiB request body; `POST /v1/sources` takes more. */
+export const INLINE_SOURCE_MAX_CHARS = 60_000;
+
 export const BatchRequestSchema = z
   .strictObject({
     type: z
@@ -42,9 +45,9 @@ export const BatchRequestSchema = z
     maxAttempts: z.int().min(QUIZ_LIMITS.minAttempts).max(QUIZ_LIMITS.maxAttempts).default(QUIZ_LIMITS.defaultAttempts),
     sourceId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).optional().describe('A stored source (`POST /v1/sources`) to quiz on; every question then carries evidence.'),
     source: z
-      .strictObject({ text: z.string().min(1).max(500_000), title: z.string().trim().min(1).max(200).optional() })
+      .strictObject({ text: z.string().min(1).max(INLINE_SOURCE_MAX_CHARS), title: z.string().trim().min(1).max(200).optional() })
       .optional()
-      .describe('An inline source, stored as if posted to /v1/sources; the stored request names it by `sourceId`.'),
+      .describe(`An inline source of up to ${INLINE_SOURCE_MAX_CHARS} characters (the request body is bounded at 64 KiB), stored as if posted to /v1/sources; the stored request names it by \`sourceId\`. Larger documents go through POST /v1/sources (500,000 characters or a 20 MiB file).`),
     /** `strict`: item-writing-flaw warnings are repaired like errors; absent or `standard`: only reported. */
     quality: z.enum(QUALITY_LEVELS).optional(),
     /** Earlier batches this one must not repeat: their questions are shown to the model and checked against. */
