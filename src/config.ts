@@ -100,3 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
   };
 }
+
+/**
+ * The logger's fallbacks when a caller names no level or format: `LOG_LEVEL` (silent under
+ * `NODE_ENV=test`, else info) and `LOG_FORMAT`. Read here so the environment is read only by the
+ * config modules.
+ */
+export function logEnv(env: NodeJS.ProcessEnv = process.env): { level: string; format: string | undefined } {
+  return { level: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'), format: env.LOG_FORMAT };
+}

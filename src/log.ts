@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { PinoPretty } from 'pino-pretty';
+import { logEnv } from './config.js';
 
 export type { Logger };
 
@@ -18,12 +19,13 @@ export function logFormat(env: string | undefined, stdoutIsTTY: boolean): LogFor
 export function createLogger(
   opts: { level?: string; name?: string; format?: LogFormat; destination?: DestinationStream } = {},
 ): Logger {
+  const fallback = logEnv();
   const options: LoggerOptions = {
     name: opts.name ?? 'quizforge',
-    level: opts.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    level: opts.level ?? fallback.level,
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'apiKey'], censor: '[redacted]' },
   };
-  const format = opts.format ?? logFormat(process.env.LOG_FORMAT, process.stdout.isTTY === true);
+  const format = opts.format ?? logFormat(fallback.format, process.stdout.isTTY === true);
   if (format === 'json') return opts.destination ? pino(options, opts.destination) : pino(options);
   // In-process and synchronous (no transport worker thread): a terminal is not a hot path.
   const pretty = PinoPretty({

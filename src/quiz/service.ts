@@ -301,7 +301,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
 
     tasks() {
       prompts ??= loadPrompts();
-      modelClient ??= createModelClient(resolveModelConfig(process.env));
+      modelClient ??= createModelClient(resolveModelConfig());
       return quizTasks({ db, client: modelClient, prompts, config, events: engine.events, metrics: opts.metrics });
     },
   };

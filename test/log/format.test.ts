@@ -41,3 +41,21 @@ describe('log format', () => {
     expect(() => JSON.parse(text)).toThrow();
   });
 });
+
+describe('where the environment is read', () => {
+  it('the logger falls back to LOG_LEVEL / LOG_FORMAT through the config module', async () => {
+    const { logEnv } = await import('../../src/config.js');
+    expect(logEnv({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' })).toEqual({ level: 'warn', format: 'json' });
+    expect(logEnv({ NODE_ENV: 'test' })).toEqual({ level: 'silent', format: undefined });
+    expect(logEnv({})).toEqual({ level: 'info', format: undefined });
+  });
+
+  it('only the config modules (and the CLI io boundary that hands env to commands) read process.env', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const files = (readdirSync('src', { recursive: true }) as string[]).filter((f) => /\.tsx?$/.test(f));
+    const readers = files.filter((f) => /process\.env\b/.test(readFileSync(join('src', f), 'utf8')));
+    const allowed = (f: string) => /(^|\/)config\.ts$/.test(f) || f === join('cli', 'io.ts');
+    expect(readers.filter((f) => !allowed(f))).toEqual([]);
+  });
+});
