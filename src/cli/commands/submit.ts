@@ -133,13 +133,14 @@ async function follow(api: ApiClientOptions, id: string, io: CliIo, timeoutMs: n
           if (b.status === 'failed') {
             return finish(EXIT_FAILURE, `batch ${b.id} failed: see 'quizforge dlq list'`);
           }
+          if (b.status === 'cancelled') return finish(EXIT_FAILURE, `batch ${b.id} was cancelled`);
         } while (again && !done);
       } finally {
         refreshing = false;
       }
     };
     es.onmessage = () => void refresh();
-    for (const type of ['job.started', 'job.succeeded', 'job.dead', 'job.retry_scheduled', 'batch.succeeded', 'batch.failed', 'job.replayed']) {
+    for (const type of ['job.started', 'job.succeeded', 'job.dead', 'job.retry_scheduled', 'batch.succeeded', 'batch.failed', 'batch.cancelled', 'job.replayed']) {
       es.addEventListener(type, () => {
         // eventsource 4 can still dispatch events it had buffered after close(): ignore them.
         if (es.readyState !== es.CLOSED) void refresh();
