@@ -12,6 +12,8 @@
     'message', 'job.enqueued', 'job.started', 'job.retry_scheduled', 'job.succeeded', 'job.dead', 'job.replayed',
     'job.ready', 'job.unblocked', 'job.blocked', 'batch.created', 'batch.running', 'batch.succeeded', 'batch.failed',
   ];
+  /** Set once a form on the page is submitted: no reload may race its navigation. */
+  let leaving = false;
   let busy = false;
   let again = false;
 
@@ -37,7 +39,8 @@
         statusText.className = 'status-' + batch.status;
       }
       // Settled: the server renders the questions, exports and DLQ links (and drops the Cancel button).
-      if (batch.status !== root.dataset.status && (batch.status === 'succeeded' || batch.status === 'failed' || batch.status === 'cancelled')) {
+      // Never while a form on this page (Cancel) is being submitted: its own navigation shows the result.
+      if (!leaving && batch.status !== root.dataset.status && (batch.status === 'succeeded' || batch.status === 'failed' || batch.status === 'cancelled')) {
         source.close();
         window.location.reload();
       }
@@ -56,4 +59,8 @@
   for (const name of EVENT_NAMES) source.addEventListener(name, () => void refresh());
   source.addEventListener('open', () => void refresh());
   window.addEventListener('pagehide', () => source.close());
+  document.addEventListener('submit', () => {
+    leaving = true;
+    source.close();
+  });
 })();
