@@ -213,11 +213,6 @@ export function toUsage(row: Record<string, unknown> | null): UsageTotals {
   };
 }
 
-/** Tokens and calls spent on a whole batch, over every job, retry and replay. */
-export function usageByBatch(ex: Executor, batchId: string): Promise<UsageTotals> {
-  return usageWhere(ex, sql`batch_id = ${batchId}`);
-}
-
 /** Tokens and calls spent by one job (a chunk's usage). */
 export function usageByJob(ex: Executor, jobId: number): Promise<UsageTotals> {
   return usageWhere(ex, sql`job_id = ${jobId}`);

@@ -84,16 +84,6 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
   return inserted;
 }
 
-/** A batch's questions in quiz order. */
-export async function listQuestions(ex: Executor, batchId: string): Promise<QuestionRecord[]> {
-  const rows = await queryRows(
-    ex,
-    sql`select position, question, options, type, correct_answer, correct_answers, explanation, evidence, verified
-        from questions where batch_id = ${batchId} order by position`,
-  );
-  return rows.map(toQuestion);
-}
-
 /** A stem and its correct option from an earlier batch, for `distinctFrom`. */
 export interface ExistingStem {
   batchId: string;
