@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db.js';
+import type { EnqueueSpec } from '../../src/engine/index.js';
 import { count, testEngine, uniqueQueue } from './helpers.js';
 
 const testDb = useTestDatabase();
@@ -56,6 +57,39 @@ describe('enqueue', () => {
     expect(res[4]?.job).toMatchObject({ priority: 3, groupId: 'g', state: 'ready', attempt: 0, maxAttempts: 5 });
     expect(typeof res[0]?.job.id).toBe('number');
     expect(res[0]?.job.runAt).toBeInstanceOf(Date);
+  });
+
+  it('the jobs enqueueMany returns are the rows as stored, and each has its job.enqueued event', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('stored');
+    const runAt = new Date(Date.now() + 3_600_000);
+    const specs: EnqueueSpec<unknown>[] = [
+      { queue, payload: { topic: 'photosynthesis', skip: undefined, nested: [1, { b: 'chlorophyll' }] } },
+      { queue, payload: undefined },
+      { queue, payload: null, priority: -3, maxAttempts: 2, groupId: 'grp-1', idempotencyKey: 'key-1' },
+      { queue, payload: 'the water cycle', runAt },
+    ];
+    const check = async (res: Awaited<ReturnType<typeof engine.enqueueMany>>, tx?: Parameters<Parameters<typeof engine.transaction>[0]>[0]) => {
+      for (const r of res) {
+        expect(r.created).toBe(true);
+        expect(await engine.getJob(r.job.id, tx ? { tx } : undefined)).toEqual(r.job);
+      }
+    };
+    const res = await engine.enqueueMany(specs);
+    await check(res);
+    expect(res.map((r) => r.job.payload)).toEqual([{ topic: 'photosynthesis', nested: [1, { b: 'chlorophyll' }] }, null, null, 'the water cycle']);
+    // In a transaction that began earlier, created_at and a default run_at are its start time.
+    await engine.transaction(async (tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await check(await engine.enqueueMany([{ queue, payload: 'late' }], { tx }), tx);
+    });
+    const events = await engine.events.readAfter(0, { limit: 100 });
+    const enqueued = events.filter((e) => e.type === 'job.enqueued' && e.data.queue === queue);
+    expect(enqueued.map((e) => e.jobId)).toEqual([...res.map((r) => r.job.id), expect.any(Number)]);
+    expect(enqueued[2]?.data).toMatchObject({ priority: -3, state: 'ready', attempt: 0, groupId: 'grp-1' });
+    expect(new Date(String(enqueued[3]?.data.runAt)).getTime()).toBe(runAt.getTime());
+    expect(new Date(String(enqueued[0]?.data.runAt)).getTime()).toBe(res[0]?.job.runAt.getTime());
   });
 
   it('jobs are claimed in (priority, run_at, id) order: lower priority value first', async () => {

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job, JobState } from './types.js';
-import { queryRows, toInt, toStr } from '../rows.js';
-import { eventsFrom, jsonParam, readyNotify, toJob } from './rows.js';
+import { HotStatement, queryRows, toDate, toInt, toStr } from '../rows.js';
+import { insertEvents, jsonParam, readyNotify, toJob } from './rows.js';
 
 /** One row to insert; `state`/`pendingParents` are decided by the engine (DAG), default ready. */
 export interface NewJob {
@@ -23,62 +23,65 @@ export interface NewJob {
 export type InsertOutcome = { created: true; job: Job } | { created: false; job: Job };
 
 /**
- * Inserts many jobs in one statement (rows travel as one jsonb parameter) with their
- * `job.enqueued` events, ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING; conflicting rows are then
- * read back. Ids are drawn from the sequence before the insert so results map to inputs exactly.
+ * Inserts many jobs in one statement with their `job.enqueued` events and one NOTIFY, ON CONFLICT
+ * (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING; conflicting rows are
+ * then read back. Ids are drawn from the sequence before the insert so results map to inputs.
+ *
+ * Shaped for bulk loads (bench/RESULTS.md, "Enqueue"): the rows travel as ONE jsonb array of
+ * positional arrays, the statement is built once and prepared (HotStatement), and it returns one
+ * row: the drawn ids in input order, the ids actually inserted only when some key conflicted, and
+ * `now()`. Every other column of a new row is known here (the input, or a column default), so the
+ * Jobs are built in JS instead of sending 20 columns of every row back through the driver's type
+ * parsers (that was a third of a 20,000-job enqueue's wall time).
  */
 export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise<InsertOutcome[]> {
   if (rows.length === 0) return [];
-  const input = rows.map((r, i) => ({
-    ord: i,
-    queue: r.queue,
-    payload: r.payload === undefined ? null : r.payload,
-    priority: r.priority ?? 0,
-    run_at: r.runAt ? r.runAt.toISOString() : null,
-    max_attempts: r.maxAttempts ?? 5,
-    idempotency_key: r.idempotencyKey ?? null,
-    group_id: r.groupId ?? null,
-    state: r.state ?? 'ready',
-    pending_parents: r.pendingParents ?? 0,
-    parent_count: r.parentCount ?? 0,
-  }));
-  const inserted = await queryRows(
-    ex,
-    sql`WITH input AS MATERIALIZED (
-          SELECT t.*, nextval('jobs_id_seq') AS new_id
-          FROM jsonb_to_recordset(${jsonParam(input)}) AS t(
-            ord integer, queue text, payload jsonb, priority integer, run_at timestamptz, max_attempts integer,
-            idempotency_key text, group_id text, state text, pending_parents integer, parent_count integer)
-          ORDER BY t.ord
-        ), ins AS (
-          INSERT INTO jobs (id, queue, payload, priority, run_at, state, max_attempts, idempotency_key,
-                            group_id, pending_parents, parent_count)
-          SELECT new_id, queue, coalesce(payload, 'null'::jsonb), priority, coalesce(run_at, now()), state,
-                 max_attempts, idempotency_key, group_id, pending_parents, parent_count
-          FROM input ORDER BY ord
-          ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-          RETURNING *
-        ), ev AS (${eventsFrom('ins', 'job.enqueued', sql`'runAt', e.run_at, 'priority', e.priority`)})
-        SELECT input.ord, ins.*, ${readyNotify('ins')} AS _wake
-        FROM ins JOIN input ON input.new_id = ins.id`,
-  );
+  const input = rows.map((r) => [
+    r.queue,
+    r.payload === undefined ? null : r.payload,
+    r.priority ?? 0,
+    r.runAt ? r.runAt.toISOString() : null,
+    r.maxAttempts ?? 5,
+    r.idempotencyKey ?? null,
+    r.groupId ?? null,
+    r.state ?? 'ready',
+    r.pendingParents ?? 0,
+    r.parentCount ?? 0,
+  ]);
+  const text = JSON.stringify(input);
+  const row = await INSERT_JOBS.one(ex, { rows: text });
+  const ids = toIdList(row?.ids, 'ids');
+  if (ids.length !== rows.length) throw new Error(`enqueue: ${ids.length} ids for ${rows.length} rows`);
+  const inserted = row?.inserted === null || row?.inserted === undefined ? null : new Set(toIdList(row.inserted, 'inserted'));
+  const now = toDate(row?.now, 'now');
+  // The payloads as stored: what a jsonb round trip of the caller's value gives back.
+  const stored = JSON.parse(text) as unknown[][];
   const out = new Array<InsertOutcome | undefined>(rows.length);
-  for (const r of inserted) out[toInt(r.ord, 'ord')] = { created: true, job: toJob(r) };
-  const missing = input.filter((r) => out[r.ord] === undefined);
+  const missing: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const id = ids[i] as number;
+    if (inserted !== null && !inserted.has(id)) {
+      missing.push(i);
+      continue;
+    }
+    const r = rows[i] as NewJob;
+    out[i] = { created: true, job: newJob(id, r, (stored[i] as unknown[])[1], now) };
+  }
   if (missing.length > 0) {
+    const keys = missing.map((i) => ({ queue: (rows[i] as NewJob).queue, key: (rows[i] as NewJob).idempotencyKey ?? null }));
     const existing = await queryRows(
       ex,
       sql`SELECT j.* FROM jobs j
-          JOIN jsonb_to_recordset(${jsonParam(missing.map((m) => ({ queue: m.queue, key: m.idempotency_key })))})
-            AS k(queue text, key text) ON j.queue = k.queue AND j.idempotency_key = k.key`,
+          JOIN jsonb_to_recordset(${jsonParam(keys)}) AS k(queue text, key text) ON j.queue = k.queue AND j.idempotency_key = k.key`,
     );
     const byKey = new Map(existing.map((r) => [`${toStr(r.queue, 'queue')}\u0000${toStr(r.idempotency_key, 'key')}`, r]));
-    for (const m of missing) {
-      const row = byKey.get(`${m.queue}\u0000${m.idempotency_key ?? ''}`);
+    for (const i of missing) {
+      const m = rows[i] as NewJob;
+      const found = byKey.get(`${m.queue}\u0000${m.idempotencyKey ?? ''}`);
       // Only a key conflict skips a row; the conflicting row must exist unless a concurrent
       // transaction inserted it and is not visible to this one (e.g. REPEATABLE READ callers).
-      if (!row) throw new Error(`enqueue: idempotency key ${String(m.idempotency_key)} on ${m.queue} conflicted but is not visible`);
-      out[m.ord] = { created: false, job: toJob(row) };
+      if (!found) throw new Error(`enqueue: idempotency key ${String(m.idempotencyKey)} on ${m.queue} conflicted but is not visible`);
+      out[i] = { created: false, job: toJob(found) };
     }
   }
   return out.map((o, i) => {
@@ -86,6 +89,66 @@ export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise
     return o;
   });
 }
+
+/** A job exactly as INSERT_JOBS wrote it: the input, the column defaults, and the statement's now(). */
+function newJob(id: number, r: NewJob, payload: unknown, now: Date): Job {
+  return {
+    id,
+    queue: r.queue,
+    payload,
+    priority: r.priority ?? 0,
+    runAt: r.runAt ? new Date(r.runAt.getTime()) : new Date(now.getTime()),
+    state: r.state ?? 'ready',
+    attempt: 0,
+    maxAttempts: r.maxAttempts ?? 5,
+    groupId: r.groupId ?? null,
+    idempotencyKey: r.idempotencyKey ?? null,
+    lastError: null,
+    errors: [],
+    deadReason: null,
+    result: null,
+    createdAt: new Date(now.getTime()),
+    updatedAt: new Date(now.getTime()),
+    finishedAt: null,
+  };
+}
+
+function toIdList(value: unknown, column: string): number[] {
+  if (!Array.isArray(value)) throw new Error(`database boundary: ${column} is not an array`);
+  return value.map((v) => toInt(v, column));
+}
+
+/**
+ * The bulk insert, built once. `input` is materialized so nextval runs once per row, in array
+ * order. The `job.enqueued` data is `{ runAt, priority }`; for the usual row (due now, priority 0)
+ * it is one document built once per statement instead of once per row (timestamptz output was
+ * most of the event rows' cost).
+ */
+const INSERT_JOBS = new HotStatement(
+  sql`WITH input AS MATERIALIZED (
+        SELECT nextval('jobs_id_seq') AS new_id, r.ord, r.e->>0 AS queue, r.e->1 AS payload, (r.e->>2)::integer AS priority,
+               (r.e->>3)::timestamptz AS run_at, (r.e->>4)::integer AS max_attempts, r.e->>5 AS idempotency_key,
+               r.e->>6 AS group_id, r.e->>7 AS state, (r.e->>8)::integer AS pending_parents, (r.e->>9)::integer AS parent_count
+        FROM jsonb_array_elements(${sql.placeholder('rows')}::jsonb) WITH ORDINALITY AS r(e, ord)
+      ), ins AS (
+        INSERT INTO jobs (id, queue, payload, priority, run_at, state, max_attempts, idempotency_key,
+                          group_id, pending_parents, parent_count)
+        SELECT new_id, queue, payload, priority, coalesce(run_at, now()), state,
+               max_attempts, idempotency_key, group_id, pending_parents, parent_count
+        FROM input
+        ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id, queue, priority, run_at, state, attempt, group_id
+      ), ev AS (${insertEvents({
+        cte: 'ins',
+        type: 'job.enqueued',
+        doc: sql`CASE WHEN e.priority = 0 AND e.run_at = now() THEN (SELECT jsonb_build_object('runAt', now(), 'priority', 0))
+                      ELSE jsonb_build_object('runAt', e.run_at, 'priority', e.priority) END`,
+      })})
+      SELECT (SELECT json_agg(new_id ORDER BY ord) FROM input) AS ids,
+             CASE WHEN (SELECT count(*) FROM ins) < (SELECT count(*) FROM input) THEN (SELECT coalesce(json_agg(id), '[]') FROM ins) END AS inserted,
+             now() AS now, ${readyNotify('ins')} AS _wake`,
+  { prepare: 'qf_enqueue' },
+);
 
 /** Inserts DAG edges (child runs after parent); both ends must exist. */
 export async function insertEdges(ex: Executor, edges: ReadonlyArray<{ jobId: number; parentId: number }>): Promise<void> {

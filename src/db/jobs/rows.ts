@@ -285,6 +285,8 @@ export function eventsFrom(cte: string, type: string, extra?: SQL, where?: SQL):
  * A scalar subquery that NOTIFYs workers about rows of `cte` now in state 'ready'. Uncorrelated,
  * so PostgreSQL evaluates it once, and only if the outer query produces a row. The payload names
  * the queues, the count and the earliest run_at, and itemises up to 20 jobs for the workers' heaps.
+ * The itemised list is a subquery of its own, run only when there are at most 20 rows: as an
+ * aggregate beside count(*) it built a json array for every row of a 20,000-job enqueue.
  */
 export function readyNotify(cte: string): SQL {
   const from = sql.raw(cte);
@@ -293,7 +295,8 @@ export function readyNotify(cte: string): SQL {
       'q', (SELECT json_agg(DISTINCT r.queue) FROM ${from} r WHERE r.state = 'ready'),
       'at', floor(extract(epoch FROM min(w.run_at)) * 1000),
       'j', CASE WHEN count(*) <= 20
-             THEN json_agg(json_build_array(w.id, w.priority, floor(extract(epoch FROM w.run_at) * 1000), w.queue))
+             THEN (SELECT json_agg(json_build_array(r.id, r.priority, floor(extract(epoch FROM r.run_at) * 1000), r.queue))
+                   FROM ${from} r WHERE r.state = 'ready')
            END)::text)
     FROM ${from} w WHERE w.state = 'ready' HAVING count(*) > 0)`;
 }
