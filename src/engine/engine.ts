@@ -145,7 +145,8 @@ export function createEngine(opts: EngineOptions): Engine {
   opts.metrics?.bindDepth(countByState);
 
   const enqueueMany = async <P>(specs: readonly EnqueueSpec<P>[], o?: { tx?: Executor }) => {
-    const out = await withEvents(o?.tx, direct, (ex) => q.insertJobs(ex, specs));
+    // The insert NOTIFYs event readers itself (see insertJobs): no separate wake-up to send.
+    const out = await q.insertJobs(o?.tx ?? db, specs);
     return out as EnqueueResult<P>[];
   };
 

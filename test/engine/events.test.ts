@@ -157,6 +157,28 @@ describe('event journal', () => {
     expect(last[0]).toMatchObject({ type: 'batch.succeeded', groupId: 'b1', jobId: null, data: { questions: 10 } });
   });
 
+  it('an enqueue wakes event subscribers by itself, at its commit, and a rolled-back one does not', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('enqueue-wake');
+    let wakes = 0;
+    const off = await engine.events.subscribe(() => wakes++);
+    await engine.enqueue({ queue, payload: { topic: 'plate tectonics' } });
+    await waitFor(async () => wakes > 0, 2_000);
+    const seen = wakes;
+    await engine
+      .transaction(async (tx) => {
+        await engine.enqueueMany([{ queue, payload: { topic: 'volcanoes' } }], { tx });
+        await sleep(100);
+        expect(wakes).toBe(seen); // not before commit
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    await sleep(200);
+    expect(wakes).toBe(seen);
+    await off();
+  });
+
   it('prune deletes events older than the given age and nothing newer', async () => {
     const { database } = testDb();
     const engine = testEngine(database);

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job, JobState } from './types.js';
 import { HotStatement, queryRows, toDate, toInt, toStr } from '../rows.js';
-import { insertEvents, jsonParam, readyNotify, toJob } from './rows.js';
+import { EVENTS_CHANNEL, insertEvents, jsonParam, readyNotify, toJob } from './rows.js';
 
 /** One row to insert; `state`/`pendingParents` are decided by the engine (DAG), default ready. */
 export interface NewJob {
@@ -23,7 +23,7 @@ export interface NewJob {
 export type InsertOutcome = { created: true; job: Job } | { created: false; job: Job };
 
 /**
- * Inserts many jobs in one statement with their `job.enqueued` events and one NOTIFY, ON CONFLICT
+ * Inserts many jobs in one statement with their `job.enqueued` events and NOTIFYs, ON CONFLICT
  * (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING; conflicting rows are
  * then read back. Ids are drawn from the sequence before the insert so results map to inputs.
  *
@@ -120,7 +120,10 @@ function toIdList(value: unknown, column: string): number[] {
 
 /**
  * The bulk insert, built once. `input` is materialized so nextval runs once per row, in array
- * order. The `job.enqueued` data is `{ runAt, priority }`; for the usual row (due now, priority 0)
+ * order. It NOTIFYs readers of the events it wrote itself: the jobs NOTIFY already holds
+ * PostgreSQL's NOTIFY lock through this commit, so a second channel costs nothing there, and the
+ * caller is spared the separate NOTIFY transaction that other statements' events get
+ * (EventNotifier); a producer enqueueing one job at a time ran one per job. The `job.enqueued` data is `{ runAt, priority }`; for the usual row (due now, priority 0)
  * it is one document built once per statement instead of once per row (timestamptz output was
  * most of the event rows' cost).
  */
@@ -146,7 +149,8 @@ const INSERT_JOBS = new HotStatement(
       })})
       SELECT (SELECT json_agg(new_id ORDER BY ord) FROM input) AS ids,
              CASE WHEN (SELECT count(*) FROM ins) < (SELECT count(*) FROM input) THEN (SELECT coalesce(json_agg(id), '[]') FROM ins) END AS inserted,
-             now() AS now, ${readyNotify('ins')} AS _wake`,
+             now() AS now, ${readyNotify('ins')} AS _wake,
+             (SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM ins HAVING count(*) > 0) AS _events_wake`,
   { prepare: 'qf_enqueue' },
 );
 
