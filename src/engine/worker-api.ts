@@ -4,7 +4,7 @@ import type { TaskDefinition } from './types.js';
 export interface WorkerOptions {
   /** Queue name → task. The worker claims only these queues. */
   tasks: Record<string, TaskDefinition>;
-  /** Handlers running at once. Default 1. */
+  /** Handlers running at once (a job whose handler returned or threw no longer counts while its outcome is written). Default 1. */
   concurrency?: number;
   workerId?: string;
   leaseMs?: number;

@@ -308,14 +308,17 @@ export class EngineWorker implements Worker {
         out = await task.handler(job, new HeldContext(h, this.id, this.log));
       } catch (err) {
         h.phase = 'finishing';
+        this.freeSlot(h);
         await this.failed(h, err, task, started);
         return;
       }
       h.phase = 'finishing';
+      // `concurrency` bounds running handlers: writing an outcome is database work, and a place
+      // held through it idles (a model-bound pipeline lost a completion transaction per job).
+      this.freeSlot(h);
       const success: HandlerSuccess = out ?? {};
       if (!success.effects && !task?.onSucceeded) {
-        // No transaction needed: share a batched statement, and let the next job start meanwhile.
-        this.freeSlot(h);
+        // No transaction needed: share a batched statement.
         const applied = await this.completer.add({ id: job.id, leaseToken: job.leaseToken, result: success.result });
         this.report.succeeded(h, applied ? () => ({ ...job, state: 'succeeded', result: success.result ?? null }) : null, started);
         return;

@@ -55,6 +55,37 @@ describe('worker', () => {
     await worker.stop();
     expect(succeeded).toBe(40);
   });
+  it('a job writing its outcome (here: slow effects) holds no place: the next handler starts meanwhile', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database);
+    const queue = uniqueQueue('place');
+    let release!: () => void;
+    const effectsHeld = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    await engine.enqueueMany([
+      { queue, payload: 'first', priority: 0 },
+      { queue, payload: 'second', priority: 1 },
+    ]);
+    const worker = engine.createWorker({
+      concurrency: 1,
+      tasks: {
+        [queue]: {
+          handler: async (job) => {
+            started.push(String(job.payload));
+            // The first job's completion transaction stays open until the second handler ran.
+            return job.payload === 'first' ? { result: 1, effects: () => effectsHeld } : { result: 2 };
+          },
+        },
+      },
+    });
+    await worker.start();
+    await waitFor(async () => started.length === 2, 10_000).catch(() => undefined);
+    release();
+    expect(started).toEqual(['first', 'second']);
+    await waitFor(async () => (await count(database, sql`SELECT count(*) AS n FROM jobs WHERE queue = ${queue} AND state = 'succeeded'`)) === 2);
+    await worker.stop();
+  });
+
   it('starts a delayed job when it becomes due, not before (timer, not polling)', async () => {
     const { database } = testDb();
     const engine = testEngine(database, { pollMs: 30_000 });
