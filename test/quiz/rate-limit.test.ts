@@ -3,7 +3,9 @@ import { useTestDatabase } from '../helpers/db.js';
 import { reserveModelSlot } from '../../src/db/quiz/rate-limits.js';
 import { createModelClient } from '../../src/model/client.js';
 import { parseRateLimitHeaders, parseResetDuration, quotaPauseMs } from '../../src/model/rate-headers.js';
-import { acquireModelSlot, observeModelLimits } from '../../src/quiz/rate-limit.js';
+import { acquireModelSlot, observeModelLimits, PAUSE_STALE_MS } from '../../src/quiz/rate-limit.js';
+import { queryRows } from '../../src/db/rows.js';
+import { sql } from 'drizzle-orm';
 
 const getDb = useTestDatabase();
 
@@ -81,6 +83,24 @@ describe('the shared limiter in PostgreSQL', () => {
     expect(waited).toBeGreaterThan(250);
     expect(performance.now() - started).toBeGreaterThan(250);
     expect(await acquireModelSlot(ex, client(), 'other-model', 10)).toBe(0);
+  });
+
+  it('without RPM/TPM a call writes nothing, and a pause another process records is obeyed once the cache ages', async () => {
+    const t = getDb();
+    const here = t.database.db;
+    const elsewhere = (await t.open({ poolSize: 1 })).db;
+    expect(await acquireModelSlot(here, client(), 'shared', 10)).toBe(0);
+    expect(await acquireModelSlot(here, client(), 'shared', 10)).toBe(0);
+    const rows = await queryRows(here, sql`select key from model_rate_limits where key like '% shared'`);
+    expect(rows).toEqual([]);
+    await observeModelLimits(elsewhere, client(), 'shared', {
+      kind: 'error',
+      error: { kind: 'rate_limited', status: 429, message: 'slow down', retryAfterMs: 5_000 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_STALE_MS + 50));
+    // Aborted at once: the wait is cut short, but the answer says how long the key is paused.
+    const waited = await acquireModelSlot(here, client(), 'shared', 10, AbortSignal.abort());
+    expect(waited).toBeGreaterThan(2_000);
   });
 
   it('an exhausted quota in a 200 response pauses the key until its reset', async () => {

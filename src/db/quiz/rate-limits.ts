@@ -40,3 +40,13 @@ export async function pauseModelKey(ex: Executor, key: string, pauseMs: number):
         request_tat = greatest(l.request_tat, now() + ${pauseMs} * interval '1 millisecond'),
         updated_at = now()`);
 }
+
+/** How long from now `key` stays paused (a 429 or spent quota seen by any worker); 0 when it is not. */
+export async function modelKeyPauseMs(ex: Executor, key: string): Promise<number> {
+  const row = await queryOne(
+    ex,
+    sql`select greatest(0, extract(epoch from (request_tat - now())) * 1000)::float8 as pause_ms
+        from model_rate_limits where key = ${key}`,
+  );
+  return Math.max(0, Math.ceil(Number(row?.pause_ms ?? 0)));
+}
