@@ -26,7 +26,10 @@ export function createPipelineWorkers(rt: Runtime, concurrency: number): Pipelin
           if (res.batches > 0) rt.logger.info(res, 'retention: purged finished batches');
         }
       : undefined;
-  const main = rt.engine.createWorker({ tasks: modelBound, concurrency, ...(housekeeping ? { housekeeping } : {}) });
+  // A few claimed jobs wait locally, so a freed place starts its next model call without a claim
+  // round trip first (the claim that refills them overlaps running calls).
+  const prefetch = Math.ceil(concurrency / 4);
+  const main = rt.engine.createWorker({ tasks: modelBound, concurrency, prefetch, ...(housekeeping ? { housekeeping } : {}) });
   const workers: Worker[] = [main];
   if (assemble) {
     workers.push(

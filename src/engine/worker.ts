@@ -239,7 +239,9 @@ export class EngineWorker implements Worker {
     // places would otherwise wait, or when three quarters of a batch's places are free. With a
     // capacity above one batch, the next claim is thus in flight while held jobs still run.
     // Back-pressure: while a full batch of completions waits to be written, claim nothing more.
-    const starving = this.local.size === 0 && this.running < this.cfg.concurrency;
+    // With prefetch, an empty local queue is refilled before a place idles (the next claim's
+    // round trip then overlaps running handlers instead of delaying the next start).
+    const starving = this.local.size === 0 && (this.running < this.cfg.concurrency || this.cfg.prefetch > 0);
     const worthIt = starving || free >= Math.min(capacity, this.cfg.claimBatch) * 0.75;
     const backlog = this.completer.size >= this.cfg.completionBatch;
     const want = worthIt && !backlog ? Math.min(this.cache.want(free), this.cfg.claimBatch) : 0;

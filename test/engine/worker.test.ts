@@ -86,6 +86,32 @@ describe('worker', () => {
     await worker.stop();
   });
 
+  it('with prefetch, the local queue is refilled while every place is busy, before one idles', async () => {
+    const { database } = testDb();
+    const engine = testEngine(database, { pollMs: 60_000 });
+    const queue = uniqueQueue('refill');
+    await engine.enqueueMany(['first', 'second', 'third'].map((payload, priority) => ({ queue, payload, priority })));
+    let thirdDuringSecond: string | undefined;
+    const worker = engine.createWorker({
+      concurrency: 1,
+      prefetch: 1,
+      tasks: {
+        [queue]: {
+          handler: async (job) => {
+            // While 'second' runs (the local queue just gave it up), 'third' should be claimed.
+            if (job.payload !== 'second') return;
+            const third = async () => (await engine.listJobs({ states: ['running'] })).find((j) => j.queue === queue && j.payload === 'third');
+            thirdDuringSecond = (await waitFor(third, 3_000).catch(() => undefined))?.state;
+          },
+        },
+      },
+    });
+    await worker.start();
+    await waitFor(async () => (await count(database, sql`SELECT count(*) AS n FROM jobs WHERE queue = ${queue} AND state = 'succeeded'`)) === 3);
+    await worker.stop();
+    expect(thirdDuringSecond).toBe('running');
+  });
+
   it('starts a delayed job when it becomes due, not before (timer, not polling)', async () => {
     const { database } = testDb();
     const engine = testEngine(database, { pollMs: 30_000 });
