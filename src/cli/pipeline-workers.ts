@@ -36,7 +36,10 @@ export function createPipelineWorkers(rt: Runtime, concurrency: number): Pipelin
       rt.engine.createWorker({
         tasks: { [QUEUES.assemble]: assemble },
         concurrency: Math.max(1, Math.ceil(concurrency / 4)),
-        runReaper: false,
+        // Its own reaper: a worker reaps only its own queues, so without one an assemble whose
+        // holder lost it (e.g. its completion failed through a PostgreSQL restart) stayed
+        // running forever (seen in test/engine-faults/pg-restart.test.ts).
+        runReaper: true,
       }),
     );
   }

@@ -137,6 +137,11 @@ export function estimateCallTokens(messages: ReadonlyArray<{ content: string }>,
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // An already aborted signal never fires 'abort' again: without this the caller slept in full.
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);
