@@ -37,6 +37,17 @@ const EnvSchema = z.object({
   QUIZFORGE_ADMIN_KEYS: csv,
   QUIZFORGE_SESSION_SECRET: z.string().optional(),
   QUIZFORGE_ALLOWED_HOSTS: csv,
+  QUIZFORGE_PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return undefined;
+      if (!/^https?:\/\/[^/]/.test(s.trim()) || !URL.canParse(s.trim())) {
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL such as https://quiz.example.com; got ${JSON.stringify(s)}` });
+        return z.NEVER;
+      }
+      return s.trim();
+    }),
   QUIZFORGE_CONCURRENCY: intFrom(1, 256, 4),
   QUIZFORGE_EVENT_RETENTION_HOURS: intFrom(1, 24 * 365, 24 * 7),
   QUIZFORGE_RETENTION_DAYS: intFrom(0, 36_500, 0),
@@ -57,6 +68,8 @@ export interface AppConfig {
   sessionSecret: string | undefined;
   /** Extra `Host` names answered in open mode (no keys) besides loopback. */
   allowedHosts: string[];
+  /** The address clients use, through every proxy (`quizforge doctor` checks the event stream through it). */
+  publicUrl: string | undefined;
   concurrency: number;
   eventRetentionMs: number;
   /** Finished batches (and all derived rows) purged when unchanged this long; 0 (the default) keeps everything. */
@@ -89,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminKeys: e.QUIZFORGE_ADMIN_KEYS,
     sessionSecret: e.QUIZFORGE_SESSION_SECRET && e.QUIZFORGE_SESSION_SECRET !== '' ? e.QUIZFORGE_SESSION_SECRET : undefined,
     allowedHosts: e.QUIZFORGE_ALLOWED_HOSTS,
+    publicUrl: e.QUIZFORGE_PUBLIC_URL,
     concurrency: e.QUIZFORGE_CONCURRENCY,
     eventRetentionMs: e.QUIZFORGE_EVENT_RETENTION_HOURS * 3600_000,
     retentionMs: e.QUIZFORGE_RETENTION_DAYS * 86_400_000,
