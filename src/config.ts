@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resolveTelemetryConfig, TelemetryConfigError, type TelemetryConfig } from './telemetry/config.js';
 
 /** Parses an env var that may be empty into a list of non-empty, trimmed items. */
 const csv = z
@@ -77,6 +78,8 @@ export interface AppConfig {
   /** Pool and session timeouts (ms, 0 = none): see DbTimeouts in src/db/client.ts. */
   dbTimeouts: { connectMs: number; statementMs: number; idleInTransactionMs: number };
   logLevel: string;
+  /** OpenTelemetry export (`OTEL_EXPORTER_OTLP_ENDPOINT`…); off unless an endpoint is set. */
+  telemetry: TelemetryConfig;
 }
 
 /** A misconfigured variable is named in the error, so the operator fixes the right thing. */
@@ -92,6 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${msg}`);
   }
   const e = parsed.data;
+  let telemetry: TelemetryConfig;
+  try {
+    telemetry = resolveTelemetryConfig(env);
+  } catch (err) {
+    if (err instanceof TelemetryConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.QUIZFORGE_DATA_DIR,
@@ -112,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       idleInTransactionMs: e.QUIZFORGE_DB_IDLE_TX_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
+    telemetry,
   };
 }
 
