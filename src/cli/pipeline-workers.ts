@@ -33,7 +33,8 @@ export function createPipelineWorkers(rt: Runtime, concurrency: number): Pipelin
       rt.engine.createWorker({
         tasks: { [QUEUES.assemble]: assemble },
         concurrency: Math.max(1, Math.ceil(concurrency / 4)),
-        runReaper: false,
+        // A worker reaps only its own queues (it knows their onDead hooks): without this reaper an
+        // assemble whose outcome could not be written (database down) stayed `running` forever.
       }),
     );
   }
