@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resolveTelemetryConfig, TelemetryConfigError, type TelemetryConfig } from './telemetry/config.js';
 
 /** Parses an env var that may be empty into a list of non-empty, trimmed items. */
 const csv = z
@@ -37,6 +38,17 @@ const EnvSchema = z.object({
   QUIZFORGE_ADMIN_KEYS: csv,
   QUIZFORGE_SESSION_SECRET: z.string().optional(),
   QUIZFORGE_ALLOWED_HOSTS: csv,
+  QUIZFORGE_PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return undefined;
+      if (!/^https?:\/\/[^/]/.test(s.trim()) || !URL.canParse(s.trim())) {
+        ctx.addIssue({ code: 'custom', message: `must be an http(s) URL such as https://quiz.example.com; got ${JSON.stringify(s)}` });
+        return z.NEVER;
+      }
+      return s.trim();
+    }),
   QUIZFORGE_CONCURRENCY: intFrom(1, 256, 4),
   QUIZFORGE_EVENT_RETENTION_HOURS: intFrom(1, 24 * 365, 24 * 7),
   QUIZFORGE_RETENTION_DAYS: intFrom(0, 36_500, 0),
@@ -57,6 +69,8 @@ export interface AppConfig {
   sessionSecret: string | undefined;
   /** Extra `Host` names answered in open mode (no keys) besides loopback. */
   allowedHosts: string[];
+  /** The address clients use, through every proxy (`quizforge doctor` checks the event stream through it). */
+  publicUrl: string | undefined;
   concurrency: number;
   eventRetentionMs: number;
   /** Finished batches (and all derived rows) purged when unchanged this long; 0 (the default) keeps everything. */
@@ -64,6 +78,8 @@ export interface AppConfig {
   /** Pool and session timeouts (ms, 0 = none): see DbTimeouts in src/db/client.ts. */
   dbTimeouts: { connectMs: number; statementMs: number; idleInTransactionMs: number };
   logLevel: string;
+  /** OpenTelemetry export (`OTEL_EXPORTER_OTLP_ENDPOINT`…); off unless an endpoint is set. */
+  telemetry: TelemetryConfig;
 }
 
 /** A misconfigured variable is named in the error, so the operator fixes the right thing. */
@@ -79,6 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration: ${msg}`);
   }
   const e = parsed.data;
+  let telemetry: TelemetryConfig;
+  try {
+    telemetry = resolveTelemetryConfig(env);
+  } catch (err) {
+    if (err instanceof TelemetryConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.QUIZFORGE_DATA_DIR,
@@ -89,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminKeys: e.QUIZFORGE_ADMIN_KEYS,
     sessionSecret: e.QUIZFORGE_SESSION_SECRET && e.QUIZFORGE_SESSION_SECRET !== '' ? e.QUIZFORGE_SESSION_SECRET : undefined,
     allowedHosts: e.QUIZFORGE_ALLOWED_HOSTS,
+    publicUrl: e.QUIZFORGE_PUBLIC_URL,
     concurrency: e.QUIZFORGE_CONCURRENCY,
     eventRetentionMs: e.QUIZFORGE_EVENT_RETENTION_HOURS * 3600_000,
     retentionMs: e.QUIZFORGE_RETENTION_DAYS * 86_400_000,
@@ -98,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       idleInTransactionMs: e.QUIZFORGE_DB_IDLE_TX_TIMEOUT_MS,
     },
     logLevel: e.LOG_LEVEL,
+    telemetry,
   };
 }
 

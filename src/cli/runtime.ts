@@ -5,6 +5,7 @@ import { createEngine, createEngineMetrics, type Engine } from '../engine/index.
 import type { Logger } from '../log.js';
 import { createQuizMetrics } from '../quiz/metrics.js';
 import { createQuizService, type QuizService } from '../quiz/service.js';
+import { startTracing, type Tracing } from '../telemetry/setup.js';
 
 /** Everything a serving or working process is made of: the composition root, built once. */
 export interface Runtime {
@@ -14,12 +15,17 @@ export interface Runtime {
   engine: Engine;
   quiz: QuizService;
   registry: Registry;
-  /** Stops the engine's background work and closes the database. */
+  /** The OpenTelemetry SDK when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; `enabled: false` otherwise. */
+  tracing: Tracing;
+  /** Stops the engine's background work, closes the database, and flushes pending spans. */
   close(): Promise<void>;
 }
 
 /** Opens the database (PostgreSQL or embedded PGlite), optionally migrates, and wires the layers. */
 export async function openRuntime(config: AppConfig, logger: Logger, opts: { migrate: boolean; name: string }): Promise<Runtime> {
+  // First, so everything built below is traced; off (nothing loaded) without an endpoint.
+  const tracing = await startTracing(config.telemetry);
+  if (tracing.enabled) logger.info({ endpoint: config.telemetry.tracesUrl, service: config.telemetry.serviceName }, 'exporting traces (OTLP/HTTP)');
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.dataDir,
@@ -46,13 +52,16 @@ export async function openRuntime(config: AppConfig, logger: Logger, opts: { mig
       engine,
       quiz,
       registry,
+      tracing,
       async close() {
         await engine.close();
         await database.close();
+        await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
       },
     };
   } catch (err) {
     await database.close().catch(() => undefined);
+    await tracing.shutdown().catch(() => undefined);
     throw err;
   }
 }

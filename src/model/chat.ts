@@ -1,10 +1,13 @@
+import { SpanKind, type Span } from '@opentelemetry/api';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import { failSpan, tracer } from '../telemetry/spans.js';
 import { FIXTURE_META_HEADER, encodeFixtureMeta } from './cassettes.js';
 import type { ModelClient } from './client.js';
 import { classifyModelError, isUserAbort } from './errors.js';
 import type { ModelError } from './errors.js';
 import { parseRateLimitHeaders, type RateLimitInfo } from './rate-headers.js';
+import { requestAttributes, responseAttributes } from './trace-attrs.js';
 
 /** One chat call as the pipeline sees it: an answer with its costs, or a classified failure. */
 export type ChatOutcome =
@@ -40,6 +43,8 @@ export type CallChatOptions = {
  * Sends one chat completion and normalises the result, so no SDK shape leaks past the model layer.
  * Provider and network failures come back as `{ kind: 'error' }`; only an abort requested through
  * `signal` (the caller's own decision) and programmer errors are thrown.
+ * Each call is one `chat {model}` client span (GenAI semantic conventions plus the caller's
+ * kind/attempt/mode from `meta`), a child of whatever span is active (the job's).
  */
 export async function callChat(
   client: ModelClient,
@@ -52,6 +57,23 @@ export async function callChat(
   // A falsy `stream` is dropped so it cannot split one logical request into two fixture keys.
   const { stream: _stream, ...rest } = body;
   const params: ChatCompletionCreateParamsNonStreaming = { ...rest, model: body.model ?? client.model };
+  const span = tracer().startSpan(`chat ${params.model}`, {
+    kind: SpanKind.CLIENT,
+    attributes: requestAttributes(client.baseURL, params.model, params.max_completion_tokens ?? params.max_tokens, opts.meta),
+  });
+  try {
+    const outcome = await send(client, params, opts);
+    annotate(span, outcome);
+    return outcome;
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+async function send(client: ModelClient, params: ChatCompletionCreateParamsNonStreaming, opts: CallChatOptions): Promise<ChatOutcome> {
   const headers = opts.meta === undefined ? undefined : { [FIXTURE_META_HEADER]: encodeFixtureMeta(opts.meta) };
   const started = performance.now();
   let completion: unknown;
@@ -71,6 +93,26 @@ export async function callChat(
   }
   const latencyMs = Math.round(performance.now() - started);
   return toOutcome(completion, latencyMs, rateLimit);
+}
+
+/** Usage and finish reason of an answer; a classified error (or a refusal) fails the span. */
+function annotate(span: Span, outcome: ChatOutcome): void {
+  if (outcome.kind === 'error') {
+    const e = outcome.error;
+    failSpan(span, new Error(e.message), e.kind);
+    if (e.status !== undefined) span.setAttribute('http.response.status_code', e.status);
+    return;
+  }
+  const raw = outcome.raw !== null && typeof outcome.raw === 'object' ? (outcome.raw as Record<string, unknown>) : {};
+  span.setAttributes(
+    responseAttributes({
+      id: typeof raw.id === 'string' ? raw.id : undefined,
+      model: typeof raw.model === 'string' ? raw.model : undefined,
+      finishReason: outcome.finishReason,
+      usage: outcome.usage,
+    }),
+  );
+  if (outcome.refusal !== null) span.setAttribute('quizforge.refusal', true);
 }
 
 /** The part of a chat.completion we rely on; servers claiming OpenAI compatibility do drift. */

@@ -15,6 +15,8 @@ export const ChunkPayloadSchema = z.object({
   request: BatchRequestSchema,
   /** With a source: the sections this chunk's prompt quotes (its share of the material). */
   sectionIds: z.array(z.string()).optional(),
+  /** W3C trace context of the submit, so the job's span links to it (only with tracing on). */
+  traceparent: z.string().optional(),
 });
 export type ChunkPayload = z.output<typeof ChunkPayloadSchema>;
 
@@ -22,6 +24,7 @@ export const AssemblePayloadSchema = z.object({
   batchId: z.string().min(1),
   chunks: z.int().min(1),
   request: BatchRequestSchema,
+  traceparent: z.string().optional(),
 });
 export type AssemblePayload = z.output<typeof AssemblePayloadSchema>;
 

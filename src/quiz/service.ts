@@ -28,6 +28,7 @@ import { resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
 import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
+import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
 import type { QuizMetrics } from './metrics.js';
@@ -139,12 +140,13 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   const graphFor = (batchId: string, request: BatchRequest, sectionIds: string[] | null): GraphNode[] => {
     const chunks = planChunks(request.count, config.chunkSize);
     const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.map((c) => c.count));
+    const trace = traceCarrier();
     const nodes: GraphNode[] = chunks.map((c) => {
       const share = shares?.[c.index];
-      const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request, ...(share ? { sectionIds: share } : {}) };
+      const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request, ...(share ? { sectionIds: share } : {}), ...trace };
       return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts };
     });
-    const assemble: AssemblePayload = { batchId, chunks: chunks.length, request };
+    const assemble: AssemblePayload = { batchId, chunks: chunks.length, request, ...trace };
     nodes.push({
       ref: 'assemble',
       queue: QUEUES.assemble,

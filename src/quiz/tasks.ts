@@ -17,6 +17,7 @@ import {
   type AssembleResult,
   type ChunkResult,
 } from './payloads.js';
+import { tracedTask } from './task-trace.js';
 
 export interface TaskDeps extends GenerationDeps {
   events: Engine['events'];
@@ -172,5 +173,5 @@ function retryPolicy(deps: TaskDeps): Pick<TaskDefinition, 'retryBaseMs' | 'retr
 
 /** The pipeline's queues and their tasks, as a worker registers them. */
 export function quizTasks(deps: TaskDeps): Record<string, TaskDefinition> {
-  return { [QUEUES.chunk]: chunkTask(deps), [QUEUES.assemble]: assembleTask(deps) };
+  return { [QUEUES.chunk]: tracedTask(QUEUES.chunk, chunkTask(deps)), [QUEUES.assemble]: tracedTask(QUEUES.assemble, assembleTask(deps)) };
 }

@@ -28,6 +28,7 @@ async function closedPort(): Promise<number> {
 let scripted: ScriptedServer;
 let unauthorizedPort: number;
 let badTlsPort: number;
+let silentSsePort: number;
 
 beforeAll(async () => {
   scripted = await startScriptedServer(providerScript('deepseek', () => '{"ok": true}'));
@@ -44,6 +45,13 @@ beforeAll(async () => {
   const badTls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
   servers.push(badTls);
   badTlsPort = await listen(badTls);
+  // Answers the stream's headers and first comment at once, then nothing: a proxy that cuts keep-alives.
+  const silentSse = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('retry: 2000\n: connected\n\n');
+  });
+  servers.push({ close: () => (silentSse.closeAllConnections(), silentSse.close()) });
+  silentSsePort = await listen(silentSse);
 });
 afterAll(async () => {
   for (const s of servers) await s.close();
@@ -91,10 +99,22 @@ describe('quizforge doctor', () => {
     expect(r.stdout, r.stdout).toMatch(/^ok {3}model output +json_schema: 400 This response_format type is unavailable now; tools: 400 .*; json_object: JSON received → use json_object/m);
   });
 
+  it('skips the SSE check without QUIZFORGE_PUBLIC_URL and fails it when no keep-alive comes', async () => {
+    const skipped = await runCli(['doctor'], env({ OPENAI_BASE_URL: scripted.url }));
+    expect(skipped.stdout).toMatch(/^skip sse +QUIZFORGE_PUBLIC_URL not set/m);
+    const r = await runCli(['doctor', '--sse-wait', '0.5'], env({ OPENAI_BASE_URL: scripted.url, QUIZFORGE_PUBLIC_URL: `http://127.0.0.1:${silentSsePort}/` }));
+    expect(r.stdout).toMatch(/^ok {3}sse headers +GET http:\/\/127\.0\.0\.1:\d+\/v1\/events → 200 text\/event-stream in \d+ ms/m);
+    expect(r.stdout).toMatch(/^FAIL sse keep-alive +no keep-alive within 500 ms \(\d+ bytes of the stream arrived\)\n +fix: .*proxy_buffering off/m);
+    expect(r.code).toBe(1);
+  });
+
   it('reports bad configuration and exits 2 on bad usage', async () => {
     const bad = await runCli(['doctor'], { DATABASE_URL: getDb().url, OPENAI_BASE_URL: 'localhost:1' });
     expect(bad.stdout).toMatch(/^FAIL config +Invalid model configuration: OPENAI_BASE_URL/m);
     expect(bad.code).toBe(1);
     expect((await runCli(['doctor', '--nope'], {})).code).toBe(2);
+    expect((await runCli(['doctor', '--sse-wait', 'soon'], {})).code).toBe(2);
+    const badUrl = await runCli(['doctor'], { DATABASE_URL: getDb().url, QUIZFORGE_PUBLIC_URL: 'quiz.example.com' });
+    expect(badUrl.stdout).toMatch(/^FAIL config +invalid configuration: QUIZFORGE_PUBLIC_URL: must be an http\(s\) URL/m);
   });
 });

@@ -95,9 +95,10 @@ async function waitForPort(port: number, proc: ChildProcess, timeoutMs: number):
 
 /**
  * Starts Debian's nginx with the derived config in front of `upstreamPort`, with a throwaway
- * self-signed certificate for 127.0.0.1 made by openssl in a temp dir.
+ * self-signed certificate for 127.0.0.1 made by openssl in a temp dir. `rewrite` changes the
+ * derived config further (a test of a misconfigured proxy).
  */
-export async function startNginx(nginx: string, upstreamPort: number): Promise<RunningNginx> {
+export async function startNginx(nginx: string, upstreamPort: number, rewrite: (conf: string) => string = (c) => c): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), 'qf-nginx-'));
   // Worker processes drop to `nobody` when started as root: they must reach the temp dirs.
   await chmod(dir, 0o755);
@@ -112,7 +113,7 @@ export async function startNginx(nginx: string, upstreamPort: number): Promise<R
     '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
   ]);
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
-  const conf = deriveConfig(await readFile(DEPLOY_CONF, 'utf8'), { dir, upstreamPort, httpPort, httpsPort, cert, key });
+  const conf = rewrite(deriveConfig(await readFile(DEPLOY_CONF, 'utf8'), { dir, upstreamPort, httpPort, httpsPort, cert, key }));
   const confPath = join(dir, 'nginx.conf');
   await writeFile(confPath, conf);
   await run(nginx, ['-t', '-q', '-p', dir, '-c', confPath]);

@@ -8,30 +8,45 @@ import { ModelConfigError, resolveModelConfig, type ModelConfig } from '../../mo
 import { DEFAULT_BASE_URL } from '../../model/client.js';
 import { checkEndpoint } from '../../model/endpoint-check.js';
 import { probeOutputMode } from '../../model/probe.js';
-import { EXIT_FAILURE, EXIT_OK, writeLine, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeLine, type CliIo } from '../io.js';
+import { checkSseThroughProxy } from '../sse-check.js';
 
-const USAGE = `Usage: quizforge doctor [--probe]
+const USAGE = `Usage: quizforge doctor [--probe] [--sse-wait <seconds>]
 
 Follows a request from the client's side to the model and says where it stops: configuration,
 database (reachable, migrated, clock skew), workers (live leases or recent activity), and the model
 endpoint (DNS → TCP → TLS → HTTP auth). --probe also spends a few small calls to find which output
-mode works. One line per check with the fix to try. Exit 0 when all pass, 1 otherwise, 2 on bad usage.`;
+mode works. With QUIZFORGE_PUBLIC_URL set it opens the event stream through that address (every
+proxy on the way) and expects the headers at once and a keep-alive comment within --sse-wait
+seconds (default 20; the service sends one every 15 s), which catches buffering proxies.
+One line per check with the fix to try. Exit 0 when all pass, 1 otherwise, 2 on bad usage.`;
 
-type Check = { name: string; ok: boolean; detail: string; fix?: string };
+type Check = { name: string; ok: boolean; detail: string; fix?: string; skipped?: boolean };
+
+const DEFAULT_SSE_WAIT_S = 20;
 
 const MAX_SKEW_MS = 2_000;
 const WORKER_RECENT_MS = 5 * 60_000;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, probe: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { help: { type: 'boolean', short: 'h' }, probe: { type: 'boolean' }, 'sse-wait': { type: 'string' } },
+    strict: true,
+  });
   if (values.help) {
     writeLine(io.stdout, USAGE);
     return EXIT_OK;
   }
+  const sseWaitS = values['sse-wait'] === undefined ? DEFAULT_SSE_WAIT_S : Number(values['sse-wait']);
+  if (!Number.isFinite(sseWaitS) || sseWaitS <= 0 || sseWaitS > 600) {
+    writeLine(io.stderr, `--sse-wait must be a number of seconds in (0, 600]; got ${JSON.stringify(values['sse-wait'])}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
   const checks: Check[] = [];
   const report = (c: Check): void => {
     checks.push(c);
-    writeLine(io.stdout, `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}${c.ok || !c.fix ? '' : `\n     fix: ${c.fix}`}`);
+    writeLine(io.stdout, `${c.skipped ? 'skip' : c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}${c.ok || !c.fix ? '' : `\n     fix: ${c.fix}`}`);
   };
   let model: ModelConfig | null = null;
   let app: ReturnType<typeof loadConfig> | null = null;
@@ -45,6 +60,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (app) await databaseChecks(app, report);
   if (model) await modelChecks(model, values.probe === true, report);
+  if (app) await sseChecks(app, sseWaitS * 1000, report);
   return checks.every((c) => c.ok) ? EXIT_OK : EXIT_FAILURE;
 }
 
@@ -110,4 +126,13 @@ async function modelChecks(config: ModelConfig, probe: boolean, report: (c: Chec
     detail: `${found.tried.map((t) => `${t.mode}: ${t.result}`).join('; ')}${found.mode ? ` → use ${found.mode}` : ''}`,
     fix: 'no output mode gave JSON: check the model name, or set QUIZFORGE_OUTPUT_MODE',
   });
+}
+
+async function sseChecks(app: ReturnType<typeof loadConfig>, waitMs: number, report: (c: Check) => void): Promise<void> {
+  if (!app.publicUrl) {
+    report({ name: 'sse', ok: true, skipped: true, detail: 'QUIZFORGE_PUBLIC_URL not set: set it to the address clients use to check the event stream through your proxies' });
+    return;
+  }
+  const steps = await checkSseThroughProxy({ publicUrl: app.publicUrl, apiKey: app.apiKeys[0] ?? app.adminKeys[0], keepAliveWaitMs: waitMs });
+  for (const s of steps) report({ name: s.name, ok: s.ok, detail: s.detail, ...(s.fix ? { fix: s.fix } : {}) });
 }

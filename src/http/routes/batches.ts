@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { Hono } from 'hono';
 import { IdempotencyKeySchema, ListQuerySchema } from '../../../schemas/api.js';
 import { BatchRequestSchema } from '../../../schemas/batch-request.js';
@@ -7,6 +8,8 @@ import { jsonWithEtag } from '../etag.js';
 import type { EventFeed, QuizApi } from '../deps.js';
 import type { EventHub } from '../sse-hub.js';
 import { serveEvents } from '../sse.js';
+import { QF_ATTR } from '../../telemetry/spans.js';
+import { tracedRoute } from '../trace.js';
 import { batchIdParam, readHeader, readJson, readQuery } from '../validate.js';
 
 export interface BatchRouteDeps {
@@ -30,14 +33,17 @@ function streamOptions(deps: BatchRouteDeps) {
 export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): void {
   const { quiz } = deps;
 
-  app.post('/v1/batches', async (c) => {
-    const idempotencyKey = readHeader(c, 'Idempotency-Key', IdempotencyKeySchema);
-    const request = await readJson(c, BatchRequestSchema);
-    const { created, batch } = await quiz.submit(request, idempotencyKey === undefined ? {} : { idempotencyKey });
-    c.header('Location', `/v1/batches/${encodeURIComponent(batch.id)}`);
-    // 202: accepted, the work runs asynchronously. 200: an idempotent repeat, nothing created.
-    return c.json(batch, created ? 202 : 200);
-  });
+  app.post('/v1/batches', (c) =>
+    tracedRoute(c, '/v1/batches', async () => {
+      const idempotencyKey = readHeader(c, 'Idempotency-Key', IdempotencyKeySchema);
+      const request = await readJson(c, BatchRequestSchema);
+      const { created, batch } = await quiz.submit(request, idempotencyKey === undefined ? {} : { idempotencyKey });
+      trace.getActiveSpan()?.setAttributes({ [QF_ATTR.batchId]: batch.id, 'quizforge.batch.created': created, 'quizforge.batch.count': request.count });
+      c.header('Location', `/v1/batches/${encodeURIComponent(batch.id)}`);
+      // 202: accepted, the work runs asynchronously. 200: an idempotent repeat, nothing created.
+      return c.json(batch, created ? 202 : 200);
+    }),
+  );
 
   app.get('/v1/batches', async (c) => {
     const { cursor, limit } = readQuery(c, ListQuerySchema);
