@@ -6,7 +6,7 @@ import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob, HandlerContext, HandlerSuccess, Job, TaskDefinition } from '../engine/types.js';
 import { optionsPerQuestion } from '../../schemas/batch-request.js';
 import { balanceQuestions } from './balance.js';
-import { draftFromQuestions, emptyDraft } from './draft.js';
+import { draftFromQuestions, emptyDraft, type DraftState, type VerifyMark } from './draft.js';
 import { generateQuestions, replayEpoch, type GenerationDeps } from './generate.js';
 import {
   AssemblePayloadSchema,
@@ -54,7 +54,7 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
       const p = parseOwn(ChunkPayloadSchema, job.payload, 'chunk payload');
       const sections = await sourceSections(deps.db, p.request.sourceId);
       const shown = sections?.filter((s) => p.sectionIds?.includes(s.id) ?? true);
-      const questions = await generateQuestions(deps, {
+      const generated = await generateQuestions(deps, {
         material: sections === null || shown === undefined ? undefined : { sections, shown },
         job,
         batchId: p.batchId,
@@ -69,7 +69,8 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
         batchId: p.batchId,
         index: p.index,
         start: p.start,
-        questions,
+        questions: generated.questions,
+        verification: generated.verification,
         usage: await usageByJob(deps.db, job.id),
       };
       return { result, effects: (tx) => touchBatch(tx, p.batchId) };
@@ -99,14 +100,15 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         );
       }
       const sections = await sourceSections(deps.db, p.request.sourceId);
-      const questions = await generateQuestions(deps, {
+      const { questions } = await generateQuestions(deps, {
         material: sections === null ? undefined : { sections, shown: sections },
         job,
         batchId: p.batchId,
         jobKind: 'assemble',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => draftFromQuestions(all, optionsPerQuestion(p.request), p.request, sections ?? undefined),
+        // The chunks verified their questions; only positions assemble replaces are verified again.
+        initial: () => withVerification(draftFromQuestions(all, optionsPerQuestion(p.request), p.request, sections ?? undefined), chunkMarks(chunks)),
         signal: ctx.signal,
       });
       const balanced = balanceQuestions(questions, p.batchId);
@@ -161,6 +163,22 @@ function reviewerAccepted(chunks: readonly ChunkResult[]): Map<number, string> {
     offset += c.questions.length;
   }
   return out;
+}
+
+/**
+ * How each question of the batch was verified, from the chunk results in order. A chunk result
+ * without marks (stored before verification, or accepted by a reviewer) counts its reviewer-fixed
+ * positions as `human` and the others as `unverified`.
+ */
+function chunkMarks(chunks: readonly ChunkResult[]): VerifyMark[] {
+  return chunks.flatMap((c) => {
+    const human = new Set(c.humanVerified ?? []);
+    return c.questions.map((_, i): VerifyMark => (human.has(i) ? 'human' : (c.verification?.[i] ?? 'unverified')));
+  });
+}
+
+function withVerification(draft: DraftState, marks: VerifyMark[]): DraftState {
+  return { ...draft, verification: { marks, unusable: marks.map(() => 0) } };
 }
 
 function retryPolicy(deps: TaskDeps): Pick<TaskDefinition, 'retryBaseMs' | 'retryMaxMs'> {
