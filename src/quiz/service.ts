@@ -122,7 +122,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     if (!d) return null;
     const sourceId = sourceIdOf(d.batch.request);
     const source = sourceId === null ? null : await sources.record(sourceId);
-    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections);
+    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls);
   };
   const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
 

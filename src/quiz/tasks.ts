@@ -6,6 +6,7 @@ import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob, HandlerContext, HandlerSuccess, Job, TaskDefinition } from '../engine/types.js';
 import { optionsPerQuestion } from '../../schemas/batch-request.js';
 import { balanceQuestions } from './balance.js';
+import { questionQualities } from './quality.js';
 import { draftFromQuestions, emptyDraft, type DraftState, type VerifyMark } from './draft.js';
 import { generateQuestions, replayEpoch, type GenerationDeps } from './generate.js';
 import {
@@ -100,7 +101,7 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         );
       }
       const sections = await sourceSections(deps.db, p.request.sourceId);
-      const { questions } = await generateQuestions(deps, {
+      const generated = await generateQuestions(deps, {
         material: sections === null ? undefined : { sections, shown: sections },
         job,
         batchId: p.batchId,
@@ -111,8 +112,8 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         initial: () => withVerification(draftFromQuestions(all, optionsPerQuestion(p.request), p.request, sections ?? undefined), chunkMarks(chunks)),
         signal: ctx.signal,
       });
-      const balanced = balanceQuestions(questions, p.batchId);
-      const humanStems = reviewerAccepted(chunks);
+      const balanced = balanceQuestions(generated.questions, p.batchId);
+      const qualities = questionQualities(generated.verification, generated.warnings);
       const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage: await usageByJob(deps.db, job.id) };
       return {
         result,
@@ -120,7 +121,10 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
           const inserted = await insertQuestions(
             tx,
             p.batchId,
-            balanced.map((q, position) => ({ position, ...q, ...(humanStems.get(position) === q.question ? { verified: 'human' as const } : {}) })),
+            balanced.map((q, position) => {
+              const quality = qualities[position];
+              return { position, ...q, ...(quality?.verified === 'human' ? { verified: 'human' as const } : {}), ...(quality === undefined ? {} : { quality }) };
+            }),
           );
           // A re-run that found the quiz already stored announces nothing new.
           if (inserted > 0) {
@@ -146,23 +150,6 @@ async function sourceSections(db: Executor, sourceId: string | undefined): Promi
   const source = await getSource(db, sourceId);
   if (source === null) throw new PermanentError('payload', `source ${sourceId} no longer exists`);
   return source.sections;
-}
-
-/**
- * Stems of the questions a reviewer accepted from the DLQ, by position in the quiz. A position the
- * cross-chunk repair replaced no longer holds that stem, and so is not marked `verified: "human"`.
- */
-function reviewerAccepted(chunks: readonly ChunkResult[]): Map<number, string> {
-  const out = new Map<number, string>();
-  let offset = 0;
-  for (const c of chunks) {
-    for (const i of c.humanVerified ?? []) {
-      const q = c.questions[i];
-      if (q) out.set(offset + i, q.question);
-    }
-    offset += c.questions.length;
-  }
-  return out;
 }
 
 /**

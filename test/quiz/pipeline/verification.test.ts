@@ -61,6 +61,10 @@ describe('key verification in the repair loop', () => {
     expect(entry?.reason).toBe('validation');
     expect(entry?.lastError?.message).toContain('answer_disputed');
     expect(entry?.lastError?.message).toContain('Ganymede');
+    const metrics = await p.registry.metrics();
+    expect(metrics).toMatch(/quizforge_verifications_total\{outcome="dispute"\} [1-9]/);
+    expect(metrics).toMatch(/quizforge_verifications_total\{outcome="agree"\} [1-9]/);
+    expect(metrics).toMatch(/quizforge_model_calls_total\{kind="verify",outcome="invalid"\} 2/);
     p.truth.clear();
   });
 
@@ -75,6 +79,9 @@ describe('key verification in the repair loop', () => {
     expect(calls.map((c) => c.kind)).toEqual(['generate', 'verify', 'verify']);
     expect(calls[1]?.issues).toMatchObject([{ code: 'verification_unusable' }, { code: 'verification_unusable' }, { code: 'verification_unusable' }]);
     expect(done.usage.modelCalls).toBe(3);
+    expect(done.questions?.map((x) => x.quality?.verified)).toEqual(['unverified', 'unverified', 'unverified']);
+    expect(done.questions?.[0]?.quality?.flags.map((f) => f.code)).toContain('unverified');
+    expect(done.quality).toMatchObject({ verified: 0, total: 3, byVerification: { unverified: 3 }, flags: { unverified: 3 }, verification: { calls: 2 } });
   });
 
   it('with verify "required" the same unusable verifier dead-letters the chunk with reason verification', async () => {
@@ -104,6 +111,7 @@ describe('key verification in the repair loop', () => {
     const done = await p.waitFor(batch.id, ['failed', 'succeeded']);
     expect(done.status).toBe('succeeded');
     expect((await chunkCalls(done)).map((c) => c.kind)).toEqual(['generate']);
+    expect(done.questions?.map((x) => x.quality)).toEqual([{ verified: 'off', flags: [] }, { verified: 'off', flags: [] }, { verified: 'off', flags: [] }]);
     expect((p.server?.requests ?? []).slice(from).filter((r) => readVerifyAsk(r.body as never) !== null)).toEqual([]);
   });
 
@@ -125,5 +133,26 @@ describe('key verification in the repair loop', () => {
     expect(calls.map((c) => c.kind)).toEqual(['generate', 'verify', 'verify']);
     expect(calls[1]?.error).toMatchObject({ kind: 'server_error' });
     expect(calls[2]?.issues).toEqual([]);
+    expect(done.questions?.every((x) => x.quality?.verified === 'model')).toBe(true);
+    expect(done.quality).toMatchObject({ verified: 3, total: 3, repairs: 0, verification: { calls: 2 } });
+  });
+
+  it('a flaw warning that stayed is a flag on its question, counted in the batch summary', async () => {
+    const cued = q(
+      'Why does the sky look blue on a clear day?',
+      ['Air molecules scatter short blue wavelengths of sunlight far more than red ones', 'Oceans reflect', 'Ice crystals', 'Ozone glows'],
+      0,
+      'Rayleigh scattering is much stronger for short wavelengths.',
+    );
+    const good = [ASTRONOMY[0], cued, ASTRONOMY[2]].filter((x): x is DemoQuestion => x !== undefined);
+    p.script(always(good));
+    const batch = await p.submit({ topic: 'Cued keys', count: 3, verify: 'best-effort' });
+    const done = await p.waitFor(batch.id, ['failed', 'succeeded']);
+    expect(done.status).toBe('succeeded');
+    const sky = done.questions?.find((x) => x.question.includes('sky'));
+    expect(sky?.quality?.verified).toBe('model');
+    expect(sky?.quality?.flags).toContainEqual(expect.objectContaining({ code: 'longest_key', severity: 'warning' }));
+    expect(done.quality?.flags).toMatchObject({ longest_key: 1 });
+    expect(done.questions?.filter((x) => (x.quality?.flags.length ?? 0) > 0)).toHaveLength(1);
   });
 });
