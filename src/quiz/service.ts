@@ -5,6 +5,7 @@ import {
   purgeFinishedBatches,
   type PurgeCounts,
   deleteBatch,
+  existingBatchIds,
   getBatch,
   getBatchDetail,
   getBatchByIdempotencyKey,
@@ -26,7 +27,7 @@ import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
-import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
+import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownBatchesError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { assignSections, planChunks } from './plan.js';
 import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
@@ -136,6 +137,13 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     return { request: { ...rest, sourceId: record.id, topic: request.topic ?? record.title }, sectionIds: record.sections.map((s) => s.id) };
   };
 
+  /** Every `distinctFrom` id must name a stored batch: a typo would otherwise silently check against nothing. */
+  const checkDistinctFrom = async (ids: readonly string[]): Promise<void> => {
+    const known = await existingBatchIds(db, ids);
+    const unknown = ids.flatMap((batchId, index) => (known.has(batchId) ? [] : [{ index, batchId }]));
+    if (unknown.length > 0) throw new UnknownBatchesError(unknown);
+  };
+
   const graphFor = (batchId: string, request: BatchRequest, sectionIds: string[] | null): GraphNode[] => {
     const chunks = planChunks(request.count, config.chunkSize);
     const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.map((c) => c.count));
@@ -164,6 +172,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   return {
     sources,
     async submit(given, o = {}) {
+      await checkDistinctFrom(given.distinctFrom ?? []);
       const { request, sectionIds } = await resolveSource(given);
       const key = o.idempotencyKey ?? null;
       const hash = requestHash(request);
