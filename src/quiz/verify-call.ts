@@ -142,12 +142,16 @@ export async function verifyDraft(deps: CallDeps, spec: VerifySpec, draft: Draft
     const next = fold(draft, state, pending, verdicts);
     const unusable = verdicts.flatMap((v) => (v.kind === 'unusable' ? [{ path: `questions[${pending[v.question] ?? 0}]`, code: 'verification_unusable', message: v.reason }] : []));
     const issues = [...next.disputes, ...unusable];
-    await sent.finish({ ...sent.answered, issues, state: next.draft, error: broken ? { kind: 'verification_unusable', message: outcome.refusal ?? `finish_reason ${JSON.stringify(outcome.finishReason)}` } : null });
+    const required = verifyModeOf(spec.request) === 'required' && next.givenUp.length > 0;
+    // Dead-lettering under `required` records those positions as not yet verified, with fresh
+    // tries, so a DLQ replay asks the verifier again instead of resuming "unverified".
+    const recorded = required ? forgetVerification(next.draft, next.givenUp) : next.draft;
+    await sent.finish({ ...sent.answered, issues, state: recorded, error: broken ? { kind: 'verification_unusable', message: outcome.refusal ?? `finish_reason ${JSON.stringify(outcome.finishReason)}` } : null });
     observeCall(deps.metrics, 'verify', issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
     for (const v of verdicts) observeVerification(deps.metrics, v.kind);
     if (next.givenUp.length > 0) {
       observeVerification(deps.metrics, 'unverified', next.givenUp.length);
-      if (verifyModeOf(spec.request) === 'required') {
+      if (required) {
         const where = next.givenUp.map((p) => `questions[${p}]`).join(', ');
         throw new PermanentError(
           DEAD_REASONS.verification,

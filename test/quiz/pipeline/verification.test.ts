@@ -102,6 +102,13 @@ describe('key verification in the repair loop', () => {
     const entry = await deadEntry(failed);
     expect(entry?.reason).toBe('verification');
     expect(entry?.lastError?.message).toMatch(/questions\[1\], questions\[2\]/);
+    // A replay asks the verifier again for just those two (fresh tries), and with a working one succeeds.
+    await p.service.dlqReplay(entry?.id ?? -1);
+    const done = await p.waitFor(batch.id, ['succeeded'], 15_000);
+    const after = await chunkCalls(done);
+    expect(after.map((c) => c.kind)).toEqual(['generate', 'verify', 'verify', 'verify']);
+    expect(JSON.stringify(after[3]?.messages)).not.toContain('closest');
+    expect(done.questions?.map((x) => x.quality?.verified)).toEqual(['model', 'model', 'model']);
   });
 
   it('verify "off" makes no verification call', async () => {
