@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchRequestSchema, QUIZ_LIMITS } from './batch-request.js';
-import { AnyQuestionSchema } from './question.js';
+import { StoredQuestionSchema } from './question.js';
 
 /**
  * The HTTP contract in one place: every request and response body of the API, the error envelope
@@ -105,7 +105,12 @@ export const BatchViewSchema = z
     id: z.string(),
     status: BatchStatusSchema.describe('`failed` while any of its jobs is dead; a replay can resume it.'),
     request: BatchRequestSchema,
-    questions: z.array(AnyQuestionSchema).nullable().describe('Filled once the batch succeeded. Single questions have no `type` key; `multiple` and `true_false` ones do.'),
+    questions: z
+      .array(StoredQuestionSchema)
+      .nullable()
+      .describe(
+        'Filled once the batch succeeded. Single questions have no `type` key; `multiple` and `true_false` ones do. Each also carries `quality: { verified: "model" | "human" | "unverified" | "off", flags: [{ code, severity, message }] }` (see QuestionQuality); `verified: "human"` when a reviewer accepted it from the DLQ.',
+      ),
     jobs: z.array(JobSummarySchema),
     usage: UsageSchema,
     coverage: z
@@ -116,6 +121,17 @@ export const BatchViewSchema = z
       })
       .optional()
       .describe('With a source, once succeeded: questions per section, counted by where their evidence sits.'),
+    quality: z
+      .object({
+        verified: z.int().min(0).describe('Questions whose key a verifier model or a reviewer vouched for.'),
+        total: z.int().min(0),
+        byVerification: z.object({ model: z.int().min(0), human: z.int().min(0), unverified: z.int().min(0), off: z.int().min(0) }),
+        flags: z.record(z.string(), z.int().min(0)).describe('Flag code → questions carrying it.'),
+        repairs: z.int().min(0).describe('Repair turns sent to the model.'),
+        verification: z.object({ calls: z.int().min(0), promptTokens: z.int().min(0), completionTokens: z.int().min(0) }),
+      })
+      .optional()
+      .describe('Once succeeded: the quality summary of the questions.'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   });

@@ -15,6 +15,10 @@ export const QUIZ_LIMITS = {
 
 export const QUALITY_LEVELS = ['standard', 'strict'] as const;
 
+/** Independent key verification: `off`, `best-effort` (the default) or `required`. */
+export const VERIFY_MODES = ['off', 'best-effort', 'required'] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
+
 export const DIFFICULTIES = ['easy', 'medium', 'hard'] as const;
 export const DifficultySchema = z.enum(DIFFICULTIES);
 export type Difficulty = z.output<typeof DifficultySchema>;
@@ -52,6 +56,10 @@ export const BatchRequestSchema = z
     quality: z.enum(QUALITY_LEVELS).optional(),
     /** Earlier batches this one must not repeat: their questions are shown to the model and checked against. */
     distinctFrom: z.array(z.string().trim().min(1).max(100)).max(QUIZ_LIMITS.maxDistinctFrom).optional(),
+    verify: z
+      .enum(VERIFY_MODES)
+      .optional()
+      .describe('Independent key verification: `best-effort` (absent: the default) accepts questions the verifier could not answer as unverified; `required` dead-letters them; `off` makes no verification call.'),
   })
   .superRefine((r, ctx) => {
     if (r.source !== undefined && r.sourceId !== undefined) {
@@ -76,6 +84,14 @@ export const BatchRequestSchema = z
  */
 export function requestedType(request: { type?: 'single' | 'multiple' | 'true_false' | undefined }): 'single' | 'multiple' | 'true_false' {
   return request.type ?? 'single';
+}
+
+/**
+ * The verification mode of a request. Absent means `best-effort`; like `type`, the default is not
+ * written into the request, so stored requests and idempotency hashes stay as they were.
+ */
+export function verifyModeOf(request: { verify?: VerifyMode | undefined }): VerifyMode {
+  return request.verify ?? 'best-effort';
 }
 
 /** Options per question the pipeline asks for: the request's, except 2 for true/false. */

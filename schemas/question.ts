@@ -249,3 +249,33 @@ export function questionsJsonSchema(shape: OutputShape): Record<string, unknown>
   });
   return stripObject(z.toJSONSchema(root, { target: 'draft-2020-12', io: 'output' }));
 }
+
+/** How a stored question's key was vouched for: a verifier model, a reviewer, nobody (it could not be checked), or verification was off. */
+export const VERIFIED_STATES = ['model', 'human', 'unverified', 'off'] as const;
+export type VerifiedState = (typeof VERIFIED_STATES)[number];
+
+export const QualityFlagSchema = z.object({
+  code: z.string(),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+});
+export type QualityFlag = z.output<typeof QualityFlagSchema>;
+
+/** A stored question's quality: who verified its key, and the item-writing warnings that stayed. */
+export const QuestionQualitySchema = z.object({
+  verified: z.enum(VERIFIED_STATES),
+  flags: z.array(QualityFlagSchema),
+});
+export type QuestionQuality = z.output<typeof QuestionQualitySchema>;
+
+const STORED_FIELDS = {
+  verified: z.literal('human').optional().describe('Present when a reviewer fixed and accepted the question in the DLQ view.'),
+  quality: QuestionQualitySchema.optional(),
+};
+
+/** A question as the batch view returns it: any type, plus who vouched for it and its quality. */
+export const StoredQuestionSchema = z.union([
+  SingleQuestionSchema.safeExtend(STORED_FIELDS),
+  MultipleQuestionSchema.safeExtend(STORED_FIELDS),
+  TrueFalseQuestionSchema.safeExtend(STORED_FIELDS),
+]);

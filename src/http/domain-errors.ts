@@ -1,7 +1,7 @@
 import { isDbUnavailable } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
 import { AcceptRejectedError, NotAcceptableError } from '../quiz/accept.js';
-import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, SourceRejectedError, UnknownSourceError } from '../quiz/errors.js';
+import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, SourceRejectedError, UnknownBatchesError, UnknownSourceError } from '../quiz/errors.js';
 import { ApiError, notFound } from './errors.js';
 
 /**
@@ -19,6 +19,10 @@ export function mapDomainError(err: unknown): ApiError | null {
   if (err instanceof BatchActiveError) return new ApiError(409, 'conflict', err.message);
   if (err instanceof UnknownSourceError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'sourceId', message: err.message }]);
+  }
+  if (err instanceof UnknownBatchesError) {
+    const details = err.unknown.map((u) => ({ path: `distinctFrom[${u.index}]`, message: `batch ${JSON.stringify(u.batchId)} does not exist` }));
+    return new ApiError(422, 'validation_failed', 'request does not match the schema', details);
   }
   if (err instanceof SourceRejectedError) {
     if (err.reason === 'unsupported') return new ApiError(415, 'unsupported_media_type', err.message);

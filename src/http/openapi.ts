@@ -23,6 +23,7 @@ import {
   SourceViewSchema,
 } from '../../schemas/api.js';
 import { EXPORT_FORMATS, ExportQuerySchema } from '../../schemas/export.js';
+import { QuestionQualitySchema } from '../../schemas/question.js';
 import { SESSION_COOKIE } from './auth.js';
 
 type Json = Record<string, unknown>;
@@ -85,6 +86,7 @@ export function buildOpenApiDocument(): Json {
   add('Error', ErrorEnvelopeSchema, 'output');
   add('BatchRequest', BatchRequestSchema, 'input');
   add('Batch', BatchViewSchema, 'output');
+  add('QuestionQuality', QuestionQualitySchema, 'output');
   add('BatchList', BatchListSchema, 'output');
   add('DlqList', DlqListSchema, 'output');
   add('DlqEntry', DlqEntrySchema, 'output');

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/index.js';
 import { NotDeadError } from '../engine/errors.js';
 import type { Job } from '../engine/types.js';
 import { applyOutput, emptyDraft, isDraftState, type DraftState } from './draft.js';
+import { verificationOf } from './verify-call.js';
 import { replayEpoch } from './generate.js';
 import { ChunkPayloadSchema, QUEUES, parseOwn, type ChunkPayload, type ChunkResult } from './payloads.js';
 import type { Issue } from './validate/index.js';
@@ -70,6 +71,8 @@ export async function acceptDeadChunk(
     start: payload.start,
     questions: done,
     humanVerified: [...targets],
+    // The reviewer vouches for the edited positions; the others keep what verification said of them.
+    verification: verificationOf(applied.draft).marks.map((m, i) => (targets.includes(i) ? 'human' : (m ?? 'unverified'))),
     usage,
   };
   return deps.engine.dlq.complete(jobId, {

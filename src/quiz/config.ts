@@ -19,6 +19,8 @@ export interface QuizConfig {
    * Retry-After would otherwise park a chunk for a day without it ever dead-lettering.
    */
   maxRetryAfterMs: number;
+  /** The model that verifies keys (QUIZFORGE_VERIFY_MODEL); undefined: the request's or the client's model. */
+  verifyModel?: string | undefined;
 }
 
 export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
@@ -38,6 +40,7 @@ const EnvSchema = z.object({
   QUIZFORGE_CHUNK_SIZE: positiveInt.max(50).optional(),
   QUIZFORGE_JOB_MAX_ATTEMPTS: positiveInt.max(100).optional(),
   QUIZFORGE_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).optional(),
+  QUIZFORGE_VERIFY_MODEL: z.string().trim().min(1).max(100).optional(),
 });
 
 /** Thrown for an unusable pipeline setting; the message names the variable. */
@@ -63,6 +66,7 @@ export function resolveQuizConfig(env: Record<string, string | undefined> = proc
     chunkSize: e.QUIZFORGE_CHUNK_SIZE ?? DEFAULT_QUIZ_CONFIG.chunkSize,
     jobMaxAttempts: e.QUIZFORGE_JOB_MAX_ATTEMPTS ?? DEFAULT_QUIZ_CONFIG.jobMaxAttempts,
     maxRetryAfterMs: e.QUIZFORGE_MAX_RETRY_AFTER_MS ?? DEFAULT_QUIZ_CONFIG.maxRetryAfterMs,
+    verifyModel: e.QUIZFORGE_VERIFY_MODEL,
   };
 }
 

@@ -4,7 +4,7 @@
  * all read this one list, so what is documented is what is recorded.
  */
 import type { ScriptFn, ScriptedReply } from '../model/scripted-server.js';
-import { answerText, readAsk, type DemoQuestion } from './demo-model.js';
+import { answerText, readAsk, withVerifier, type DemoQuestion } from './demo-model.js';
 import { DEMO_SOURCE_ID, EVIDENCE_TOPIC, MULTIPLE_TOPIC, TRUE_FALSE_TOPIC, groundedReply } from './demo-grounded.js';
 
 export interface DemoBatch {
@@ -51,6 +51,12 @@ export const DEMO_BATCHES = {
     name: 'multiple-answer questions',
     request: { topic: MULTIPLE_TOPIC, count: 4, type: 'multiple' },
     outcome: 'succeeded at once: each question has correctAnswers (one to three of four options)',
+  },
+  wrongKey: {
+    name: 'a wrong key caught by verification',
+    request: { topic: 'Everyday chemistry', count: 3 },
+    outcome:
+      'succeeded after one repair: the model keyed questions[1] to "Oxygen"; the verification call answered "Nitrogen" (answer_disputed), the repair fixed the key, and the repaired question was verified again',
   },
   trueFalse: {
     name: 'true/false statements',
@@ -103,8 +109,29 @@ const BALTIC_RETRIES: DemoQuestion[] = [
 
 const BALTIC_AFTER_REPLAY = q('Where was the Hanseatic Kontor known as the Peterhof?', ['Bergen', 'Novgorod', 'London', 'Bruges'], 1, 'The Peterhof was the League’s trading post in Novgorod, its gateway to Russian furs and wax.');
 
-/** What the demo "model" answers; each topic's replies advance with each request it receives for it. */
+const CHEMISTRY_FIRST: DemoQuestion[] = [
+  q('Which element has the chemical symbol Fe?', ['Fluorine', 'Iron', 'Lead', 'Tin'], 1, 'Fe comes from ferrum, the Latin word for iron.'),
+  q('Which gas makes up most of the Earth’s atmosphere?', ['Oxygen', 'Nitrogen', 'Carbon dioxide', 'Argon'], 0, 'Oxygen makes up most of the air we breathe.'),
+  q('How many protons does a carbon atom have?', ['Four', 'Six', 'Eight', 'Twelve'], 1, 'Carbon is element number 6: every carbon atom has six protons.'),
+];
+
+const CHEMISTRY_REPAIRS: Record<number, DemoQuestion> = {
+  1: q('Which gas makes up most of the Earth’s atmosphere?', ['Oxygen', 'Nitrogen', 'Carbon dioxide', 'Argon'], 1, 'Nitrogen is about 78% of dry air; oxygen is about 21%.'),
+};
+
+/** What the demo verifier knows better than the demo model: the truth behind the wrong key. */
+const VERIFIER_TRUTH = new Map<string, readonly string[]>([['Which gas makes up most of the Earth’s atmosphere?', ['Nitrogen']]]);
+
+/**
+ * What the demo "model" answers; each topic's replies advance with each request it receives for it.
+ * Verification calls are answered by an honest solver (`withVerifier`) that knows the keys the
+ * model gave, except where `VERIFIER_TRUTH` knows better.
+ */
 export function demoScript(): ScriptFn {
+  return withVerifier(demoModel(), VERIFIER_TRUTH);
+}
+
+function demoModel(): ScriptFn {
   const seen = new Map<string, number>();
   return ({ body }): ScriptedReply => {
     const ask = readAsk(body);
@@ -127,6 +154,8 @@ export function demoScript(): ScriptFn {
         const retry = BALTIC_RETRIES[n - 2];
         return { content: answerText([retry ?? BALTIC_AFTER_REPLAY]), usage };
       }
+      case DEMO_BATCHES.wrongKey.request.topic:
+        return { content: answerText(ask.repair ? ask.failing.map((pos) => CHEMISTRY_REPAIRS[pos]) : CHEMISTRY_FIRST), usage };
       default:
         return groundedReply(ask, usage) ?? { status: 404, error: { message: `the demo model knows no topic ${JSON.stringify(ask.topic)}`, type: 'invalid_request_error' } };
     }

@@ -34,6 +34,18 @@ export interface DraftState {
   quality?: QualityLevel;
   /** The flaw warnings of the accepted questions, as of the last whole-draft check. */
   warnings?: Flaw[];
+  /** Key verification per position (`verify-call.ts`); absent in drafts stored before it existed. */
+  verification?: VerificationState;
+}
+
+/** How a position's key was vouched for; null = not yet verified. */
+export type VerifyMark = 'model' | 'human' | 'unverified' | 'off';
+
+/** The verification state of a draft, stored with every call so a resumed job does not verify twice. */
+export interface VerificationState {
+  marks: Array<VerifyMark | null>;
+  /** Unusable verifier answers per position since the position last changed (one retry, then unverified). */
+  unusable: number[];
 }
 
 /** What a draft holds beyond its size; `{}` for single questions at standard quality. */

@@ -53,6 +53,14 @@ export class UnknownSourceError extends Error {
   }
 }
 
+/** `distinctFrom` names batches that do not exist: 422, one problem per index (`distinctFrom[2]`). */
+export class UnknownBatchesError extends Error {
+  override readonly name = 'UnknownBatchesError';
+  constructor(readonly unknown: ReadonlyArray<{ index: number; batchId: string }>) {
+    super(`distinctFrom names ${unknown.length} unknown batch${unknown.length === 1 ? '' : 'es'}`);
+  }
+}
+
 /** A DLQ replay the service cannot do as asked (e.g. a budget override of a job that is not a quiz job): 422. */
 export class ReplayRefusedError extends Error {
   override readonly name = 'ReplayRefusedError';

@@ -1,21 +1,20 @@
 import type { Executor } from '../db/client.js';
-import { NOT_ANSWERED, countBudgetUsed, finishModelCall, latestDraftState, startModelCall } from '../db/quiz/index.js';
-import type { ModelCallOutcome } from '../db/quiz/index.js';
+import { countBudgetUsed, latestDraftState } from '../db/quiz/index.js';
 import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob } from '../engine/types.js';
-import { callChat } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
 import { optionsPerQuestion, requestedType, type BatchRequest } from '../../schemas/batch-request.js';
 import { questionsJsonSchema, type AnyQuestion } from '../../schemas/question.js';
 import { tokenLimit, type QuizConfig } from './config.js';
-import { applyOutput, applyTruncation, isDraftState, type DraftState } from './draft.js';
+import { applyOutput, applyTruncation, isDraftState, type DraftState, type VerifyMark } from './draft.js';
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
 import { observeCall, type QuizMetrics } from './metrics.js';
-import { chooseOutputMode, quizOutputRequest, quizOutputText, stepDownOutputMode } from './output.js';
-import { DEAD_REASONS, clampRetryAfter, errorForModelFailure } from './policy.js';
-import { acquireModelSlot, estimateCallTokens, observeModelLimits } from './rate-limit.js';
+import { chooseOutputMode, quizOutputRequest, quizOutputText } from './output.js';
+import { DEAD_REASONS } from './policy.js';
+import { sendRecordedCall } from './model-call.js';
+import { forgetVerification, verificationOf, verificationSettled, verifyDraft } from './verify-call.js';
 import type { Prompts } from './prompts.js';
-import { formatIssuesForPrompt } from './validate/index.js';
+import { formatIssuesForPrompt, type Flaw } from './validate/index.js';
 import { loadExisting } from './existing.js';
 import type { Section } from '../sources/types.js';
 
@@ -45,6 +44,13 @@ export interface GenerationSpec {
   signal: AbortSignal;
 }
 
+/** A job's validated questions, how each key was verified (by position), and the flaw warnings that stayed. */
+export interface GeneratedQuestions {
+  questions: AnyQuestion[];
+  verification: VerifyMark[];
+  warnings: Flaw[];
+}
+
 /**
  * A job's budget period. Each death in the job's history (a dead-letter, or a lease lost on its last
  * attempt) ends one, so every DLQ replay — by whatever path — starts with a fresh validation budget,
@@ -59,9 +65,10 @@ export function replayEpoch(job: Pick<ClaimedJob, 'errors' | 'maxAttempts'>): nu
  * The repair loop: ask, validate, ask again for only the failing positions, until every rule holds
  * or the request's `maxAttempts` completions were spent in this epoch. Each call is recorded as it
  * happens, with the draft it left behind, so a retried or replayed job resumes rather than restarts.
+ * Once every rule holds, the keys are verified (`verify-call.ts`); a dispute reopens the draft.
  * Returns the validated questions; throws the engine's typed errors per the failure policy.
  */
-export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<AnyQuestion[]> {
+export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<GeneratedQuestions> {
   const { job, request } = spec;
   const budget = request.maxAttempts;
   // A job's first run ever (attempt 1, no history: every retry, release, lease loss and
@@ -80,99 +87,75 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   const offset = spec.offset ?? 0;
   const shown = spec.material?.shown;
 
-  while (draft.done === null) {
-    if (used >= budget) throw exhausted(draft, used, budget);
-    const targets = draft.failing;
-    const kind = draft.previous === null ? 'generate' : 'repair';
-    const prompt: ChatMessage[] =
-      kind === 'generate'
-        ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset), shown, existing)
-        : repairMessages(deps.prompts, request, draft, offset, shown, existing);
-    const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
-    const { fields, messages } = quizOutputRequest(output.mode, prompt, targets.length, outputSchema(request, targets.length, shown));
-    const body = { model, messages, ...fields, max_completion_tokens: maxTokens };
-    // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
-    const meta = {
-      topic: request.topic ?? '',
-      count: request.count,
-      questions: targets.length,
-      options: request.options,
-      ...(request.type === undefined ? {} : { type: request.type }),
-      difficulty: request.difficulty,
-      language: request.language,
-      kind,
-      job: spec.jobKind,
-      attempt: used + 1,
-      epoch: spec.epoch,
-      mode: output.mode,
-      versions,
-    };
-    await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(messages, maxTokens), spec.signal);
-    // Recorded before it is sent, so a worker killed while the provider answers leaves a record
-    // of the call (counted) instead of spent money no record shows.
-    const started = await startModelCall(
-      deps.db,
-      { jobId: job.id, batchId: spec.batchId, jobAttempt: job.attempt, epoch: spec.epoch, kind, model, promptVersion: version, messages },
-      budget,
-    );
-    if (!started) throw exhausted(draft, await countBudgetUsed(deps.db, job.id, spec.epoch), budget);
-    const finish = (o: Partial<ModelCallOutcome>) => finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, ...o });
-    let outcome: Awaited<ReturnType<typeof callChat>>;
-    try {
-      outcome = await callChat(deps.client, body, { meta, signal: spec.signal });
-    } catch (err) {
-      // Cancelled by us (the worker is stopping or lost the job): no completion came back.
-      await finish({ error: { kind: 'aborted', message: err instanceof Error ? err.message : String(err) } }).catch(() => undefined);
-      throw err;
-    }
-    await observeModelLimits(deps.db, deps.client, model, outcome, deps.config.maxRetryAfterMs);
-    if (outcome.kind === 'error') {
-      const next = await stepDownOutputMode(deps.db, deps.client, model, output, outcome.error);
-      if (next !== null) {
-        // The server refused the output mode, not the quiz: recorded, not counted, retried at once.
-        const message = `${output.mode} not supported here (${outcome.error.message}); retrying with ${next}`;
-        await finish({ error: { kind: 'output_mode_unsupported', mode: output.mode, next, message } });
-        observeCall(deps.metrics, kind, 'error', null);
-        output = { mode: next, configured: false };
+  const vspec = { job, batchId: spec.batchId, jobKind: spec.jobKind, epoch: spec.epoch, request, signal: spec.signal, versions };
+  for (;;) {
+    while (draft.done === null) {
+      if (used >= budget) throw exhausted(draft, used, budget);
+      const targets = draft.failing;
+      const kind = draft.previous === null ? 'generate' : 'repair';
+      const prompt: ChatMessage[] =
+        kind === 'generate'
+          ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset), shown, existing)
+          : repairMessages(deps.prompts, request, draft, offset, shown, existing);
+      const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
+      const { fields, messages } = quizOutputRequest(output.mode, prompt, targets.length, outputSchema(request, targets.length, shown));
+      // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
+      const meta = {
+        topic: request.topic ?? '',
+        count: request.count,
+        questions: targets.length,
+        options: request.options,
+        ...(request.type === undefined ? {} : { type: request.type }),
+        difficulty: request.difficulty,
+        language: request.language,
+        kind,
+        job: spec.jobKind,
+        attempt: used + 1,
+        epoch: spec.epoch,
+        mode: output.mode,
+        versions,
+      };
+      const sent = await sendRecordedCall(deps, {
+        record: { jobId: job.id, batchId: spec.batchId, jobAttempt: job.attempt, epoch: spec.epoch, kind, model, promptVersion: version },
+        budget,
+        messages,
+        body: { model, messages, ...fields, max_completion_tokens: maxTokens },
+        output,
+        meta,
+        signal: spec.signal,
+      });
+      if (sent.kind === 'refused') throw exhausted(draft, await countBudgetUsed(deps.db, job.id, spec.epoch), budget);
+      if (sent.kind === 'step_down') {
+        output = sent.output;
         continue;
       }
+      const { outcome, answered, finish } = sent;
+      if (outcome.refusal !== null || outcome.finishReason === 'content_filter') {
+        const message = outcome.refusal ?? 'the provider filtered the answer (finish_reason "content_filter")';
+        await finish({ ...answered, error: { kind: 'refusal', message } });
+        observeCall(deps.metrics, kind, 'refusal', outcome.usage);
+        throw new PermanentError(DEAD_REASONS.refusal, `model refused: ${message}`, { finishReason: outcome.finishReason });
+      }
+      used += 1;
+      if (outcome.finishReason === 'length') {
+        draft = applyTruncation(draft);
+        const message = `answer cut off at the ${maxTokens}-token limit (finish_reason "length"); the next call gets a larger limit`;
+        await finish({ ...answered, error: { kind: 'truncated', message }, state: draft });
+        observeCall(deps.metrics, kind, 'truncated', outcome.usage);
+        continue;
+      }
+      const extracted = quizOutputText(outcome);
+      const applied = applyOutput(forgetVerification(draft, targets), targets, extracted.text, spec.material?.sections, existing);
+      draft = applied.draft;
+      const normalisations = [...extracted.normalisations, ...applied.normalisations];
+      await finish({ ...answered, issues: applied.issues, normalisations, state: draft });
+      observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
     }
-    if (outcome.kind === 'error') {
-      const error = clampRetryAfter(outcome.error, deps.config.maxRetryAfterMs);
-      await finish({ error });
-      observeCall(deps.metrics, kind, 'error', null);
-      throw errorForModelFailure(error);
-    }
-    const answered: Partial<ModelCallOutcome> = {
-      counted: true,
-      rawOutput: outcome.content ?? outcome.toolArguments,
-      finishReason: outcome.finishReason,
-      promptTokens: outcome.usage.promptTokens,
-      completionTokens: outcome.usage.completionTokens,
-      latencyMs: outcome.latencyMs,
-    };
-    if (outcome.refusal !== null || outcome.finishReason === 'content_filter') {
-      const message = outcome.refusal ?? 'the provider filtered the answer (finish_reason "content_filter")';
-      await finish({ ...answered, error: { kind: 'refusal', message } });
-      observeCall(deps.metrics, kind, 'refusal', outcome.usage);
-      throw new PermanentError(DEAD_REASONS.refusal, `model refused: ${message}`, { finishReason: outcome.finishReason });
-    }
-    used += 1;
-    if (outcome.finishReason === 'length') {
-      draft = applyTruncation(draft);
-      const message = `answer cut off at the ${maxTokens}-token limit (finish_reason "length"); the next call gets a larger limit`;
-      await finish({ ...answered, error: { kind: 'truncated', message }, state: draft });
-      observeCall(deps.metrics, kind, 'truncated', outcome.usage);
-      continue;
-    }
-    const extracted = quizOutputText(outcome);
-    const applied = applyOutput(draft, targets, extracted.text, spec.material?.sections, existing);
-    draft = applied.draft;
-    const normalisations = [...extracted.normalisations, ...applied.normalisations];
-    await finish({ ...answered, issues: applied.issues, normalisations, state: draft });
-    observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
+    if (verificationSettled(draft)) break;
+    draft = await verifyDraft(deps, vspec, draft);
   }
-  return draft.done;
+  const marks = verificationOf(draft).marks.map((m) => m ?? 'unverified');
+  return { questions: draft.done, verification: marks, warnings: draft.warnings ?? [] };
 }
 
 /** The strict JSON Schema for `count` questions of the request's type. */

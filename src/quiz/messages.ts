@@ -10,6 +10,7 @@ import { materialMessage } from './material.js';
 import type { Section } from '../sources/types.js';
 import { formatIssuesForPrompt } from './validate/index.js';
 import { existingBlock, type ExistingQuestion } from './existing.js';
+import { verificationVersion } from './verify.js';
 
 /** A chat message as sent to the model and stored in the transcript. */
 export interface ChatMessage {
@@ -45,6 +46,7 @@ export function pipelineVersions(prompts: Prompts): Record<string, string> {
     typedRepair: typed.repair.version,
     schema: schemaVersion(),
     typedSchema: typedSchemaVersion(),
+    verify: verificationVersion(),
   };
 }
 

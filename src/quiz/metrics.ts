@@ -8,7 +8,12 @@ export interface QuizMetrics {
   modelCalls: Counter<'kind' | 'outcome'>;
   tokens: Counter<'type'>;
   repairAttempts: Counter;
+  /** Key verification verdicts per question: agree, dispute, unusable, unverified (gave up), off. */
+  verifications: Counter<'outcome'>;
 }
+
+/** What key verification concluded for one question. */
+export type VerificationOutcome = 'agree' | 'dispute' | 'unusable' | 'unverified' | 'off';
 
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
   const existing = registry.getSingleMetric(name);
@@ -19,16 +24,17 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
 /** Registers the pipeline metrics in `registry` (names prefixed `quizforge_`); reused if present. */
 export function createQuizMetrics(registry: Registry): QuizMetrics {
   return {
-    modelCalls: counter(registry, 'quizforge_model_calls_total', 'Model calls by kind (generate/repair) and outcome', ['kind', 'outcome']),
+    modelCalls: counter(registry, 'quizforge_model_calls_total', 'Model calls by kind (generate/repair/verify) and outcome', ['kind', 'outcome']),
     tokens: counter(registry, 'quizforge_model_tokens_total', 'Tokens reported by the model, by type (prompt/completion)', ['type']),
     repairAttempts: counter(registry, 'quizforge_repair_attempts_total', 'Repair turns sent to the model', []),
+    verifications: counter(registry, 'quizforge_verifications_total', 'Key verification verdicts per question, by outcome', ['outcome']),
   };
 }
 
 /** Records one call; a no-op without metrics, so the pipeline never depends on them. */
 export function observeCall(
   metrics: QuizMetrics | undefined,
-  kind: 'generate' | 'repair',
+  kind: 'generate' | 'repair' | 'verify',
   outcome: CallOutcome,
   usage: { promptTokens: number; completionTokens: number } | null,
 ): void {
@@ -39,4 +45,9 @@ export function observeCall(
     metrics.tokens.inc({ type: 'prompt' }, usage.promptTokens);
     metrics.tokens.inc({ type: 'completion' }, usage.completionTokens);
   }
+}
+
+/** Counts one verification verdict per question; a no-op without metrics. */
+export function observeVerification(metrics: QuizMetrics | undefined, outcome: VerificationOutcome, questions = 1): void {
+  if (metrics && questions > 0) metrics.verifications.inc({ outcome }, questions);
 }

@@ -6,7 +6,7 @@ import type { Executor } from '../db/client.js';
 import { findModelCapability, recordModelCapability } from '../db/quiz/capabilities.js';
 import type { ModelClient } from '../model/client.js';
 import type { ModelError } from '../model/errors.js';
-import { OUTPUT_MODES, extractOutput, isOutputMode, nextModeAfter, outputRequest, type OutputMode, type OutputRequest } from '../model/output-modes.js';
+import { OUTPUT_MODES, extractOutput, isOutputMode, nextModeAfter, outputRequest, type OutputMode, type OutputRequest, type OutputSpec } from '../model/output-modes.js';
 import type { ChatMessage } from './messages.js';
 import type { Normalisation } from './validate/index.js';
 
@@ -48,14 +48,18 @@ export async function stepDownOutputMode(
   return next;
 }
 
-/** Request fields and messages asking for `count` questions of `options` options in `mode`. */
 /** The request fields and messages for `count` questions in `mode`, constrained by the output `schema`. */
 export function quizOutputRequest(mode: OutputMode, messages: ChatMessage[], count: number, schema: Record<string, unknown>) {
-  const request: OutputRequest = outputRequest(mode, {
+  return structuredOutputRequest(mode, messages, {
     name: 'quiz',
     description: `an object {"questions": [...]} with exactly ${count} question${count === 1 ? '' : 's'}`,
     schema,
   });
+}
+
+/** The request fields and messages asking for any named structured output (`quiz`, `quiz_verification`) in `mode`. */
+export function structuredOutputRequest(mode: OutputMode, messages: ChatMessage[], spec: OutputSpec) {
+  const request: OutputRequest = outputRequest(mode, spec);
   // After the leading system prompt, so the conversation still ends with the ask itself.
   const lead = messages.findIndex((m) => m.role !== 'system');
   const at = lead < 0 ? messages.length : lead;

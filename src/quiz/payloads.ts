@@ -38,6 +38,8 @@ export const ChunkResultSchema = z.object({
   questions: z.array(AnyQuestionSchema),
   /** Positions (within the chunk) of questions a reviewer fixed and accepted from the DLQ. */
   humanVerified: z.array(z.int().min(0)).optional(),
+  /** How each question's key was verified, by position in the chunk; absent in results stored before verification. */
+  verification: z.array(z.enum(['model', 'human', 'unverified', 'off'])).optional(),
   usage: UsageSchema,
 });
 export type ChunkResult = z.output<typeof ChunkResultSchema>;

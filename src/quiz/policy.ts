@@ -17,6 +17,8 @@ export const DEAD_REASONS = {
   validation: 'validation',
   refusal: 'refusal',
   provider: 'provider',
+  /** `verify: "required"` and the verifier gave no usable answer for a question, twice. */
+  verification: 'verification',
 } as const;
 
 /** The error as recorded and acted on, with a provider delay above `maxMs` clamped to it (and saying so). */

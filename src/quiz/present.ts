@@ -1,4 +1,5 @@
-import type { BatchJobRecord, BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
+import type { BatchDetail, BatchJobRecord, BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
+import { batchQuality } from './quality.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { QUEUES } from './payloads.js';
 import type {
@@ -64,6 +65,7 @@ export function toBatchView(
   questions: readonly QuestionRecord[],
   usage: UsageTotals,
   sections?: ReadonlyArray<{ id: string; title: string; page?: number }>,
+  calls?: BatchDetail['calls'],
 ): BatchView {
   const status = deriveStatus(jobs);
   const done = status === 'succeeded';
@@ -75,6 +77,7 @@ export function toBatchView(
     jobs: jobs.map(toJobView),
     usage,
     ...(done && sections !== undefined ? { coverage: coverageOf(sections, questions) } : {}),
+    ...(done && calls !== undefined ? { quality: batchQuality(questions, calls) } : {}),
     createdAt: batch.createdAt.toISOString(),
     updatedAt: batch.updatedAt.toISOString(),
   };

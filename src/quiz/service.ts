@@ -5,6 +5,7 @@ import {
   purgeFinishedBatches,
   type PurgeCounts,
   deleteBatch,
+  existingBatchIds,
   getBatch,
   getBatchDetail,
   getBatchByIdempotencyKey,
@@ -26,7 +27,7 @@ import { resolveModelConfig } from '../model/config.js';
 import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
-import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownSourceError } from './errors.js';
+import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownBatchesError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
@@ -123,7 +124,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     if (!d) return null;
     const sourceId = sourceIdOf(d.batch.request);
     const source = sourceId === null ? null : await sources.record(sourceId);
-    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections);
+    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls);
   };
   const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
 
@@ -135,6 +136,13 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     if (record === null) throw new UnknownSourceError(request.sourceId ?? '');
     const { source: _inline, ...rest } = request;
     return { request: { ...rest, sourceId: record.id, topic: request.topic ?? record.title }, sectionIds: record.sections.map((s) => s.id) };
+  };
+
+  /** Every `distinctFrom` id must name a stored batch: a typo would otherwise silently check against nothing. */
+  const checkDistinctFrom = async (ids: readonly string[]): Promise<void> => {
+    const known = await existingBatchIds(db, ids);
+    const unknown = ids.flatMap((batchId, index) => (known.has(batchId) ? [] : [{ index, batchId }]));
+    if (unknown.length > 0) throw new UnknownBatchesError(unknown);
   };
 
   const graphFor = (batchId: string, request: BatchRequest, sectionIds: string[] | null): GraphNode[] => {
@@ -166,6 +174,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   return {
     sources,
     async submit(given, o = {}) {
+      await checkDistinctFrom(given.distinctFrom ?? []);
       const { request, sectionIds } = await resolveSource(given);
       const key = o.idempotencyKey ?? null;
       const hash = requestHash(request);

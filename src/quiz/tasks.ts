@@ -6,7 +6,8 @@ import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob, HandlerContext, HandlerSuccess, Job, TaskDefinition } from '../engine/types.js';
 import { optionsPerQuestion } from '../../schemas/batch-request.js';
 import { balanceQuestions } from './balance.js';
-import { draftFromQuestions, emptyDraft } from './draft.js';
+import { questionQualities } from './quality.js';
+import { draftFromQuestions, emptyDraft, type DraftState, type VerifyMark } from './draft.js';
 import { generateQuestions, replayEpoch, type GenerationDeps } from './generate.js';
 import {
   AssemblePayloadSchema,
@@ -55,7 +56,7 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
       const p = parseOwn(ChunkPayloadSchema, job.payload, 'chunk payload');
       const sections = await sourceSections(deps.db, p.request.sourceId);
       const shown = sections?.filter((s) => p.sectionIds?.includes(s.id) ?? true);
-      const questions = await generateQuestions(deps, {
+      const generated = await generateQuestions(deps, {
         material: sections === null || shown === undefined ? undefined : { sections, shown },
         job,
         batchId: p.batchId,
@@ -70,7 +71,8 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
         batchId: p.batchId,
         index: p.index,
         start: p.start,
-        questions,
+        questions: generated.questions,
+        verification: generated.verification,
         usage: await usageByJob(deps.db, job.id),
       };
       return { result, effects: (tx) => touchBatch(tx, p.batchId) };
@@ -100,18 +102,19 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         );
       }
       const sections = await sourceSections(deps.db, p.request.sourceId);
-      const questions = await generateQuestions(deps, {
+      const generated = await generateQuestions(deps, {
         material: sections === null ? undefined : { sections, shown: sections },
         job,
         batchId: p.batchId,
         jobKind: 'assemble',
         epoch: replayEpoch(job),
         request: p.request,
-        initial: () => draftFromQuestions(all, optionsPerQuestion(p.request), p.request, sections ?? undefined),
+        // The chunks verified their questions; only positions assemble replaces are verified again.
+        initial: () => withVerification(draftFromQuestions(all, optionsPerQuestion(p.request), p.request, sections ?? undefined), chunkMarks(chunks)),
         signal: ctx.signal,
       });
-      const balanced = balanceQuestions(questions, p.batchId);
-      const humanStems = reviewerAccepted(chunks);
+      const balanced = balanceQuestions(generated.questions, p.batchId);
+      const qualities = questionQualities(generated.verification, generated.warnings);
       const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage: await usageByJob(deps.db, job.id) };
       return {
         result,
@@ -119,7 +122,10 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
           const inserted = await insertQuestions(
             tx,
             p.batchId,
-            balanced.map((q, position) => ({ position, ...q, ...(humanStems.get(position) === q.question ? { verified: 'human' as const } : {}) })),
+            balanced.map((q, position) => {
+              const quality = qualities[position];
+              return { position, ...q, ...(quality?.verified === 'human' ? { verified: 'human' as const } : {}), ...(quality === undefined ? {} : { quality }) };
+            }),
           );
           // A re-run that found the quiz already stored announces nothing new.
           if (inserted > 0) {
@@ -148,20 +154,19 @@ async function sourceSections(db: Executor, sourceId: string | undefined): Promi
 }
 
 /**
- * Stems of the questions a reviewer accepted from the DLQ, by position in the quiz. A position the
- * cross-chunk repair replaced no longer holds that stem, and so is not marked `verified: "human"`.
+ * How each question of the batch was verified, from the chunk results in order. A chunk result
+ * without marks (stored before verification, or accepted by a reviewer) counts its reviewer-fixed
+ * positions as `human` and the others as `unverified`.
  */
-function reviewerAccepted(chunks: readonly ChunkResult[]): Map<number, string> {
-  const out = new Map<number, string>();
-  let offset = 0;
-  for (const c of chunks) {
-    for (const i of c.humanVerified ?? []) {
-      const q = c.questions[i];
-      if (q) out.set(offset + i, q.question);
-    }
-    offset += c.questions.length;
-  }
-  return out;
+function chunkMarks(chunks: readonly ChunkResult[]): VerifyMark[] {
+  return chunks.flatMap((c) => {
+    const human = new Set(c.humanVerified ?? []);
+    return c.questions.map((_, i): VerifyMark => (human.has(i) ? 'human' : (c.verification?.[i] ?? 'unverified')));
+  });
+}
+
+function withVerification(draft: DraftState, marks: VerifyMark[]): DraftState {
+  return { ...draft, verification: { marks, unusable: marks.map(() => 0) } };
 }
 
 function retryPolicy(deps: TaskDeps): Pick<TaskDefinition, 'retryBaseMs' | 'retryMaxMs'> {

@@ -4,7 +4,8 @@
  */
 import type { JobState } from '../engine/types.js';
 import type { BatchRequest } from '../../schemas/batch-request.js';
-import type { AnyQuestion } from '../../schemas/question.js';
+import type { AnyQuestion, QuestionQuality } from '../../schemas/question.js';
+import type { BatchQualityView } from './quality.js';
 
 export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type QuizJobKind = 'chunk' | 'assemble';
@@ -13,9 +14,10 @@ export type BatchRequestView = BatchRequest;
 
 /**
  * A question of any type (single keeps today's shape, with no `type` key). `verified` is 'human'
- * when a reviewer fixed and accepted it in the DLQ view; absent otherwise.
+ * when a reviewer fixed and accepted it in the DLQ view; absent otherwise. `quality` says who
+ * verified the key and which item-writing warnings stayed.
  */
-export type QuestionView = AnyQuestion & { verified?: 'human' };
+export type QuestionView = AnyQuestion & { verified?: 'human'; quality?: QuestionQuality };
 
 export interface BatchJobView {
   id: number;
@@ -41,6 +43,8 @@ export interface BatchView {
   usage: UsageView;
   /** With a source, once succeeded: how many questions each section got (by evidence). */
   coverage?: CoverageView;
+  /** Once succeeded: verified / total, flags by code, repairs and the verification calls' tokens. */
+  quality?: BatchQualityView;
   /** ISO-8601 timestamps. */
   createdAt: string;
   updatedAt: string;

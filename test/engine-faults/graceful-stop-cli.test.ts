@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.js';
 import { startScriptedServer } from '../../src/model/scripted-server.js';
 import { DEMO_BATCHES, demoScript } from '../../src/quiz/demo-scenarios.js';
+import { readVerifyAsk } from '../../src/quiz/demo-model.js';
 import { createQuizService } from '../../src/quiz/service.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -44,7 +45,11 @@ describe('graceful stop of the real CLI (`quizforge worker`, SIGTERM)', () => {
         proc.once('exit', (code, signal) => resolve({ code, signal })),
       );
 
-      const modelCalls = () => server.requests.filter((r) => r.path === '/v1/chat/completions').length;
+      const chat = () => server.requests.filter((r) => r.path === '/v1/chat/completions');
+      // Generation calls start jobs' work; each running chunk then verifies its questions (a second
+      // call of the same handler, within the grace period), which is no new claim.
+      const modelCalls = () => chat().filter((r) => readVerifyAsk(r.body as never) === null).length;
+      const verifyCalls = () => chat().length - modelCalls();
       await waitUntil(() => modelCalls() >= 2, 40_000, () => `model calls ${modelCalls()}\n${output}`);
       const sentAt = Date.now();
       proc.kill('SIGTERM');
@@ -54,6 +59,7 @@ describe('graceful stop of the real CLI (`quizforge worker`, SIGTERM)', () => {
       expect(exit, output).toEqual({ code: 0, signal: null });
       expect(tookMs).toBeLessThan(10_000);
       expect(modelCalls()).toBe(2); // no claim after SIGTERM
+      expect(verifyCalls()).toBe(2); // the two handlers in flight finished their work, verification included
       const jobs = await engine.listJobs({ groupId: batch.id });
       const byQueue = (q: string) => jobs.filter((j) => j.queue === q).map((j) => j.state);
       // The two handlers that were waiting on the model finished within the grace period...

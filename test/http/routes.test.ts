@@ -49,6 +49,19 @@ const submit = async (body: unknown, headers: Record<string, string> = {}) => ap
 const totalJobs = async () => Object.values(await stack.engine.countByState()).reduce((a, b) => a + b, 0);
 
 describe('batches', () => {
+  it('distinctFrom naming batches that do not exist is 422 at distinctFrom[i], and nothing is created', async () => {
+    const before = await totalJobs();
+    const res = await submit({ topic: 'Tides', count: 2, distinctFrom: ['missing-1', 'missing-2'] });
+    expect(res.status).toBe(422);
+    const error = await errorOf(res);
+    expect(error.code).toBe('validation_failed');
+    expect(error.issues).toEqual([
+      { path: 'distinctFrom[0]', message: 'batch "missing-1" does not exist' },
+      { path: 'distinctFrom[1]', message: 'batch "missing-2" does not exist' },
+    ]);
+    expect(await totalJobs()).toBe(before);
+  });
+
   it('POST creates a batch: 202, Location, the batch view; GET follows it to success', async () => {
     const res = await submit({ topic: 'Tides', count: 3 });
     expect(res.status).toBe(202);

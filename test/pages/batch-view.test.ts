@@ -5,13 +5,20 @@ import { hostileQuiz } from '../export/hostile.js';
 /** A succeeded batch holding every question type, hostile text, evidence and a quality flag. */
 function mixedBatch() {
   const quiz = hostileQuiz();
-  const questions = quiz.questions.map((q, i) => (i === 0 ? { ...q, flags: ['<i>ambiguous</i> stem'] } : q));
+  const questions = quiz.questions.map((q, i) =>
+    i === 0
+      ? { ...q, flags: ['<i>ambiguous</i> stem'] }
+      : i === 1
+        ? { ...q, quality: { verified: 'unverified', flags: [{ code: 'longest_key', severity: 'warning', message: 'the key is <b>longest</b>' }] } }
+        : { ...q, quality: { verified: 'model', flags: [] } },
+  );
   return PageBatchSchema.parse({
     id: 'b_mixed',
     status: 'succeeded',
     request: { topic: quiz.topic, count: questions.length, difficulty: 'hard', language: 'en' },
     questions,
     jobs: [{ id: 1, kind: 'chunk', state: 'succeeded', attempts: 1 }],
+    quality: { verified: questions.length - 2, total: questions.length, flags: { longest_key: 1 } },
     createdAt: '2026-12-02T12:00:00.000Z',
   });
 }
@@ -33,6 +40,13 @@ describe('batch page rendering', () => {
     expect(html).toContain('&lt;i&gt;ambiguous&lt;/i&gt; stem');
     expect(html).toContain('section s-1, page 3');
     expect(html).toContain('aria-label="Quality flags"');
+  });
+
+  it('shows who verified each key, its quality flags escaped, and the batch summary', () => {
+    expect([...html.matchAll(/data-verified="(\w+)"/g)].map((m) => m[1])).toEqual(['unverified', 'model', 'model', 'model', 'model']);
+    expect(html).toContain('Key not verified');
+    expect(html).toContain('longest_key: the key is &lt;b&gt;longest&lt;/b&gt;');
+    expect(html).toMatch(/4 of 6 keys verified · flags: longest_key ×1/);
   });
 
   it('offers every export but Aiken for a batch with other types, and no live script once settled', () => {

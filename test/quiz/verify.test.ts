@@ -51,4 +51,17 @@ describe('key verification (pure part)', () => {
     ]));
     expect(verdicts.map((v) => v.kind)).toEqual(['unusable', 'unusable']);
   });
+
+  it('multiple-answer questions are answered with options: the same set in any order agrees, another set disputes', () => {
+    const multi = [{ type: 'multiple' as const, question: 'Which of these are primary colours of light?', options: ['Red', 'Yellow', 'Green', 'Blue'], correctAnswers: [0, 2, 3], explanation: 'Red, green and blue light.' }];
+    const answer = (options: string[]) => JSON.stringify({ answers: [{ question: 0, options, reason: 'RGB.' }] });
+    expect(reconcile(multi, answer(['blue', 'Red', 'Green']), [4])[0]).toEqual({ kind: 'agree', question: 0 });
+    const dispute = reconcile(multi, answer(['Red', 'Yellow', 'Blue']), [4])[0];
+    expect(dispute).toMatchObject({ kind: 'dispute', issue: { path: 'questions[4].correctAnswers', code: 'answer_disputed' } });
+    // The single shape is not the multiple one: unusable, as is a text that is no option.
+    expect(reconcile(multi, out([{ question: 0, option: 'Red', reason: 'x' }]))[0]?.kind).toBe('unusable');
+    expect(reconcile(multi, answer(['Red', 'Purple']))[0]?.kind).toBe('unusable');
+    expect(JSON.stringify(verificationJsonSchema('multiple'))).toContain('"options"');
+    expect(verificationAsk(verificationItems(multi, 's'), 'multiple')).toContain('every correct option');
+  });
 });

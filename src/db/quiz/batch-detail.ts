@@ -21,6 +21,8 @@ export interface BatchDetail {
   jobs: BatchJobRecord[];
   questions: QuestionRecord[];
   usage: UsageTotals;
+  /** Repair turns and verification calls among the batch's model calls, with the verification tokens. */
+  calls: { repairs: number; verifications: number; verifyPromptTokens: number; verifyCompletionTokens: number };
 }
 
 function array(value: unknown, what: string): Record<string, unknown>[] {
@@ -46,13 +48,18 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
              from jobs j where j.group_id = b.id) as detail_jobs,
           (select coalesce(json_agg(json_build_object('position', q.position, 'question', q.question, 'options', q.options,
                     'correct_answer', q.correct_answer, 'explanation', q.explanation, 'type', q.type,
-                    'correct_answers', q.correct_answers, 'evidence', q.evidence, 'verified', q.verified) order by q.position), '[]'::json)
+                    'correct_answers', q.correct_answers, 'evidence', q.evidence, 'verified', q.verified,
+                    'quality', q.quality) order by q.position), '[]'::json)
              from questions q where q.batch_id = b.id) as detail_questions,
-          u.prompt_tokens, u.completion_tokens, u.model_calls
+          u.prompt_tokens, u.completion_tokens, u.model_calls, u.repairs, u.verifications, u.verify_prompt_tokens, u.verify_completion_tokens
         from batches b
         cross join lateral (
           select coalesce(sum(m.prompt_tokens), 0)::bigint as prompt_tokens,
-                 coalesce(sum(m.completion_tokens), 0)::bigint as completion_tokens, count(*)::int as model_calls
+                 coalesce(sum(m.completion_tokens), 0)::bigint as completion_tokens, count(*)::int as model_calls,
+                 (count(*) filter (where m.kind = 'repair'))::int as repairs,
+                 (count(*) filter (where m.kind = 'verify'))::int as verifications,
+                 coalesce(sum(m.prompt_tokens) filter (where m.kind = 'verify'), 0)::bigint as verify_prompt_tokens,
+                 coalesce(sum(m.completion_tokens) filter (where m.kind = 'verify'), 0)::bigint as verify_completion_tokens
             from model_calls m where m.batch_id = b.id) u
         where b.id = ${id}`,
   );
@@ -62,5 +69,11 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
     jobs: array(row.detail_jobs, 'batch jobs').map(toBatchJob),
     questions: array(row.detail_questions, 'batch questions').map(toQuestion),
     usage: toUsage(row),
+    calls: {
+      repairs: toInt(row.repairs ?? 0, 'repairs'),
+      verifications: toInt(row.verifications ?? 0, 'verifications'),
+      verifyPromptTokens: toInt(row.verify_prompt_tokens ?? 0, 'verify_prompt_tokens'),
+      verifyCompletionTokens: toInt(row.verify_completion_tokens ?? 0, 'verify_completion_tokens'),
+    },
   };
 }

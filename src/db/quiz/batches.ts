@@ -83,3 +83,10 @@ export async function listBatches(
 export async function touchBatch(ex: Executor, id: string): Promise<void> {
   await queryRows(ex, sql`update batches set updated_at = now() where id = ${id}`);
 }
+
+/** Which of `ids` name a stored batch (for `distinctFrom`, which must not silently name nothing). */
+export async function existingBatchIds(ex: Executor, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await queryRows(ex, sql`select id from batches where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+  return new Set(rows.map((r) => toStr(r.id, 'batches.id')));
+}

@@ -138,14 +138,19 @@ export const NO_OUTCOME = {
  * provider bills) and with the NO_OUTCOME error until `finishModelCall` records what happened.
  * Refused (null) when the job's epoch has already counted `budget` calls, checked in the same
  * statement that takes the call's number, so two holders of one job cannot both pass the cap.
+ * With `budget: 'uncounted'` the call is recorded uncounted and never refused (kind `verify`).
  */
 export function startModelCall(
   ex: Executor,
   c: Omit<ModelCallInput, 'counted' | 'error' | 'state' | 'rawOutput' | 'finishReason' | 'issues' | 'normalisations' | 'promptTokens' | 'completionTokens' | 'latencyMs'>,
-  budget: number,
+  budget: number | 'uncounted',
 ): Promise<ModelCallRecord | null> {
-  const input: ModelCallInput = { ...c, ...NOT_ANSWERED, counted: true, error: NO_OUTCOME };
-  const withinBudget = sql`(select count(*) from model_calls where job_id = ${c.jobId} and epoch = ${c.epoch} and counted) < ${budget}`;
+  // `uncounted` (verification calls): outside the validation budget, never refused by it.
+  const counted = budget !== 'uncounted';
+  const input: ModelCallInput = { ...c, ...NOT_ANSWERED, counted, error: NO_OUTCOME };
+  const withinBudget = counted
+    ? sql`(select count(*) from model_calls where job_id = ${c.jobId} and epoch = ${c.epoch} and counted) < ${budget}`
+    : sql`true`;
   return insertNumbered(ex, input, false, withinBudget);
 }
 

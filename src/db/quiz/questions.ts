@@ -3,13 +3,21 @@ import type { Executor } from '../client.js';
 import { queryRows, toInt, toJson, toStr } from '../rows.js';
 import { storableJson, storableText } from './text.js';
 
-import type { AnyQuestion, Evidence } from '../../../schemas/question.js';
+import { QuestionQualitySchema, type AnyQuestion, type Evidence, type QuestionQuality } from '../../../schemas/question.js';
 
 /**
  * One accepted question, of any type, at its final position in a batch. `verified` is 'human'
- * when a reviewer accepted it from the DLQ; absent otherwise.
+ * when a reviewer accepted it from the DLQ; absent otherwise. `quality` is always read (rows
+ * stored before it existed read as unverified, without flags) and written when given.
  */
-export type QuestionRecord = AnyQuestion & { position: number; verified?: 'human' };
+export type QuestionRecord = AnyQuestion & { position: number; verified?: 'human'; quality?: QuestionQuality };
+
+function toQuality(value: unknown, verified: unknown): { quality: QuestionQuality } {
+  if (value === null || value === undefined) return { quality: { verified: verified === 'human' ? 'human' : 'unverified', flags: [] } };
+  const parsed = QuestionQualitySchema.safeParse(toJson(value));
+  if (!parsed.success) throw new Error('database boundary: questions.quality is not { verified, flags }');
+  return { quality: parsed.data };
+}
 
 function toOptions(value: unknown): string[] {
   const json = toJson(value);
@@ -49,7 +57,7 @@ export function toQuestion(row: Record<string, unknown>): QuestionRecord {
     explanation: toStr(row.explanation, 'questions.explanation'),
   };
   // Only a reviewer's acceptance is recorded; every other question reads exactly as before.
-  const evidence = { ...toEvidence(row.evidence), ...toVerified(row.verified) };
+  const evidence = { ...toEvidence(row.evidence), ...toVerified(row.verified), ...toQuality(row.quality, row.verified) };
   if (row.type === 'multiple') return { type: 'multiple', ...base, correctAnswers: toIndexes(row.correct_answers), ...evidence };
   const correctAnswer = toInt(row.correct_answer, 'questions.correct_answer');
   if (row.type === 'true_false') {
@@ -71,11 +79,12 @@ export async function insertQuestions(ex: Executor, batchId: string, questions: 
     const correctAnswer = 'correctAnswer' in q ? q.correctAnswer : null;
     const correctAnswers = 'correctAnswers' in q ? JSON.stringify(q.correctAnswers) : null;
     const evidence = q.evidence === undefined ? null : JSON.stringify(storableJson(q.evidence));
+    const quality = q.quality === undefined ? null : JSON.stringify(storableJson(q.quality));
     const rows = await queryRows(
       ex,
-      sql`insert into questions (batch_id, position, question, options, type, correct_answer, correct_answers, explanation, evidence, verified)
+      sql`insert into questions (batch_id, position, question, options, type, correct_answer, correct_answers, explanation, evidence, verified, quality)
           values (${batchId}, ${q.position}, ${storableText(q.question)}, ${JSON.stringify(storableJson(q.options))}::jsonb,
-            ${type}, ${correctAnswer}, ${correctAnswers}::jsonb, ${storableText(q.explanation)}, ${evidence}::jsonb, ${q.verified ?? null})
+            ${type}, ${correctAnswer}, ${correctAnswers}::jsonb, ${storableText(q.explanation)}, ${evidence}::jsonb, ${q.verified ?? null}, ${quality}::jsonb)
           on conflict (batch_id, position) do nothing
           returning id`,
     );

@@ -38,6 +38,8 @@ export const questions = pgTable(
     evidence: jsonb('evidence'),
     /** Who vouched for the question beyond the validator: 'human' when a reviewer accepted it from the DLQ; null otherwise. */
     verified: text('verified'),
+    /** `{ verified: 'model' | 'human' | 'unverified' | 'off', flags: [{ code, severity, message }] }`; null on rows stored before it. */
+    quality: jsonb('quality'),
     createdAt: tz('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('questions_batch_position_uq').on(t.batchId, t.position)],

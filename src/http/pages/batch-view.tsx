@@ -12,7 +12,15 @@ const QuestionViewSchema = z.looseObject({
   explanation: z.string(),
   evidence: z.object({ quote: z.string(), sectionId: z.string(), page: z.int().optional() }).optional(),
   flags: z.array(z.union([z.string(), z.looseObject({ code: z.string().optional(), message: z.string().optional() })])).optional(),
+  quality: z
+    .looseObject({
+      verified: z.string(),
+      flags: z.array(z.looseObject({ code: z.string().optional(), severity: z.string().optional(), message: z.string().optional() })),
+    })
+    .optional(),
 });
+
+const QualitySummarySchema = z.looseObject({ verified: z.int(), total: z.int(), flags: z.record(z.string(), z.int()) });
 
 /** The batch view as this page reads it; the service's view has more, which is ignored. */
 export const PageBatchSchema = z.looseObject({
@@ -21,6 +29,7 @@ export const PageBatchSchema = z.looseObject({
   request: z.looseObject({ topic: z.string().optional(), count: z.int().optional(), difficulty: z.string().optional(), language: z.string().optional() }),
   questions: z.array(QuestionViewSchema).nullable(),
   jobs: z.array(z.looseObject({ id: z.int(), kind: z.string(), state: z.string(), attempts: z.int() })),
+  quality: QualitySummarySchema.optional(),
   createdAt: z.string(),
 });
 export type PageBatch = z.output<typeof PageBatchSchema>;
@@ -34,6 +43,13 @@ export function progressOf(batch: PageBatch): { done: number; total: number } {
 
 const KIND_HINT: Record<string, string> = { multiple: 'Multiple answers', true_false: 'True or false' };
 
+const VERIFIED_TEXT: Record<string, string> = {
+  model: 'Key verified by an independent model',
+  human: 'Key checked by a reviewer',
+  unverified: 'Key not verified',
+  off: 'Verification off',
+};
+
 function flagText(flag: string | { code?: string | undefined; message?: string | undefined }): string {
   return typeof flag === 'string' ? flag : [flag.code, flag.message].filter(Boolean).join(': ');
 }
@@ -41,10 +57,16 @@ function flagText(flag: string | { code?: string | undefined; message?: string |
 function Question(props: { q: PageQuestion; n: number }) {
   const { q, n } = props;
   const right = new Set(q.correctAnswers ?? (q.correctAnswer === undefined ? [] : [q.correctAnswer]));
+  const flags = [...(q.flags ?? []), ...(q.quality?.flags ?? [])];
   return (
     <li class="card question" data-question={n}>
       <h3>{q.question}</h3>
       {q.type && KIND_HINT[q.type] ? <p class="muted">{KIND_HINT[q.type]}</p> : null}
+      {q.quality ? (
+        <p class={`verified verified-${q.quality.verified}`} data-verified={q.quality.verified}>
+          {VERIFIED_TEXT[q.quality.verified] ?? q.quality.verified}
+        </p>
+      ) : null}
       <ol class="options" type="A">
         {q.options.map((o, i) => (
           <li class={right.has(i) ? 'key' : undefined} data-key={right.has(i) ? 'true' : undefined}>
@@ -63,9 +85,9 @@ function Question(props: { q: PageQuestion; n: number }) {
           <footer class="muted">{`section ${q.evidence.sectionId}${q.evidence.page === undefined ? '' : `, page ${q.evidence.page}`}`}</footer>
         </blockquote>
       ) : null}
-      {q.flags && q.flags.length > 0 ? (
+      {flags.length > 0 ? (
         <ul class="flags" aria-label="Quality flags">
-          {q.flags.map((f) => (
+          {flags.map((f) => (
             <li>{flagText(f)}</li>
           ))}
         </ul>
@@ -138,6 +160,11 @@ export function BatchPage(props: { batch: PageBatch; canLogOut: boolean; notice?
               {singleOnly ? null : <p class="muted">Aiken is not offered: it holds single-answer questions only.</p>}
             </section>
             <h2>Questions</h2>
+            {batch.quality ? (
+              <p class="muted" id="quality-summary">
+                {`${batch.quality.verified} of ${batch.quality.total} keys verified${Object.keys(batch.quality.flags).length > 0 ? ` · flags: ${Object.entries(batch.quality.flags).map(([code, n]) => `${code} ×${n}`).join(', ')}` : ''}`}
+              </p>
+            ) : null}
             <ol class="questions">
               {batch.questions.map((q, i) => (
                 <Question q={q} n={i + 1} />

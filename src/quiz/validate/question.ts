@@ -12,7 +12,7 @@ import { resolveCorrectAnswer } from './answer.js';
 import { isMetaOption } from './meta-options.js';
 import { checkQuestionStructure } from './structure.js';
 import { checkFlaws, type Flaw } from './flaws/index.js';
-import { fingerprint, type Fingerprint } from './similarity.js';
+import { keyedFingerprint, type Fingerprint } from './similarity.js';
 import { checkCorrectAnswers, checkEvidence, checkTrueFalseLabels } from './typed.js';
 import { childPath, isPlainObject, normaliseText, ownValue, quote } from './text.js';
 
@@ -129,8 +129,7 @@ export function checkQuestion(value: unknown, index: number, expect: ExpectedSha
     if (checked.evidence !== null) evidence = { evidence: checked.evidence };
   }
 
-  const correctText = answer === undefined || options === null || type === 'true_false' ? null : answer.map((i) => options[i] ?? '').join(' | ');
-  const print = text === undefined || text === '' ? null : fingerprint(text, correctText);
+  const print = text === undefined || text === '' ? null : keyedFingerprint(text, type, options ?? [], answer ?? null);
   const base = { issues: c.issues, normalisations: c.normalisations, fingerprint: print, warnings: [] };
   if (c.issues.length > 0 || text === undefined || explanation === undefined || answer === undefined || options === null) {
     return { ...base, question: null };

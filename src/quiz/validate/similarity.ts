@@ -43,10 +43,26 @@ export function isNearDuplicate(a: Fingerprint, b: Fingerprint): boolean {
   return shingleSimilarity(a, b) >= NEAR_DUPLICATE.anyAnswer;
 }
 
-/** A fingerprint of a single-answer question; any other key shape gives no answer (stems only). */
-export function questionFingerprint(q: { type?: string; question: string; options: readonly string[]; correctAnswer?: unknown }): Fingerprint {
-  const k = q.correctAnswer;
-  // A true/false "answer" is a label every statement shares; it says nothing about sameness.
-  const answer = typeof k === 'number' && q.type !== 'true_false' ? (q.options[k] ?? null) : null;
-  return fingerprint(q.question, answer);
+/**
+ * The one fingerprint of a question of any type, used by the validator (within an answer) and by
+ * the draft, assemble and `distinctFrom` (across answers): the stem, and the key's text. For a
+ * multiple-answer question the key is its correct options' texts, normalised and sorted, so the
+ * same set of correct answers matches whatever their order; a true/false "answer" is a label every
+ * statement shares, so it says nothing about sameness and is left out.
+ */
+export function keyedFingerprint(question: string, type: string | undefined, options: readonly unknown[], key: readonly number[] | null): Fingerprint {
+  if (type === 'true_false' || key === null) return fingerprint(question, null);
+  const texts = key.flatMap((i) => {
+    const o = options[i];
+    return typeof o === 'string' ? [normaliseText(o)] : [];
+  });
+  return fingerprint(question, texts.length === 0 ? null : texts.sort().join(' | '));
+}
+
+/** The fingerprint of a parsed question of any type (see `keyedFingerprint`); any other key shape gives no answer. */
+export function questionFingerprint(q: { type?: string; question: string; options: readonly string[]; correctAnswer?: unknown; correctAnswers?: unknown }): Fingerprint {
+  const many = q.correctAnswers;
+  const one = q.correctAnswer;
+  const key = Array.isArray(many) && many.every((i) => typeof i === 'number') ? (many as number[]) : typeof one === 'number' ? [one] : null;
+  return keyedFingerprint(q.question, q.type, q.options, key);
 }

@@ -40,7 +40,12 @@ describe('distinctFrom: earlier batches', () => {
 
     second = true;
     const from = p.server?.requests.length ?? 0;
-    const b = await p.submit({ topic, count: 2, distinctFrom: [a.id, 'no-such-batch'] });
+    // An id that names no batch is refused at submit (UnknownBatchesError, 422 over HTTP), naming its index.
+    await expect(p.submit({ topic, count: 2, distinctFrom: [a.id, 'no-such-batch'] })).rejects.toMatchObject({
+      name: 'UnknownBatchesError',
+      unknown: [{ index: 1, batchId: 'no-such-batch' }],
+    });
+    const b = await p.submit({ topic, count: 2, distinctFrom: [a.id] });
     const done = await p.waitFor(b.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
 

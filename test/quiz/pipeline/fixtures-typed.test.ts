@@ -27,7 +27,8 @@ afterAll(async () => {
 async function promptVersionsOf(batchId: string): Promise<unknown[]> {
   const view = await p.service.get(batchId);
   const calls = await Promise.all((view?.jobs ?? []).map((j) => callsOf(getDb().database, j.id)));
-  return calls.flat().map((c) => c.prompt_version);
+  // Verification calls record the verification set's version; the generation calls the prompt set's.
+  return calls.flat().filter((c) => c.kind !== 'verify').map((c) => c.prompt_version);
 }
 
 describe('versions of the typed prompt set', () => {
@@ -49,7 +50,7 @@ describe('the shipped source and type demo fixtures, replayed end to end through
     const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
     expect(done.request.topic).toBe('How honeybees make honey');
-    expect(done.usage.modelCalls).toBe(1);
+    expect(done.usage.modelCalls).toBe(2);
     const document = (await readFile(new URL(`../../../${DEMO_DOCUMENT}`, import.meta.url), 'utf8')).replace(/\s+/g, ' ');
     const questions = singles(done.questions);
     expect(questions).toHaveLength(5);
@@ -62,7 +63,7 @@ describe('the shipped source and type demo fixtures, replayed end to end through
     const batch = await p.submit(DEMO_BATCHES.evidence.request);
     const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
-    expect(done.usage.modelCalls).toBe(2);
+    expect(done.usage.modelCalls).toBe(3);
     const dance = singles(done.questions).find((q) => q.question.includes('angle of the waggle dance'));
     expect(dance?.evidence?.quote).toBe('The angle of the dance on the comb shows the direction of the flowers relative to the sun');
     const calls = await callsOf(getDb().database, done.jobs[0]?.id ?? -1);

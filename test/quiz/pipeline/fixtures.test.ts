@@ -5,7 +5,7 @@ import { loadCassettes } from '../../../src/model/cassettes.js';
 import { DEMO_BATCHES } from '../../../src/quiz/demo-scenarios.js';
 import { pipelineVersions } from '../../../src/quiz/messages.js';
 import { loadPrompts } from '../../../src/quiz/prompts.js';
-import { singles, startReplayPipeline, type Pipeline } from './harness.js';
+import { callsOf, singles, startReplayPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
 let p: Pipeline;
@@ -31,7 +31,12 @@ describe('the shipped demo fixtures, replayed end to end through the worker', ()
     const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
     expect(done.questions).toHaveLength(8);
-    expect(done.usage.modelCalls).toBe(2);
+    // One generate and one verify call per chunk; assemble re-verifies nothing.
+    expect(done.usage.modelCalls).toBe(4);
+    const kinds = await Promise.all(done.jobs.map(async (j) => (await callsOf(getDb().database, j.id)).map((c) => c.kind)));
+    expect(kinds.flat().sort()).toEqual(['generate', 'generate', 'verify', 'verify']);
+    expect(done.questions?.map((q) => q.quality?.verified)).toEqual(new Array(8).fill('model'));
+    expect(done.quality).toMatchObject({ verified: 8, total: 8, repairs: 0, verification: { calls: 2 } });
     const positions = new Set(singles(done.questions).map((q) => q.correctAnswer));
     expect(positions.size).toBe(4);
   });
@@ -40,7 +45,7 @@ describe('the shipped demo fixtures, replayed end to end through the worker', ()
     const batch = await p.submit(DEMO_BATCHES.repair.request);
     const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
-    expect(done.usage.modelCalls).toBe(2);
+    expect(done.usage.modelCalls).toBe(3);
     expect(done.questions?.map((q) => q.question)).toContain('Which planet has the most extensive and visible ring system?');
   });
 
@@ -62,6 +67,26 @@ describe('the shipped demo fixtures, replayed end to end through the worker', ()
     const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
     expect(done.questions).toHaveLength(3);
+  });
+
+  it('a wrong key: the verifier disputes it, the targeted repair fixes it, and the fix is verified', async () => {
+    const batch = await p.submit(DEMO_BATCHES.wrongKey.request);
+    const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    const chunk = done.jobs.find((j) => j.kind === 'chunk');
+    const calls = await callsOf(getDb().database, chunk?.id ?? -1);
+    expect(calls.map((c) => [c.kind, c.counted])).toEqual([['generate', true], ['verify', false], ['repair', true], ['verify', false]]);
+    expect(calls[1]?.model).toBe('gpt-4o-mini');
+    expect(calls[1]?.issues).toMatchObject([{ path: 'questions[1].correctAnswer', code: 'answer_disputed' }]);
+    expect(JSON.stringify(calls[1]?.issues)).toContain('Nitrogen');
+    // The verifier saw no key, no explanation; the repair was asked for the disputed position only.
+    expect(JSON.stringify(calls[1]?.messages)).not.toContain('correctAnswer');
+    expect(JSON.stringify(calls[2]?.messages)).toContain('answer_disputed');
+    expect(JSON.stringify(calls[2]?.messages)).toMatch(/must be regenerated: questions\[1\]\./);
+    expect(calls[3]?.issues).toEqual([]);
+    const gas = singles(done.questions).find((q) => q.question.includes('atmosphere'));
+    expect(gas?.options[gas.correctAnswer]).toBe('Nitrogen');
+    expect(done.quality).toMatchObject({ verified: 3, total: 3, repairs: 1, verification: { calls: 2 } });
   });
 
   it('an unrecorded request dead-letters as provider with a message naming the key and closest cassette', async () => {

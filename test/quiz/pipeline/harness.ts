@@ -9,6 +9,7 @@ import { DEFAULT_MODEL, resolveFixturesDir, type ModelConfig } from '../../../sr
 import { startScriptedServer, type ScriptFn, type ScriptedServer } from '../../../src/model/scripted-server.js';
 import { DEFAULT_QUIZ_CONFIG, type QuizConfig } from '../../../src/quiz/config.js';
 import { createQuizMetrics } from '../../../src/quiz/metrics.js';
+import { readVerifyAsk, withVerifier } from '../../../src/quiz/demo-model.js';
 import { createQuizService, type QuizService } from '../../../src/quiz/service.js';
 import type { BatchStatus, BatchView } from '../../../src/quiz/views.js';
 import { BatchRequestSchema, type BatchRequestInput } from '../../../schemas/batch-request.js';
@@ -25,6 +26,10 @@ export interface Pipeline {
   registry: Registry;
   /** Replaces the scripted model's behaviour (the server stays up). */
   script(fn: ScriptFn): void;
+  /** Answers verification calls instead of the honest verifier (null: the honest one again). */
+  verifier(fn: ScriptFn | null): void;
+  /** stem → correct option texts the honest verifier knows better than the keys it saw. */
+  truth: Map<string, readonly string[]>;
   submit(input: BatchRequestInput, key?: string): Promise<BatchView>;
   /** Polls until the batch reaches one of `statuses`. */
   waitFor(batchId: string, statuses: BatchStatus[], timeoutMs?: number): Promise<BatchView>;
@@ -37,6 +42,12 @@ export interface PipelineOptions {
   /** No scripted server: e.g. replay mode over fixtures. */
   noServer?: boolean;
   concurrency?: number;
+  /**
+   * Submit requests that do not say `verify` as they are (the service's default, `best-effort`).
+   * Without it the harness submits them with `verify: "off"`: the generation tests count exact
+   * calls, and key verification has its own tests (`verification.test.ts`).
+   */
+  verifyByDefault?: boolean;
 }
 
 /** The pipeline in strict replay of the shipped cassettes; nothing listens at the base URL. */
@@ -44,13 +55,18 @@ export function startReplayPipeline(database: Database): Promise<Pipeline> {
   return startPipeline(database, {
     noServer: true,
     model: { mode: 'replay', model: DEFAULT_MODEL, fixturesDir: resolveFixturesDir({}), baseURL: 'http://127.0.0.1:9/v1' },
+    verifyByDefault: true,
   });
 }
 
 /** A real engine, worker and batch service over the test database, talking to a scripted model over HTTP. */
 export async function startPipeline(database: Database, opts: PipelineOptions = {}): Promise<Pipeline> {
   let current: ScriptFn = () => ({ status: 500, error: { message: 'no script set' } });
-  const server = opts.noServer ? null : await startScriptedServer((req) => current(req));
+  let verifier: ScriptFn | null = null;
+  const truth = new Map<string, readonly string[]>();
+  // Every script gets an honest verifier in front: verification calls agree with the keys it saw.
+  const honest = withVerifier((req) => current(req), truth);
+  const server = opts.noServer ? null : await startScriptedServer((req) => (verifier !== null && readVerifyAsk(req.body) !== null ? verifier(req) : honest(req)));
   const client = createModelClient({
     mode: 'live',
     baseURL: server?.url ?? 'http://127.0.0.1:9/v1',
@@ -79,8 +95,12 @@ export async function startPipeline(database: Database, opts: PipelineOptions = 
     script(fn) {
       current = fn;
     },
+    verifier(fn) {
+      verifier = fn;
+    },
+    truth,
     async submit(input, key) {
-      const request = BatchRequestSchema.parse(input);
+      const request = BatchRequestSchema.parse(opts.verifyByDefault === true || input.verify !== undefined ? input : { ...input, verify: 'off' });
       const res = await service.submit(request, key === undefined ? {} : { idempotencyKey: key });
       return res.batch;
     },

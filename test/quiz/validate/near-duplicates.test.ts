@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint, isNearDuplicate, validateQuizOutput } from '../../../src/quiz/validate/index.js';
+import { fingerprint, isNearDuplicate, questionFingerprint, validateQuizOutput } from '../../../src/quiz/validate/index.js';
 import { draftFromQuestions } from '../../../src/quiz/draft.js';
 import { PAIRS } from '../../../bench/quality/pairs.js';
 import type { Question } from '../../../schemas/index.js';
@@ -49,5 +49,20 @@ describe('near-duplicate questions', () => {
     const b = fingerprint('Question 2 about 0?', 'bravo');
     expect(isNearDuplicate(a, b)).toBe(false);
     expect(isNearDuplicate(a, fingerprint('question 0 about 2', 'bravo'))).toBe(true);
+  });
+
+  it('multiple-answer questions: one fingerprint (stem + sorted key texts) in one answer and across a draft', () => {
+    const multi = (stem: string, options: string[], correctAnswers: number[]) => ({ type: 'multiple' as const, question: stem, options, correctAnswers, explanation: 'Because they are.' });
+    const a = multi('Which of these are primary colours of light?', ['Red', 'Green', 'Yellow', 'Blue'], [0, 1, 3]);
+    // The same key set in another order, with a paraphrased stem: the same question.
+    const b = multi('Which colours are the primary colours of light?', ['Blue', 'Red', 'Magenta', 'Green'], [0, 1, 3]);
+    // Another key set on a related stem: a different question.
+    const c = multi('Which of these are secondary colours of light?', ['Cyan', 'Red', 'Magenta', 'Yellow'], [0, 2, 3]);
+    expect(isNearDuplicate(questionFingerprint(a), questionFingerprint(b))).toBe(true);
+    expect(isNearDuplicate(questionFingerprint(a), questionFingerprint(c))).toBe(false);
+    const within = validateQuizOutput(JSON.stringify({ questions: [a, c, b] }), { count: 3, options: 4, type: 'multiple' });
+    expect(within.ok ? [] : within.issues.map((i) => [i.path, i.code])).toEqual([['questions[2].question', 'duplicate_question']]);
+    const across = draftFromQuestions([a, c, b], 4, { type: 'multiple' });
+    expect(across.failing).toEqual([2]);
   });
 });
