@@ -24,6 +24,8 @@ const ASTRONOMY: DemoQuestion[] = [
   q('What is the largest moon in the solar system?', ['Titan', 'Ganymede', 'Europa', 'Callisto'], 0, 'Titan is the largest moon of Saturn.'),
   q('Which planet has the shortest day?', ['Jupiter', 'Earth', 'Mars', 'Venus'], 0, 'Jupiter turns once in under ten hours.'),
 ];
+/** The same questions with the second key corrected (Ganymede). */
+const ASTRONOMY_FIXED: DemoQuestion[] = ASTRONOMY.map((x, i) => (i === 1 ? { ...x, correctAnswer: 1, explanation: 'Ganymede, a moon of Jupiter, is the largest.' } : x));
 
 /** A model that always answers with `questions` (for first asks and repairs alike). */
 function always(questions: readonly DemoQuestion[]) {
@@ -69,7 +71,7 @@ describe('key verification in the repair loop', () => {
   });
 
   it('a verifier that answers unusably twice leaves the questions unverified (best-effort)', async () => {
-    p.script(always(ASTRONOMY.map((x, i) => (i === 1 ? { ...x, correctAnswer: 1, explanation: 'Ganymede, a moon of Jupiter, is the largest.' } : x))));
+    p.script(always(ASTRONOMY_FIXED));
     p.verifier(() => ({ content: '{"answers": "I am not sure"}' }));
     const batch = await p.submit({ topic: 'Unsure verifier', count: 3, verify: 'best-effort' });
     const done = await p.waitFor(batch.id, ['failed', 'succeeded']);
@@ -85,7 +87,7 @@ describe('key verification in the repair loop', () => {
   });
 
   it('with verify "required" the same unusable verifier dead-letters the chunk with reason verification', async () => {
-    p.script(always(ASTRONOMY.map((x, i) => (i === 1 ? { ...x, correctAnswer: 1, explanation: 'Ganymede, a moon of Jupiter, is the largest.' } : x))));
+    p.script(always(ASTRONOMY_FIXED));
     // One usable answer, two that name no option: only the unanswerable questions are asked again.
     p.verifier(({ body }) => {
       const ask = readVerifyAsk(body);
@@ -123,7 +125,7 @@ describe('key verification in the repair loop', () => {
   });
 
   it('a verification call that fails with a 503 is retried by the engine without generating again', async () => {
-    const good = ASTRONOMY.map((x, i) => (i === 1 ? { ...x, correctAnswer: 1, explanation: 'Ganymede, a moon of Jupiter, is the largest.' } : x));
+    const good = ASTRONOMY_FIXED;
     p.script(always(good));
     let failures = 0;
     p.verifier(({ body }) => {
