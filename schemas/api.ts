@@ -109,7 +109,7 @@ export const BatchViewSchema = z
       .array(StoredQuestionSchema)
       .nullable()
       .describe(
-        'Filled once the batch succeeded. Single questions have no `type` key; `multiple` and `true_false` ones do. Each also carries `quality: { verified: "model" | "human" | "unverified" | "off", flags: [{ code, severity, message }] }` (see QuestionQuality); `verified: "human"` when a reviewer accepted it from the DLQ.',
+        'Filled once the batch succeeded. Single questions have no `type` key; `multiple` and `true_false` ones do. Each also carries `quality: { verified: true | false | "human" | null, flags: [{ code, severity, message }] }` (see QuestionQuality); `verified: "human"` when a reviewer accepted it from the DLQ.',
       ),
     jobs: z.array(JobSummarySchema),
     usage: UsageSchema,

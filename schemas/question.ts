@@ -250,7 +250,11 @@ export function questionsJsonSchema(shape: OutputShape): Record<string, unknown>
   return stripObject(z.toJSONSchema(root, { target: 'draft-2020-12', io: 'output' }));
 }
 
-/** How a stored question's key was vouched for: a verifier model, a reviewer, nobody (it could not be checked), or verification was off. */
+/**
+ * How a stored question's key was vouched for, as the database keeps it: a verifier model, a
+ * reviewer, nobody (verification was tried and gave no usable answer), or verification was off.
+ * The API shows it as `verified: true | false | "human" | null` (see `apiVerified`).
+ */
 export const VERIFIED_STATES = ['model', 'human', 'unverified', 'off'] as const;
 export type VerifiedState = (typeof VERIFIED_STATES)[number];
 
@@ -261,12 +265,34 @@ export const QualityFlagSchema = z.object({
 });
 export type QualityFlag = z.output<typeof QualityFlagSchema>;
 
-/** A stored question's quality: who verified its key, and the item-writing warnings that stayed. */
-export const QuestionQualitySchema = z.object({
+/** A question's quality as stored (`questions.quality`): the verification mark and the warnings that stayed. */
+export const StoredQualitySchema = z.object({
   verified: z.enum(VERIFIED_STATES),
   flags: z.array(QualityFlagSchema),
 });
+export type StoredQuality = z.output<typeof StoredQualitySchema>;
+
+/** The API's `verified`: true (a verifier model agreed), false (it could not be checked), "human", null (off). */
+export const ApiVerifiedSchema = z
+  .union([z.boolean(), z.literal('human'), z.null()])
+  .describe('true: an independent verifier model agreed with the key; false: verification was tried and gave no usable answer (flagged `unverified`); "human": a reviewer fixed and accepted it in the DLQ view; null: verification was off.');
+export type ApiVerified = z.output<typeof ApiVerifiedSchema>;
+
+const API_VERIFIED: Record<VerifiedState, ApiVerified> = { model: true, unverified: false, human: 'human', off: null };
+export function apiVerified(mark: VerifiedState): ApiVerified {
+  return API_VERIFIED[mark];
+}
+
+/** A question's quality as the API shows it: who verified its key, and the item-writing warnings that stayed. */
+export const QuestionQualitySchema = z.object({
+  verified: ApiVerifiedSchema,
+  flags: z.array(QualityFlagSchema),
+});
 export type QuestionQuality = z.output<typeof QuestionQualitySchema>;
+
+export function apiQuality(stored: StoredQuality): QuestionQuality {
+  return { verified: apiVerified(stored.verified), flags: stored.flags };
+}
 
 const STORED_FIELDS = {
   verified: z.literal('human').optional().describe('Present when a reviewer fixed and accepted the question in the DLQ view.'),

@@ -1,6 +1,7 @@
 import type { BatchDetail, BatchJobRecord, BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
 import { batchQuality } from './quality.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
+import { apiQuality } from '../../schemas/question.js';
 import { QUEUES } from './payloads.js';
 import type {
   CoverageView,
@@ -47,8 +48,8 @@ function requestOf(batch: BatchRecord) {
 }
 
 function toQuestionView(q: QuestionRecord): QuestionView {
-  const { position: _position, ...question } = q;
-  return question;
+  const { position: _position, quality, ...question } = q;
+  return { ...question, ...(quality === undefined ? {} : { quality: apiQuality(quality) }) };
 }
 
 /** Questions per section, counted by the section each question's evidence sits in. */

@@ -2,7 +2,7 @@
  * Per-question quality as the API shows it (issue 10, part 5): who vouched for the key, and the
  * item-writing-flaw warnings that stayed; and the batch's summary of both.
  */
-import type { QualityFlag, QuestionQuality, VerifiedState } from '../../schemas/question.js';
+import type { QualityFlag, StoredQuality, VerifiedState } from '../../schemas/question.js';
 import type { BatchDetail, QuestionRecord } from '../db/quiz/index.js';
 import type { Flaw } from './validate/index.js';
 
@@ -20,7 +20,7 @@ const POSITION = /^questions\[(\d+)\]/;
  * path points at it (option paths are dropped: balancing reorders the options afterwards), and the
  * `unverified` flag where verification was tried and failed.
  */
-export function questionQualities(marks: readonly VerifiedState[], warnings: readonly Flaw[]): QuestionQuality[] {
+export function questionQualities(marks: readonly VerifiedState[], warnings: readonly Flaw[]): StoredQuality[] {
   return marks.map((verified, position) => {
     const flags: QualityFlag[] = warnings
       .filter((w) => Number(POSITION.exec(w.path)?.[1] ?? -1) === position)

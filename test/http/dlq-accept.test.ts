@@ -58,6 +58,7 @@ describe('POST /v1/dlq/:id/accept', () => {
     const human = questions.filter((q) => q.verified === 'human');
     expect(human).toHaveLength(1);
     expect(human[0]?.explanation).toBe('Fixed by a reviewer: statement C.');
+    expect(human[0]?.quality?.verified).toBe('human');
     // The valid question the model wrote is kept as it was, not marked.
     expect(questions.find((q) => q.question.startsWith('Question 1 '))?.verified).toBeUndefined();
 

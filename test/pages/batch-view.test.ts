@@ -9,8 +9,8 @@ function mixedBatch() {
     i === 0
       ? { ...q, flags: ['<i>ambiguous</i> stem'] }
       : i === 1
-        ? { ...q, quality: { verified: 'unverified', flags: [{ code: 'longest_key', severity: 'warning', message: 'the key is <b>longest</b>' }] } }
-        : { ...q, quality: { verified: 'model', flags: [] } },
+        ? { ...q, quality: { verified: false, flags: [{ code: 'longest_key', severity: 'warning', message: 'the key is <b>longest</b>' }] } }
+        : { ...q, quality: { verified: i === 2 ? 'human' : i === 3 ? null : true, flags: [] } },
   );
   return PageBatchSchema.parse({
     id: 'b_mixed',
@@ -43,8 +43,10 @@ describe('batch page rendering', () => {
   });
 
   it('shows who verified each key, its quality flags escaped, and the batch summary', () => {
-    expect([...html.matchAll(/data-verified="(\w+)"/g)].map((m) => m[1])).toEqual(['unverified', 'model', 'model', 'model', 'model']);
+    expect([...html.matchAll(/data-verified="(\w+)"/g)].map((m) => m[1])).toEqual(['unverified', 'human', 'off', 'model', 'model']);
     expect(html).toContain('Key not verified');
+    expect(html).toContain('Key checked by a reviewer');
+    expect(html).toContain('Verification off');
     expect(html).toContain('longest_key: the key is &lt;b&gt;longest&lt;/b&gt;');
     expect(html).toMatch(/4 of 6 keys verified · flags: longest_key ×1/);
   });

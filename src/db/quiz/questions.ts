@@ -3,18 +3,18 @@ import type { Executor } from '../client.js';
 import { queryRows, toInt, toJson, toStr } from '../rows.js';
 import { storableJson, storableText } from './text.js';
 
-import { QuestionQualitySchema, type AnyQuestion, type Evidence, type QuestionQuality } from '../../../schemas/question.js';
+import { StoredQualitySchema, type AnyQuestion, type Evidence, type StoredQuality } from '../../../schemas/question.js';
 
 /**
  * One accepted question, of any type, at its final position in a batch. `verified` is 'human'
  * when a reviewer accepted it from the DLQ; absent otherwise. `quality` is always read (rows
  * stored before it existed read as unverified, without flags) and written when given.
  */
-export type QuestionRecord = AnyQuestion & { position: number; verified?: 'human'; quality?: QuestionQuality };
+export type QuestionRecord = AnyQuestion & { position: number; verified?: 'human'; quality?: StoredQuality };
 
-function toQuality(value: unknown, verified: unknown): { quality: QuestionQuality } {
+function toQuality(value: unknown, verified: unknown): { quality: StoredQuality } {
   if (value === null || value === undefined) return { quality: { verified: verified === 'human' ? 'human' : 'unverified', flags: [] } };
-  const parsed = QuestionQualitySchema.safeParse(toJson(value));
+  const parsed = StoredQualitySchema.safeParse(toJson(value));
   if (!parsed.success) throw new Error('database boundary: questions.quality is not { verified, flags }');
   return { quality: parsed.data };
 }

@@ -14,7 +14,7 @@ const QuestionViewSchema = z.looseObject({
   flags: z.array(z.union([z.string(), z.looseObject({ code: z.string().optional(), message: z.string().optional() })])).optional(),
   quality: z
     .looseObject({
-      verified: z.string(),
+      verified: z.union([z.boolean(), z.string(), z.null()]),
       flags: z.array(z.looseObject({ code: z.string().optional(), severity: z.string().optional(), message: z.string().optional() })),
     })
     .optional(),
@@ -50,8 +50,23 @@ const VERIFIED_TEXT: Record<string, string> = {
   off: 'Verification off',
 };
 
+/** The API's `verified` (true | false | "human" | null) as the page's word for it. */
+function verifiedWord(v: boolean | string | null): string {
+  if (v === true) return 'model';
+  if (v === false) return 'unverified';
+  return v ?? 'off';
+}
+
 function flagText(flag: string | { code?: string | undefined; message?: string | undefined }): string {
   return typeof flag === 'string' ? flag : [flag.code, flag.message].filter(Boolean).join(': ');
+}
+
+function Verified(props: { word: string }) {
+  return (
+    <p class={`verified verified-${props.word}`} data-verified={props.word}>
+      {VERIFIED_TEXT[props.word] ?? props.word}
+    </p>
+  );
 }
 
 function Question(props: { q: PageQuestion; n: number }) {
@@ -62,11 +77,7 @@ function Question(props: { q: PageQuestion; n: number }) {
     <li class="card question" data-question={n}>
       <h3>{q.question}</h3>
       {q.type && KIND_HINT[q.type] ? <p class="muted">{KIND_HINT[q.type]}</p> : null}
-      {q.quality ? (
-        <p class={`verified verified-${q.quality.verified}`} data-verified={q.quality.verified}>
-          {VERIFIED_TEXT[q.quality.verified] ?? q.quality.verified}
-        </p>
-      ) : null}
+      {q.quality ? <Verified word={verifiedWord(q.quality.verified)} /> : null}
       <ol class="options" type="A">
         {q.options.map((o, i) => (
           <li class={right.has(i) ? 'key' : undefined} data-key={right.has(i) ? 'true' : undefined}>

@@ -35,7 +35,7 @@ describe('the shipped demo fixtures, replayed end to end through the worker', ()
     expect(done.usage.modelCalls).toBe(4);
     const kinds = await Promise.all(done.jobs.map(async (j) => (await callsOf(getDb().database, j.id)).map((c) => c.kind)));
     expect(kinds.flat().sort()).toEqual(['generate', 'generate', 'verify', 'verify']);
-    expect(done.questions?.map((q) => q.quality?.verified)).toEqual(new Array(8).fill('model'));
+    expect(done.questions?.map((q) => q.quality?.verified)).toEqual(new Array(8).fill(true));
     expect(done.quality).toMatchObject({ verified: 8, total: 8, repairs: 0, verification: { calls: 2 } });
     const positions = new Set(singles(done.questions).map((q) => q.correctAnswer));
     expect(positions.size).toBe(4);

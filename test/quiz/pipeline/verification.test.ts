@@ -81,7 +81,7 @@ describe('key verification in the repair loop', () => {
     expect(calls.map((c) => c.kind)).toEqual(['generate', 'verify', 'verify']);
     expect(calls[1]?.issues).toMatchObject([{ code: 'verification_unusable' }, { code: 'verification_unusable' }, { code: 'verification_unusable' }]);
     expect(done.usage.modelCalls).toBe(3);
-    expect(done.questions?.map((x) => x.quality?.verified)).toEqual(['unverified', 'unverified', 'unverified']);
+    expect(done.questions?.map((x) => x.quality?.verified)).toEqual([false, false, false]);
     expect(done.questions?.[0]?.quality?.flags.map((f) => f.code)).toContain('unverified');
     expect(done.quality).toMatchObject({ verified: 0, total: 3, byVerification: { unverified: 3 }, flags: { unverified: 3 }, verification: { calls: 2 } });
   });
@@ -110,7 +110,7 @@ describe('key verification in the repair loop', () => {
     const after = await chunkCalls(done);
     expect(after.map((c) => c.kind)).toEqual(['generate', 'verify', 'verify', 'verify']);
     expect(JSON.stringify(after[3]?.messages)).not.toContain('closest');
-    expect(done.questions?.map((x) => x.quality?.verified)).toEqual(['model', 'model', 'model']);
+    expect(done.questions?.map((x) => x.quality?.verified)).toEqual([true, true, true]);
   });
 
   it('verify "off" makes no verification call', async () => {
@@ -120,7 +120,7 @@ describe('key verification in the repair loop', () => {
     const done = await p.waitFor(batch.id, ['failed', 'succeeded']);
     expect(done.status).toBe('succeeded');
     expect((await chunkCalls(done)).map((c) => c.kind)).toEqual(['generate']);
-    expect(done.questions?.map((x) => x.quality)).toEqual([{ verified: 'off', flags: [] }, { verified: 'off', flags: [] }, { verified: 'off', flags: [] }]);
+    expect(done.questions?.map((x) => x.quality)).toEqual([{ verified: null, flags: [] }, { verified: null, flags: [] }, { verified: null, flags: [] }]);
     expect((p.server?.requests ?? []).slice(from).filter((r) => readVerifyAsk(r.body as never) !== null)).toEqual([]);
   });
 
@@ -142,7 +142,7 @@ describe('key verification in the repair loop', () => {
     expect(calls.map((c) => c.kind)).toEqual(['generate', 'verify', 'verify']);
     expect(calls[1]?.error).toMatchObject({ kind: 'server_error' });
     expect(calls[2]?.issues).toEqual([]);
-    expect(done.questions?.every((x) => x.quality?.verified === 'model')).toBe(true);
+    expect(done.questions?.every((x) => x.quality?.verified === true)).toBe(true);
     expect(done.quality).toMatchObject({ verified: 3, total: 3, repairs: 0, verification: { calls: 2 } });
   });
 
@@ -159,7 +159,7 @@ describe('key verification in the repair loop', () => {
     const done = await p.waitFor(batch.id, ['failed', 'succeeded']);
     expect(done.status).toBe('succeeded');
     const sky = done.questions?.find((x) => x.question.includes('sky'));
-    expect(sky?.quality?.verified).toBe('model');
+    expect(sky?.quality?.verified).toBe(true);
     expect(sky?.quality?.flags).toContainEqual(expect.objectContaining({ code: 'longest_key', severity: 'warning' }));
     expect(done.quality?.flags).toMatchObject({ longest_key: 1 });
     expect(done.questions?.filter((x) => (x.quality?.flags.length ?? 0) > 0)).toHaveLength(1);
