@@ -8,6 +8,8 @@ import type {
   BatchStatus,
   BatchSummary,
   BatchView,
+  BudgetView,
+  UsageView,
   ChatMessageView,
   IssueView,
   ModelErrorView,
@@ -66,6 +68,7 @@ export function toBatchView(
   usage: UsageTotals,
   sections?: ReadonlyArray<{ id: string; title: string; page?: number }>,
   calls?: BatchDetail['calls'],
+  spend?: BatchDetail['spend'],
 ): BatchView {
   const status = deriveStatus(jobs);
   const done = status === 'succeeded';
@@ -75,12 +78,22 @@ export function toBatchView(
     request: requestOf(batch),
     questions: done ? questions.map(toQuestionView) : null,
     jobs: jobs.map(toJobView),
-    usage,
+    usage: toUsageView(usage),
+    budget: spend ? toBudgetView(spend) : null,
     ...(done && sections !== undefined ? { coverage: coverageOf(sections, questions) } : {}),
     ...(done && calls !== undefined ? { quality: batchQuality(questions, calls) } : {}),
     createdAt: batch.createdAt.toISOString(),
     updatedAt: batch.updatedAt.toISOString(),
   };
+}
+
+/** Usage totals with the cached share of the prompt tokens (how well the provider's prompt cache hit). */
+export function toUsageView(u: UsageTotals): UsageView {
+  return { ...u, cachedShare: u.promptTokens > 0 ? u.cachedTokens / u.promptTokens : null };
+}
+
+function toBudgetView(s: NonNullable<BatchDetail['spend']>): BudgetView {
+  return { maxTokens: s.maxTokens, maxCostUsd: s.maxUsd, spentTokens: s.spentTokens, spentUsd: s.spentUsd, reservedTokens: s.reservedTokens, reservedUsd: s.reservedUsd };
 }
 
 export function toBatchSummary(batch: BatchRecord, jobs: readonly BatchJobRecord[]): BatchSummary {
@@ -137,7 +150,13 @@ export function toTranscriptAttempt(call: ModelCallRecord): TranscriptAttemptVie
     finishReason: call.finishReason,
     issues: toIssues(call.issues),
     normalisations: Array.isArray(call.normalisations) ? call.normalisations : [],
-    usage: { promptTokens: call.promptTokens, completionTokens: call.completionTokens },
+    usage: {
+      promptTokens: call.promptTokens,
+      completionTokens: call.completionTokens,
+      cachedTokens: call.cachedTokens,
+      reasoningTokens: call.reasoningTokens,
+      costUsd: call.costUsd,
+    },
     latencyMs: call.latencyMs,
     error: toError(call.error),
     createdAt: call.createdAt.toISOString(),

@@ -30,7 +30,26 @@ export interface BatchJobView {
 export interface UsageView {
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens the provider served from its prompt cache (part of `promptTokens`). */
+  cachedTokens: number;
+  /** cachedTokens / promptTokens, 0–1; null before any prompt was sent. */
+  cachedShare: number | null;
+  /** Completion tokens spent reasoning (part of `completionTokens`), where the provider reports them. */
+  reasoningTokens: number;
+  /** Dollars from the price table; null when any call was of a model without a price (`unpricedCalls`). */
+  costUsd: number | null;
+  unpricedCalls: number;
   modelCalls: number;
+}
+
+/** A batch's limits from its request (null: none) and what its calls spent and hold reserved. */
+export interface BudgetView {
+  maxTokens: number | null;
+  maxCostUsd: number | null;
+  spentTokens: number;
+  spentUsd: number;
+  reservedTokens: number;
+  reservedUsd: number;
 }
 
 export interface BatchView {
@@ -41,6 +60,8 @@ export interface BatchView {
   questions: QuestionView[] | null;
   jobs: BatchJobView[];
   usage: UsageView;
+  /** Null for a batch stored before budgets. */
+  budget: BudgetView | null;
   /** With a source, once succeeded: how many questions each section got (by evidence). */
   coverage?: CoverageView;
   /** Once succeeded: verified / total, flags by code, repairs and the verification calls' tokens. */
@@ -104,7 +125,7 @@ export interface TranscriptAttemptView {
   finishReason: string | null;
   issues: IssueView[];
   normalisations: unknown[];
-  usage: { promptTokens: number; completionTokens: number };
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number; costUsd: number | null };
   latencyMs: number;
   error: ModelErrorView | null;
   createdAt: string;
