@@ -81,8 +81,8 @@ async function runCase(name: string, factor: number): Promise<void> {
   const quiz = createQuizService({ engine, database });
   for (let i = 0; i < batches; i++) await quiz.submit(BatchRequestSchema.parse(DEMO_BATCHES.success.request));
   await setTenantBudget(database.db, DEFAULT_TENANT, { usd: limitUsd, per: 'day' });
-  const env = { ...process.env, DATABASE_URL: url, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'bench', QUIZFORGE_MODEL_MODE: 'live', LOG_LEVEL: 'error' };
-  delete env.QUIZFORGE_MODEL;
+  const { QUIZFORGE_MODEL: _model, ...inherited } = process.env;
+  const env = { ...inherited, DATABASE_URL: url, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'bench', QUIZFORGE_MODEL_MODE: 'live', LOG_LEVEL: 'error' };
   const workers: ChildProcess[] = Array.from({ length: processes }, () =>
     spawn(process.execPath, ['bin/quizforge.js', 'worker', '--concurrency', String(concurrency)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] }),
   );
