@@ -93,6 +93,10 @@ export const JobSummarySchema = z.object({
   kind: z.string(),
   state: z.string(),
   attempts: z.int().min(0),
+  usage: z
+    .object({ promptTokens: z.int().min(0), completionTokens: z.int().min(0), costUsd: z.number().min(0).nullable() })
+    .optional()
+    .describe("Tokens and cost of the job's model calls (batch reads); costUsd null when a model has no price."),
 });
 
 const Usd = z.number().min(0);
@@ -255,6 +259,7 @@ export const TranscriptAttemptSchema = z.object({
 
 export const DlqEntrySchema = DlqItemSchema.extend({
   state: z.string().describe('The job state now (dead until replayed or discarded).'),
+  usage: UsageSchema.describe("The job's calls summed."),
   attempts: z.array(TranscriptAttemptSchema),
 });
 

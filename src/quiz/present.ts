@@ -39,7 +39,23 @@ export function deriveStatus(jobs: readonly BatchJobRecord[]): BatchStatus {
 }
 
 export function toJobView(job: BatchJobRecord): BatchJobView {
-  return { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
+  const view: BatchJobView = { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
+  return job.usage === undefined ? view : { ...view, usage: job.usage };
+}
+
+/** A job's transcript summed, as its DLQ entry shows it. */
+export function transcriptUsage(calls: readonly ModelCallRecord[]): UsageView {
+  const sum = (f: (c: ModelCallRecord) => number) => calls.reduce((n, c) => n + f(c), 0);
+  const unpricedCalls = calls.filter((c) => c.costUsd === null && c.promptTokens + c.completionTokens > 0).length;
+  return toUsageView({
+    promptTokens: sum((c) => c.promptTokens),
+    completionTokens: sum((c) => c.completionTokens),
+    cachedTokens: sum((c) => c.cachedTokens),
+    reasoningTokens: sum((c) => c.reasoningTokens),
+    costUsd: unpricedCalls > 0 ? null : sum((c) => c.costUsd ?? 0),
+    unpricedCalls,
+    modelCalls: calls.length,
+  });
 }
 
 function requestOf(batch: BatchRecord) {

@@ -34,7 +34,7 @@ import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayR
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
-import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
+import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt, transcriptUsage } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { createSourceService, type SourceService } from './source-service.js';
@@ -301,6 +301,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return {
         ...dlqItem(job),
         state: job.state,
+        usage: transcriptUsage(calls),
         jobAttempts: job.attempt,
         maxAttempts: validationBudget(job),
         attempts: calls.map(toTranscriptAttempt),

@@ -25,6 +25,8 @@ export interface BatchJobView {
   state: JobState;
   /** Engine attempts so far (claims), not model calls. */
   attempts: number;
+  /** Tokens and cost of the job's model calls; costUsd null when a call's model has no price. */
+  usage?: { promptTokens: number; completionTokens: number; costUsd: number | null };
 }
 
 export interface UsageView {
@@ -144,6 +146,8 @@ export interface DlqItemView {
 
 export interface DlqEntryView extends Omit<DlqItemView, 'attempts'> {
   state: JobState;
+  /** The job's calls summed: tokens, cached and reasoning tokens, cost (null when any was unpriced). */
+  usage: UsageView;
   /** Engine attempts the job used in its current run. */
   jobAttempts: number;
   /** The validation budget (the request's `maxAttempts`) this job runs with. */

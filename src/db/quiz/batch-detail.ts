@@ -14,6 +14,8 @@ export interface BatchJobRecord {
   queue: string;
   state: JobState;
   attempt: number;
+  /** Tokens and cost of the job's calls (batch reads only). */
+  usage?: { promptTokens: number; completionTokens: number; costUsd: number | null };
 }
 
 /** A batch with everything its view is derived from, read in one statement. */
@@ -35,7 +37,14 @@ function array(value: unknown, what: string): Record<string, unknown>[] {
 }
 
 function toBatchJob(row: Record<string, unknown>): BatchJobRecord {
-  return { id: toInt(row.id, 'jobs.id'), queue: toStr(row.queue, 'jobs.queue'), state: toState(row.state), attempt: toInt(row.attempt, 'jobs.attempt') };
+  const usage = toUsage(row);
+  return {
+    id: toInt(row.id, 'jobs.id'),
+    queue: toStr(row.queue, 'jobs.queue'),
+    state: toState(row.state),
+    attempt: toInt(row.attempt, 'jobs.attempt'),
+    usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costUsd: usage.costUsd },
+  };
 }
 
 /**
@@ -47,8 +56,11 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
   const row = await queryOne(
     ex,
     sql`select ${BATCH_COLUMNS},
-          (select coalesce(json_agg(json_build_object('id', j.id, 'queue', j.queue, 'state', j.state, 'attempt', j.attempt) order by j.id), '[]'::json)
-             from jobs j where j.group_id = b.id) as detail_jobs,
+          (select coalesce(json_agg(json_build_object('id', j.id, 'queue', j.queue, 'state', j.state, 'attempt', j.attempt,
+                    'prompt_tokens', ju.prompt_tokens, 'completion_tokens', ju.completion_tokens, 'cost_usd', ju.cost_usd,
+                    'unpriced_calls', ju.unpriced_calls) order by j.id), '[]'::json)
+             from jobs j cross join lateral (select ${USAGE_SUMS} from model_calls m where m.job_id = j.id) ju
+             where j.group_id = b.id) as detail_jobs,
           (select coalesce(json_agg(json_build_object('position', q.position, 'question', q.question, 'options', q.options,
                     'correct_answer', q.correct_answer, 'explanation', q.explanation, 'type', q.type,
                     'correct_answers', q.correct_answers, 'evidence', q.evidence, 'verified', q.verified,

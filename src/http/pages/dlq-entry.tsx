@@ -3,7 +3,7 @@ import type { ChatMessageView, ReviewQuestionView } from '../../quiz/views.js';
 import { AcceptForm, issuesByField, type ReviewIssues } from './dlq-accept.js';
 import type { DlqEntryView, TranscriptAttemptView } from './deps.js';
 import { formatSegments, markTree, toSegments, type MarkNode } from './highlight.js';
-import { costText } from './usage-text.js';
+import { costText, usageText } from './usage-text.js';
 import { Layout, errorText, formatTime } from './layout.js';
 
 /**
@@ -49,6 +49,9 @@ export function DlqEntryPage(props: {
           </div>
         </dl>
         <p>{`Died ${formatTime(entry.diedAt)}: ${errorText(entry.lastError)}`}</p>
+        <p class="muted" id="job-usage">
+          {usageText(entry.usage)}
+        </p>
         {props.canAct ? (
           <div class="actions">
             <form method="post" action={`/dlq/${entry.id}/replay`}>

@@ -24,8 +24,19 @@ export function costText(usd: number | null | undefined): string {
   return `$${usd >= 0.01 ? usd.toFixed(2) : usd.toPrecision(2)}`;
 }
 
+/** The usage fields the pages print (the service's view and the page schema both have them). */
+export interface PageUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens?: number | undefined;
+  cachedShare?: number | null | undefined;
+  reasoningTokens?: number | undefined;
+  costUsd?: number | null | undefined;
+  modelCalls: number;
+}
+
 /** One line of tokens (with the cached share and reasoning where there are any) and cost. */
-export function usageText(u: z.output<typeof PageUsageSchema>): string {
+export function usageText(u: PageUsage): string {
   const cached = u.cachedShare === null || u.cachedShare === undefined || !u.cachedTokens ? '' : ` (${Math.round(u.cachedShare * 100)}% cached)`;
   const reasoning = u.reasoningTokens ? ` (${u.reasoningTokens} reasoning)` : '';
   return `${u.modelCalls} model calls · tokens: ${u.promptTokens} prompt${cached} + ${u.completionTokens} completion${reasoning} · ${costText(u.costUsd)}`;

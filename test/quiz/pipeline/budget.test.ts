@@ -46,9 +46,22 @@ describe('cost', () => {
     expect(done.usage.costUsd).toBeCloseTo(cost, 12);
     expect(done.budget).toMatchObject({ maxTokens: null, maxCostUsd: null, spentTokens: 2700, reservedTokens: 0 });
     expect(done.budget?.spentUsd).toBeCloseTo(cost, 9);
+    // Per job: the chunks' calls (the assemble made none).
+    expect(done.jobs.reduce((n, j) => n + (j.usage?.costUsd ?? 0), 0)).toBeCloseTo(cost, 12);
+    expect(done.jobs.filter((j) => j.kind === 'chunk').every((j) => (j.usage?.costUsd ?? 0) > 0)).toBe(true);
     const metrics = await p.registry.metrics();
     expect(metrics).toMatch(/quizforge_model_cost_usd_total\{tenant="default",model="scripted-model"\} [0-9.e-]+/);
     expect(metrics).toMatch(/quizforge_model_tokens_total\{type="cached"\} 800/);
+  });
+
+  it('is in the DLQ transcript, per call and summed for the job', async () => {
+    p.script(() => ({ content: '{"questions": "nope"}', usage: { promptTokens: 1000, completionTokens: 50 } }));
+    const batch = await p.submit({ topic: 'Priced failure', count: 1, maxAttempts: 2 });
+    const done = await p.waitFor(batch.id, ['failed']);
+    const entry = await p.service.dlqGet(done.jobs.find((j) => j.kind === 'chunk')?.id ?? -1);
+    expect(entry?.reason).toBe('validation');
+    expect(entry?.attempts.map((a) => a.usage.costUsd)).toEqual([expect.closeTo(0.0011, 12), expect.closeTo(0.0011, 12)]);
+    expect(entry?.usage).toMatchObject({ modelCalls: 2, promptTokens: 2000, costUsd: expect.closeTo(0.0022, 12) });
   });
 });
 
@@ -71,14 +84,21 @@ describe('a batch budget', () => {
   });
 
   it('in dollars stops the batch once its spend leaves no room for the next worst case', async () => {
-    // Each call reserves roughly $0.001–0.002; $0.0025 covers the first chunk's call, not both.
-    const batch = await p.submit({ topic: 'Tight dollars', count: 10, maxCostUsd: 0.0025 });
+    // A 5-question call reserves about $0.0047 (its prompt estimate + 1950 completion tokens) and
+    // spends $0.0018: $0.006 covers one chunk's call, never a second one.
+    const batch = await p.submit({ topic: 'Tight dollars', count: 10, maxCostUsd: 0.006 });
     const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
     expect(done.status).toBe('failed');
-    expect(done.budget?.spentUsd ?? Infinity).toBeLessThanOrEqual(0.0025);
+    expect(done.budget?.spentUsd ?? Infinity).toBeLessThanOrEqual(0.006);
+    expect(done.jobs.filter((j) => j.kind === 'chunk' && j.state === 'succeeded')).toHaveLength(1);
     const dead = done.jobs.filter((j) => j.state === 'dead');
     expect(dead.length).toBeGreaterThan(0);
-    for (const j of dead) expect((await p.service.dlqGet(j.id))?.reason).toBe('budget');
+    for (const j of dead) {
+      const entry = await p.service.dlqGet(j.id);
+      expect(entry?.reason).toBe('budget');
+      // Refused before it was sent: the dead chunk made no call.
+      expect(entry?.attempts).toHaveLength(0);
+    }
   });
 
   it('in dollars is refused at submit for a model without a price, naming maxCostUsd', async () => {
