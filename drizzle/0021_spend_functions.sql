@@ -1,3 +1,36 @@
+-- qf_settle_spend: called by the statement that records a call's outcome. Releases what the call
+-- reserved and adds what it really used (tokens; dollars unless the model has no price, which is
+-- counted in unpriced_calls instead), once: a call whose reservation was already settled (by its
+-- finish, or as stale by qf_reserve_spend) settles nothing.
+CREATE OR REPLACE FUNCTION qf_settle_spend(p_call bigint, p_tokens bigint, p_usd numeric)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  c record;
+BEGIN
+  SELECT m.batch_id, m.reserved_tokens, m.reserved_usd, m.spend_ledger INTO c
+    FROM model_calls m WHERE m.id = p_call AND m.reserved_tokens > 0 FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  IF c.spend_ledger IS NOT NULL THEN
+    UPDATE tenant_spend s
+       SET reserved_tokens = s.reserved_tokens - c.reserved_tokens, reserved_usd = s.reserved_usd - c.reserved_usd,
+           spent_tokens = s.spent_tokens + p_tokens, spent_usd = s.spent_usd + coalesce(p_usd, 0),
+           calls = s.calls + 1, unpriced_calls = s.unpriced_calls + (p_usd IS NULL AND p_tokens > 0)::int
+     WHERE s.id = c.spend_ledger;
+  END IF;
+  IF c.batch_id IS NOT NULL THEN
+    UPDATE batch_spend b
+       SET reserved_tokens = b.reserved_tokens - c.reserved_tokens, reserved_usd = b.reserved_usd - c.reserved_usd,
+           spent_tokens = b.spent_tokens + p_tokens, spent_usd = b.spent_usd + coalesce(p_usd, 0)
+     WHERE b.batch_id = c.batch_id;
+  END IF;
+  -- The caller clears the call's reservation columns (the finish statement, or the stale loop).
+  RETURN true;
+END
+$$;
+--> statement-breakpoint
 -- Budget reservation and settlement (hand-written; see src/accounts/README.md, "Budgets").
 --
 -- qf_reserve_spend: called by the statement that records a model call as started, so the call's
@@ -10,7 +43,10 @@
 -- model without a price: it then passes only budgets that have no dollar limit.
 -- Returns `refused` null and the tenant_spend row (`ledger`) on success; otherwise `attempts`
 -- (the validation budget is spent, `p_ok` false), `tenant` or `batch`, and nothing is reserved.
-CREATE OR REPLACE FUNCTION qf_reserve_spend(p_ok boolean, p_batch text, p_tenant text, p_tokens bigint, p_usd numeric)
+-- First, calls of the same job from an earlier attempt that still hold a reservation are settled
+-- as stale: their worker died or lost the job during the call, and the provider may have billed
+-- it, so each is charged its worst case (a late finish of such a call then settles nothing).
+CREATE OR REPLACE FUNCTION qf_reserve_spend(p_ok boolean, p_job bigint, p_attempt integer, p_batch text, p_tenant text, p_tokens bigint, p_usd numeric)
 RETURNS TABLE (refused text, ledger bigint)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -18,7 +54,16 @@ DECLARE
   v_per text;
   v_start timestamptz;
   v_ledger bigint;
+  v_stale record;
 BEGIN
+  FOR v_stale IN
+    SELECT m.id, m.reserved_tokens, m.reserved_usd FROM model_calls m
+     WHERE m.job_id = p_job AND m.job_attempt < p_attempt AND m.reserved_tokens > 0
+     ORDER BY m.id
+  LOOP
+    PERFORM qf_settle_spend(v_stale.id, v_stale.reserved_tokens, v_stale.reserved_usd);
+    UPDATE model_calls SET reserved_tokens = 0, reserved_usd = 0 WHERE id = v_stale.id;
+  END LOOP;
   IF NOT p_ok THEN
     RETURN QUERY SELECT 'attempts'::text, NULL::bigint;
     RETURN;
@@ -51,36 +96,5 @@ BEGIN
     END IF;
   END IF;
   RETURN QUERY SELECT NULL::text, v_ledger;
-END
-$$;
---> statement-breakpoint
--- qf_settle_spend: called by the statement that records a call's outcome. Releases what the call
--- reserved and adds what it really used (tokens; dollars unless the model has no price, which is
--- counted in unpriced_calls instead), once: a call already finished settles nothing.
-CREATE OR REPLACE FUNCTION qf_settle_spend(p_call bigint, p_tokens bigint, p_usd numeric)
-RETURNS boolean
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-  c record;
-BEGIN
-  SELECT m.batch_id, m.reserved_tokens, m.reserved_usd, m.spend_ledger INTO c
-    FROM model_calls m WHERE m.id = p_call AND m.finished_at IS NULL FOR UPDATE;
-  IF NOT FOUND THEN
-    RETURN false;
-  END IF;
-  IF c.spend_ledger IS NOT NULL THEN
-    UPDATE tenant_spend s
-       SET reserved_tokens = s.reserved_tokens - c.reserved_tokens, reserved_usd = s.reserved_usd - c.reserved_usd,
-           spent_tokens = s.spent_tokens + p_tokens, spent_usd = s.spent_usd + coalesce(p_usd, 0),
-           calls = s.calls + 1, unpriced_calls = s.unpriced_calls + (p_usd IS NULL AND p_tokens > 0)::int
-     WHERE s.id = c.spend_ledger;
-  END IF;
-  IF c.batch_id IS NOT NULL THEN
-    UPDATE batch_spend b
-       SET reserved_tokens = b.reserved_tokens - c.reserved_tokens, reserved_usd = b.reserved_usd - c.reserved_usd,
-           spent_tokens = b.spent_tokens + p_tokens, spent_usd = b.spent_usd + coalesce(p_usd, 0)
-     WHERE b.batch_id = c.batch_id;
-  END IF;
-  RETURN true;
 END
 $$;

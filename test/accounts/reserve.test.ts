@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { setTenantBudget, tenantUsage } from '../../src/accounts/budgets.js';
 import { getBatchSpend, getTenantSpend, insertBatchSpend } from '../../src/db/accounts/spend.js';
-import { NOT_ANSWERED, finishModelCall, insertBatch, startModelCall, type CallReservation } from '../../src/db/quiz/index.js';
+import { NOT_ANSWERED, finishModelCall, insertBatch, listModelCalls, startModelCall, type CallReservation } from '../../src/db/quiz/index.js';
 import { useTestDatabase } from '../helpers/db.js';
 
 const getDb = useTestDatabase();
@@ -78,6 +78,22 @@ describe('budget reservations', () => {
     expect(outcomes.filter((o) => o.kind === 'started')).toHaveLength(10);
     expect(outcomes.filter((o) => o.kind === 'refused')).toHaveLength(30);
     expect((await getTenantSpend(t.database.db, 't-race')).reservedUsd).toBeCloseTo(1, 9);
+  });
+
+  it('charge a call its worker never finished its worst case once a later attempt of its job calls, and only once', async () => {
+    const db = getDb().database.db;
+    const jobId = nextJob++;
+    const call = (jobAttempt: number) => ({ jobId, batchId: null, jobAttempt, epoch: 0, kind: 'generate', model: 'm', promptVersion: 'v', messages: [] });
+    const lost = await startModelCall(db, call(1), 'uncounted', { tenant: 't-stale', tokens: 100, usd: 0.002 });
+    // The job's next attempt (its lease was lost): the first call is presumed billed, in full.
+    started(await startModelCall(db, call(2), 'uncounted', { tenant: 't-stale', tokens: 50, usd: 0.001 }));
+    expect(await getTenantSpend(db, 't-stale')).toMatchObject({ spentTokens: 100, spentUsd: 0.002, reservedTokens: 50, reservedUsd: 0.001 });
+    // The old holder answers after all: its outcome is recorded, the budget is not charged twice.
+    await finishModelCall(db, started(lost), { ...NOT_ANSWERED, promptTokens: 10, completionTokens: 10, costUsd: 0.0001 });
+    expect(await getTenantSpend(db, 't-stale')).toMatchObject({ spentTokens: 100, spentUsd: 0.002, reservedTokens: 50 });
+    const rows = await listModelCalls(db, jobId);
+    expect(rows[0]).toMatchObject({ promptTokens: 10, costUsd: 0.0001 });
+    expect(rows[0]?.finishedAt).not.toBeNull();
   });
 
   it('take effect when the budget changes, and none means unlimited', async () => {

@@ -185,7 +185,7 @@ export async function startModelCall(
     queryOne(
       ex,
       sql`with gate as (
-            select refused, ledger from qf_reserve_spend(${withinBudget}, ${c.batchId}, ${reserve.tenant}, ${reserve.tokens}, ${reserve.usd}::numeric)
+            select refused, ledger from qf_reserve_spend(${withinBudget}, ${c.jobId}, ${c.jobAttempt}, ${c.batchId}, ${reserve.tenant}, ${reserve.tokens}, ${reserve.usd}::numeric)
           ), ins as (
             insert into model_calls (${INSERT_COLUMNS}, reserved_tokens, reserved_usd, spend_ledger)
             select ${insertValues(input)}, ${reserve.tokens}, coalesce(${reserve.usd}::numeric, 0), gate.ledger
@@ -239,7 +239,8 @@ export const NOT_ANSWERED: ModelCallOutcome = {
 /**
  * Records the outcome of a call `startModelCall` recorded and, in the same statement, settles its
  * reservation (`qf_settle_spend`, drizzle/0021): the worst case is released and the real tokens
- * and cost are added to its tenant's period and its batch, once. `charge` replaces what is added
+ * and cost are added to its tenant's period and its batch, once (not again for a call a later
+ * attempt of its job already charged as stale). `charge` replaces what is added
  * (an aborted call may still be billed: it is charged its worst case).
  */
 export async function finishModelCall(ex: Executor, id: number, o: ModelCallOutcome, charge?: { tokens: number; usd: number | null }): Promise<void> {
@@ -253,7 +254,7 @@ export async function finishModelCall(ex: Executor, id: number, o: ModelCallOutc
           prompt_tokens = ${o.promptTokens}, completion_tokens = ${o.completionTokens}, cached_tokens = ${o.cachedTokens},
           reasoning_tokens = ${o.reasoningTokens}, cost_usd = ${o.costUsd}::numeric, reserved_tokens = 0, reserved_usd = 0,
           latency_ms = ${o.latencyMs}, error = ${jsonParam(o.error)}::jsonb, state = ${jsonParam(o.state)}::jsonb, finished_at = now()
-        where id = ${id} and (select ok from settled)`,
+        where id = ${id} and finished_at is null and (select ok from settled) is not null`,
   );
 }
 
