@@ -75,7 +75,7 @@ export function parsePriceFile(text: string, where: string): PriceFile {
 }
 
 /** The catalog plus the `QUIZFORGE_PRICES` file when set; read once at start-up so a bad file fails loudly. */
-export function loadPriceTable(env: Record<string, string | undefined> = process.env): PriceTable {
+export function loadPriceTable(env: Record<string, string | undefined>): PriceTable {
   const path = env.QUIZFORGE_PRICES?.trim();
   if (!path) return createPriceTable();
   let text: string;

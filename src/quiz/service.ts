@@ -196,7 +196,9 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     sources,
     async submit(given, o = {}) {
       const plan = spendPlan(given, o.tenant ?? DEFAULT_TENANT);
-      await checkSubmitBudget(db, pricesOf(config), plan);
+      // A repeat of a stored submit answers its batch whatever the budget says now.
+      const repeat = o.idempotencyKey === undefined ? null : await getBatchByIdempotencyKey(db, o.idempotencyKey);
+      if (repeat === null) await checkSubmitBudget(db, pricesOf(config), plan);
       await checkDistinctFrom(given.distinctFrom ?? []);
       const { request, sectionIds } = await resolveSource(given);
       const key = o.idempotencyKey ?? null;

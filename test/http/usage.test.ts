@@ -59,7 +59,13 @@ describe('budgets on submit', () => {
   });
 
   it('a tenant whose budget is spent gets 402 budget_exhausted, and nothing is stored', async () => {
+    const body = { topic: 'Submitted in time', count: 1, model: 'gpt-4o-mini' };
+    const first = await api.request('/v1/batches', json(body, { ...user, 'idempotency-key': 'budget-repeat' }));
+    expect(first.status).toBe(202);
     await setTenantBudget(db().database.db, DEFAULT_TENANT, { usd: 0, per: 'day' });
+    // An idempotent repeat of a stored submit still answers its batch.
+    const again = await api.request('/v1/batches', json(body, { ...user, 'idempotency-key': 'budget-repeat' }));
+    expect(again.status).toBe(200);
     const before = (await stack.service.list({ limit: 100 })).items.length;
     const res = await submit({ topic: 'No money', count: 1, model: 'gpt-4o-mini' });
     expect(res.status).toBe(402);
