@@ -23,6 +23,7 @@ export default tseslint.config(
     ['src/db/**', ['**/engine/**', '**/quiz/**', '**/http/**', '**/model/**', '**/cli/**']],
     ['src/model/**', ['**/quiz/**', '**/engine/**', '**/http/**', '**/cli/**', '**/db/**']],
     ['src/sources/**', ['**/quiz/**', '**/engine/**', '**/http/**', '**/model/**', '**/cli/**', '**/db/**']],
+    ['src/accounts/**', ['**/quiz/**', '**/engine/**', '**/http/**', '**/model/**', '**/cli/**']],
     ['src/quiz/**', ['**/http/**', '**/cli/**']],
     ['src/http/**', ['**/cli/**']],
     ['src/export/**', ['**/db/**', '**/engine/**', '**/quiz/**', '**/http/**', '**/model/**', '**/cli/**']],

@@ -19,6 +19,7 @@ export { BatchRequestSchema };
 /** Every machine-readable error code the API answers with. */
 export const ERROR_CODES = [
   'bad_request',
+  'budget_exhausted',
   'validation_failed',
   'unauthorized',
   'forbidden',
@@ -92,12 +93,45 @@ export const JobSummarySchema = z.object({
   kind: z.string(),
   state: z.string(),
   attempts: z.int().min(0),
+  usage: z
+    .object({ promptTokens: z.int().min(0), completionTokens: z.int().min(0), costUsd: z.number().min(0).nullable() })
+    .optional()
+    .describe("Tokens and cost of the job's model calls (batch reads); costUsd null when a model has no price."),
 });
+
+const Usd = z.number().min(0);
 
 export const UsageSchema = z.object({
   promptTokens: z.int().min(0),
   completionTokens: z.int().min(0),
+  cachedTokens: z.int().min(0).describe('Prompt tokens served from the provider prompt cache (`prompt_tokens_details.cached_tokens`), part of promptTokens.'),
+  cachedShare: z.number().min(0).max(1).nullable().describe('cachedTokens / promptTokens; null before any prompt was sent.'),
+  reasoningTokens: z.int().min(0).describe('Completion tokens spent reasoning (`completion_tokens_details.reasoning_tokens`), where reported.'),
+  costUsd: Usd.nullable().describe('Dollars from the price table (catalog + QUIZFORGE_PRICES); null when any call was of a model without a price, never 0 for unknown.'),
+  unpricedCalls: z.int().min(0).describe('Calls of a model without a known price.'),
   modelCalls: z.int().min(0),
+});
+
+export const BudgetViewSchema = z.object({
+  maxTokens: z.int().min(1).nullable().describe('The batch token budget (request `maxTokens`); null: none.'),
+  maxCostUsd: Usd.nullable().describe('The batch dollar budget (request `maxCostUsd`); null: none.'),
+  spentTokens: z.int().min(0),
+  spentUsd: Usd,
+  reservedTokens: z.int().min(0).describe('Worst case of the calls with the provider right now.'),
+  reservedUsd: Usd,
+});
+
+export const TenantUsageSchema = z.object({
+  tenant: z.string(),
+  period: z.object({ per: z.enum(['day', 'month']), start: Timestamp, end: Timestamp }).describe('The current UTC budget period (monthly without a budget).'),
+  budget: z.object({ usd: Usd, per: z.enum(['day', 'month']) }).nullable(),
+  costUsd: Usd.nullable().describe('Dollars of finished calls this period; null when some were of unpriced models.'),
+  spentUsd: Usd,
+  reservedUsd: Usd.describe('Worst case of the calls with the provider right now.'),
+  remainingUsd: Usd.nullable().describe('budget − spent − reserved, at least 0; null without a budget.'),
+  tokens: z.object({ spent: z.int().min(0), reserved: z.int().min(0) }),
+  modelCalls: z.int().min(0),
+  unpricedCalls: z.int().min(0),
 });
 
 export const BatchViewSchema = z
@@ -113,6 +147,7 @@ export const BatchViewSchema = z
       ),
     jobs: z.array(JobSummarySchema),
     usage: UsageSchema,
+    budget: BudgetViewSchema.nullable().describe('The batch limits and spend; null for a batch stored before budgets.'),
     coverage: z
       .object({
         sections: z.array(z.object({ id: z.string(), title: z.string(), page: z.int().min(1).optional(), questions: z.int().min(0) })),
@@ -212,12 +247,19 @@ export const TranscriptAttemptSchema = z.object({
   finishReason: z.string().nullable(),
   issues: z.array(z.looseObject({ path: z.string(), code: z.string(), message: z.string() })),
   normalisations: z.array(z.unknown()),
-  usage: z.object({ promptTokens: z.int().min(0), completionTokens: z.int().min(0) }),
+  usage: z.object({
+    promptTokens: z.int().min(0),
+    completionTokens: z.int().min(0),
+    cachedTokens: z.int().min(0),
+    reasoningTokens: z.int().min(0),
+    costUsd: Usd.nullable().describe('Null when the model has no known price.'),
+  }),
   error: z.looseObject({ kind: z.string(), message: z.string() }).nullable(),
 });
 
 export const DlqEntrySchema = DlqItemSchema.extend({
   state: z.string().describe('The job state now (dead until replayed or discarded).'),
+  usage: UsageSchema.describe("The job's calls summed."),
   attempts: z.array(TranscriptAttemptSchema),
 });
 
@@ -229,6 +271,20 @@ export const ReplayBodySchema = z
       .max(QUIZ_LIMITS.maxAttempts)
       .optional()
       .describe('Validation budget (model calls) of the replayed job.'),
+    maxTokens: z
+      .int()
+      .min(1)
+      .max(QUIZ_LIMITS.maxBudgetTokens)
+      .nullable()
+      .optional()
+      .describe("Replaces the batch's token budget before the job runs again (null removes it); for a job dead-lettered with reason `budget`."),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .max(QUIZ_LIMITS.maxBudgetUsd)
+      .nullable()
+      .optional()
+      .describe("Replaces the batch's dollar budget before the job runs again (null removes it)."),
   });
 export type ReplayBody = z.output<typeof ReplayBodySchema>;
 

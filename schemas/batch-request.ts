@@ -11,6 +11,8 @@ export const QUIZ_LIMITS = {
   maxAttempts: 10,
   defaultAttempts: 3,
   maxDistinctFrom: 20,
+  maxBudgetTokens: 100_000_000,
+  maxBudgetUsd: 1_000_000,
 } as const;
 
 export const QUALITY_LEVELS = ['standard', 'strict'] as const;
@@ -56,6 +58,18 @@ export const BatchRequestSchema = z
     quality: z.enum(QUALITY_LEVELS).optional(),
     /** Earlier batches this one must not repeat: their questions are shown to the model and checked against. */
     distinctFrom: z.array(z.string().trim().min(1).max(100)).max(QUIZ_LIMITS.maxDistinctFrom).optional(),
+    maxTokens: z
+      .int()
+      .min(1)
+      .max(QUIZ_LIMITS.maxBudgetTokens)
+      .optional()
+      .describe('Token budget of the whole batch (prompt + completion, every call: generation, repair, verification). Each call reserves its worst case first; a call that would not fit is not sent and its job dead-letters with reason `budget`.'),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .max(QUIZ_LIMITS.maxBudgetUsd)
+      .optional()
+      .describe('Dollar budget of the whole batch, priced from the price table; refused (422) when a model the batch uses has no known price.'),
     verify: z
       .enum(VERIFY_MODES)
       .optional()

@@ -88,6 +88,17 @@ export function toIntOrNull(value: unknown, column: string): number | null {
   return value === null || value === undefined ? null : toInt(value, column);
 }
 
+/** numeric (dollars) arrives as a decimal string on pg and PGlite; JSON aggregates give numbers. */
+export function toNum(value: unknown, column: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n === 'number' && Number.isFinite(n)) return n;
+  throw new Error(`database boundary: column ${column} is not a number: ${String(value)}`);
+}
+
+export function toNumOrNull(value: unknown, column: string): number | null {
+  return value === null || value === undefined ? null : toNum(value, column);
+}
+
 /** timestamptz arrives as a Date on both drivers today; strings are accepted defensively. */
 export function toDate(value: unknown, column: string): Date {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value;

@@ -27,6 +27,7 @@ const API_PATHS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['/v1/batches/:id/events', ['GET']],
   ['/v1/batches/:id/export', ['GET']],
   ['/v1/events', ['GET']],
+  ['/v1/usage', ['GET']],
   ['/v1/sources', ['GET', 'POST']],
   ['/v1/sources/:id', ['GET']],
   ['/v1/dlq', ['GET']],

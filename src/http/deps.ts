@@ -13,7 +13,9 @@ import type { AppEnv } from './env.js';
  * Views are passed through to JSON as they are; `schemas/api.ts` documents their wire shape.
  */
 export interface QuizApi {
-  submit(request: BatchRequest, opts: { idempotencyKey?: string }): Promise<{ created: boolean; batch: { id: string } }>;
+  submit(request: BatchRequest, opts: { idempotencyKey?: string; tenant?: string }): Promise<{ created: boolean; batch: { id: string } }>;
+  /** The tenant's usage in its current budget period (`GET /v1/usage`). */
+  usage(tenant: string): Promise<object>;
   get(id: string): Promise<object | null>;
   /** Null for an unknown batch; throws BatchFinishedError (409) for one that already succeeded. */
   cancel(id: string): Promise<object | null>;
@@ -22,7 +24,7 @@ export interface QuizApi {
   list(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
   dlqList(opts: { cursor?: string; limit?: number }): Promise<{ items: object[]; nextCursor: string | null }>;
   dlqGet(jobId: number): Promise<object | null>;
-  dlqReplay(jobId: number, opts: { maxAttempts?: number }): Promise<unknown>;
+  dlqReplay(jobId: number, opts: { maxAttempts?: number; maxTokens?: number | null; maxCostUsd?: number | null }): Promise<unknown>;
   dlqDiscard(jobId: number): Promise<unknown>;
   dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<unknown>;
 }

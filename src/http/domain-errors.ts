@@ -1,3 +1,4 @@
+import { BudgetExhaustedError, UnpricedBudgetError } from '../accounts/budget-errors.js';
 import { isDbUnavailable } from '../engine/db-errors.js';
 import { InvalidCursorError, NotDeadError } from '../engine/errors.js';
 import { AcceptRejectedError, NotAcceptableError } from '../quiz/accept.js';
@@ -34,6 +35,10 @@ export function mapDomainError(err: unknown): ApiError | null {
     return new ApiError(422, 'validation_failed', err.message, err.issues.map((i) => ({ path: i.path, message: `${i.code}: ${i.message}` })));
   }
   if (err instanceof NotAcceptableError) return new ApiError(409, 'conflict', err.message);
+  if (err instanceof BudgetExhaustedError) return new ApiError(402, 'budget_exhausted', err.message);
+  if (err instanceof UnpricedBudgetError) {
+    return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: err.field, message: err.message }]);
+  }
   if (err instanceof InvalidCursorError) {
     return new ApiError(422, 'validation_failed', 'request does not match the schema', [{ path: 'cursor', message: 'invalid cursor' }]);
   }

@@ -14,6 +14,7 @@ import {
   ListQuerySchema,
   ReadinessSchema,
   ReplayBodySchema,
+  TenantUsageSchema,
   SSE_EVENT_NAMES,
   SseEventDataSchema,
   SourceListQuerySchema,
@@ -55,6 +56,7 @@ function convert(schema: z.ZodType, io: 'input' | 'output', components: Json): J
 const ERROR_STATUSES: Record<string, string> = {
   '400': 'Malformed request (e.g. a body that is not JSON).',
   '401': 'Missing or invalid API key (`WWW-Authenticate: Bearer`).',
+  '402': "`budget_exhausted`: the caller's tenant has spent (or holds reserved) its budget for the current day or month.",
   '403': 'The key lacks the needed scope.',
   '404': 'Unknown id or route.',
   '409': 'Conflict (idempotency key reused with another body; DLQ entry no longer dead).',
@@ -93,6 +95,7 @@ export function buildOpenApiDocument(): Json {
   add('ReplayRequest', ReplayBodySchema, 'input');
   add('AcceptRequest', AcceptBodySchema, 'input');
   add('DlqActionResult', DlqActionResultSchema, 'output');
+  add('TenantUsage', TenantUsageSchema, 'output');
   add('Health', HealthSchema, 'output');
   add('Readiness', ReadinessSchema, 'output');
   add('StreamEvent', SseEventDataSchema, 'output');
@@ -142,13 +145,21 @@ export function buildOpenApiDocument(): Json {
           responses: {
             '202': { ...jsonBody('Batch', 'Accepted; `Location` names the batch.'), headers: { Location: { schema: { type: 'string' } } } },
             '200': jsonBody('Batch', 'Idempotent repeat: the existing batch, nothing created.'),
-            ...errors('400', '401', '409', '413', '422'),
+            ...errors('400', '401', '402', '409', '413', '422'),
           },
         },
         get: {
           summary: 'Recent batches, newest first',
           parameters: listParams,
           responses: { '200': jsonBody('BatchList', 'A page of batches.'), ...errors('401', '422') },
+        },
+      },
+      '/v1/usage': {
+        get: {
+          summary: "The caller's tenant: tokens, cost, budget, spent and reserved in the current budget period",
+          description:
+            'Every model call (generation, repair, verification) reserves its worst case (prompt estimate + `max_completion_tokens`, priced) before it is sent and settles its real usage after; `reservedUsd` is what calls in flight hold.',
+          responses: { '200': jsonBody('TenantUsage', 'The current period.'), ...errors('401') },
         },
       },
       '/v1/batches/{id}': {

@@ -18,7 +18,8 @@ export type ChatOutcome =
       toolArguments: string | null;
       refusal: string | null;
       finishReason: string | null;
-      usage: { promptTokens: number; completionTokens: number };
+      /** `cachedTokens` are part of `promptTokens`, `reasoningTokens` of `completionTokens`; 0 when not reported. */
+      usage: ChatUsage;
       latencyMs: number;
       /** The `x-ratelimit-*` headers of the response, when it sent any. */
       rateLimit: RateLimitInfo | null;
@@ -26,6 +27,16 @@ export type ChatOutcome =
       raw: unknown;
     }
   | { kind: 'error'; error: ModelError };
+
+/** Token counts of one answer, as the provider reported them. */
+export interface ChatUsage {
+  promptTokens: number;
+  completionTokens: number;
+  /** `usage.prompt_tokens_details.cached_tokens`: prompt tokens served from the provider's prompt cache. */
+  cachedTokens: number;
+  /** `usage.completion_tokens_details.reasoning_tokens`, where the provider reports them. */
+  reasoningTokens: number;
+}
 
 /** The request body callers pass; `model` may be omitted to use the client's configured model. */
 export type ChatRequestBody = Omit<ChatCompletionCreateParamsNonStreaming, 'model' | 'stream'> & {
@@ -130,7 +141,12 @@ const CompletionShape = z.object({
     }),
   ),
   usage: z
-    .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
+    .object({
+      prompt_tokens: z.number().nullish(),
+      completion_tokens: z.number().nullish(),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+      completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
+    })
     .nullish(),
 });
 
@@ -159,6 +175,8 @@ function toOutcome(completion: unknown, latencyMs: number, rateLimit: RateLimitI
     usage: {
       promptTokens: completionData.usage?.prompt_tokens ?? 0,
       completionTokens: completionData.usage?.completion_tokens ?? 0,
+      cachedTokens: completionData.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+      reasoningTokens: completionData.usage?.completion_tokens_details?.reasoning_tokens ?? 0,
     },
     latencyMs,
     rateLimit,

@@ -16,16 +16,19 @@ type Timing = {
   delayMs?: number;
 };
 
+/** Token counts a reply reports; `cachedTokens` and `reasoningTokens` become the usage details OpenAI sends. */
+export type ScriptedUsage = { promptTokens: number; completionTokens: number; cachedTokens?: number; reasoningTokens?: number };
+
 export type ScriptedReply = Timing &
   (
     | {
         content: string;
         finishReason?: 'stop' | 'length' | 'content_filter';
-        usage?: { promptTokens: number; completionTokens: number };
+        usage?: ScriptedUsage;
         model?: string;
       }
     | { refusal: string }
-    | { toolCall: { name: string; arguments: string }; usage?: { promptTokens: number; completionTokens: number } }
+    | { toolCall: { name: string; arguments: string }; usage?: ScriptedUsage }
     | { status: number; error: { message: string; type?: string; code?: string }; headers?: Record<string, string> }
     | { destroySocket: true }
   );
@@ -150,7 +153,7 @@ function sendReply(res: ServerResponse, reply: ScriptedReply, body: ChatCompleti
   sendCompletion(res, body, seq, {
     message: { role: 'assistant', content, refusal: isRefusal ? reply.refusal : null },
     finishReason: isRefusal ? 'stop' : (reply.finishReason ?? 'stop'),
-    usage: { promptTokens, completionTokens },
+    usage: isRefusal || !reply.usage ? { promptTokens, completionTokens } : { ...reply.usage, promptTokens, completionTokens },
     model: (!isRefusal && reply.model) || body.model,
   });
 }
@@ -159,16 +162,22 @@ function sendCompletion(
   res: ServerResponse,
   body: ChatCompletionRequestBody,
   seq: number,
-  c: { message: Record<string, unknown>; finishReason: string; usage: { promptTokens: number; completionTokens: number }; model?: string },
+  c: { message: Record<string, unknown>; finishReason: string; usage: ScriptedUsage; model?: string },
 ): void {
-  const { promptTokens, completionTokens } = c.usage;
+  const { promptTokens, completionTokens, cachedTokens, reasoningTokens } = c.usage;
   const completion = {
     id: `chatcmpl-scripted-${seq}`,
     object: 'chat.completion',
     created: 1_700_000_000 + seq,
     model: c.model ?? body.model,
     choices: [{ index: 0, message: c.message, logprobs: null, finish_reason: c.finishReason }],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      ...(cachedTokens === undefined ? {} : { prompt_tokens_details: { cached_tokens: cachedTokens } }),
+      ...(reasoningTokens === undefined ? {} : { completion_tokens_details: { reasoning_tokens: reasoningTokens } }),
+    },
   };
   sendJson(res, 200, completion, { 'x-request-id': `req_scripted_${seq}` });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { catalogPriceTable, loadPriceTable, type PriceTable } from '../accounts/prices.js';
 
 /** Knobs of the pipeline that are not part of a batch request. */
 export interface QuizConfig {
@@ -21,6 +22,8 @@ export interface QuizConfig {
   maxRetryAfterMs: number;
   /** The model that verifies keys (QUIZFORGE_VERIFY_MODEL); undefined: the request's or the client's model. */
   verifyModel?: string | undefined;
+  /** What calls cost: the catalog plus the QUIZFORGE_PRICES file; undefined: the catalog alone. */
+  prices?: PriceTable | undefined;
 }
 
 export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
@@ -67,7 +70,13 @@ export function resolveQuizConfig(env: Record<string, string | undefined> = proc
     jobMaxAttempts: e.QUIZFORGE_JOB_MAX_ATTEMPTS ?? DEFAULT_QUIZ_CONFIG.jobMaxAttempts,
     maxRetryAfterMs: e.QUIZFORGE_MAX_RETRY_AFTER_MS ?? DEFAULT_QUIZ_CONFIG.maxRetryAfterMs,
     verifyModel: e.QUIZFORGE_VERIFY_MODEL,
+    prices: loadPriceTable(env),
   };
+}
+
+/** The price table calls are costed with. */
+export function pricesOf(config: QuizConfig): PriceTable {
+  return config.prices ?? catalogPriceTable();
 }
 
 /** Completion-token limit for `questions` questions after `truncations` cut-off answers. */

@@ -10,6 +10,11 @@ export interface QuizMetrics {
   repairAttempts: Counter;
   /** Key verification verdicts per question: agree, dispute, unusable, unverified (gave up), off. */
   verifications: Counter<'outcome'>;
+  /** Dollars of answered calls, by tenant and model (unpriced calls are counted in `unpricedCalls` instead). */
+  costUsd: Counter<'tenant' | 'model'>;
+  unpricedCalls: Counter<'model'>;
+  /** Calls a budget refused before they were sent, by budget (batch or tenant). */
+  budgetRefusals: Counter<'budget'>;
 }
 
 /** What key verification concluded for one question. */
@@ -25,9 +30,12 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
 export function createQuizMetrics(registry: Registry): QuizMetrics {
   return {
     modelCalls: counter(registry, 'quizforge_model_calls_total', 'Model calls by kind (generate/repair/verify) and outcome', ['kind', 'outcome']),
-    tokens: counter(registry, 'quizforge_model_tokens_total', 'Tokens reported by the model, by type (prompt/completion)', ['type']),
+    tokens: counter(registry, 'quizforge_model_tokens_total', 'Tokens reported by the model, by type (prompt/completion; cached and reasoning are parts of them)', ['type']),
     repairAttempts: counter(registry, 'quizforge_repair_attempts_total', 'Repair turns sent to the model', []),
     verifications: counter(registry, 'quizforge_verifications_total', 'Key verification verdicts per question, by outcome', ['outcome']),
+    costUsd: counter(registry, 'quizforge_model_cost_usd_total', 'Dollars of answered model calls, from the price table, by tenant and model', ['tenant', 'model']),
+    unpricedCalls: counter(registry, 'quizforge_model_unpriced_calls_total', 'Answered model calls of a model without a known price', ['model']),
+    budgetRefusals: counter(registry, 'quizforge_budget_refusals_total', 'Model calls a budget refused before they were sent, by budget (batch/tenant)', ['budget']),
   };
 }
 
@@ -36,7 +44,7 @@ export function observeCall(
   metrics: QuizMetrics | undefined,
   kind: 'generate' | 'repair' | 'verify',
   outcome: CallOutcome,
-  usage: { promptTokens: number; completionTokens: number } | null,
+  usage: { promptTokens: number; completionTokens: number; cachedTokens?: number; reasoningTokens?: number } | null,
 ): void {
   if (!metrics) return;
   metrics.modelCalls.inc({ kind, outcome });
@@ -44,7 +52,21 @@ export function observeCall(
   if (usage) {
     metrics.tokens.inc({ type: 'prompt' }, usage.promptTokens);
     metrics.tokens.inc({ type: 'completion' }, usage.completionTokens);
+    metrics.tokens.inc({ type: 'cached' }, usage.cachedTokens ?? 0);
+    metrics.tokens.inc({ type: 'reasoning' }, usage.reasoningTokens ?? 0);
   }
+}
+
+/** Counts one answered call's cost (or that it had no price); a no-op without metrics. */
+export function observeCost(metrics: QuizMetrics | undefined, tenant: string, model: string, costUsd: number | null): void {
+  if (!metrics) return;
+  if (costUsd === null) metrics.unpricedCalls.inc({ model });
+  else metrics.costUsd.inc({ tenant, model }, costUsd);
+}
+
+/** Counts one call a budget refused; a no-op without metrics. */
+export function observeBudgetRefusal(metrics: QuizMetrics | undefined, budget: 'batch' | 'tenant'): void {
+  metrics?.budgetRefusals.inc({ budget });
 }
 
 /** Counts one verification verdict per question; a no-op without metrics. */

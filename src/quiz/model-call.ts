@@ -9,11 +9,14 @@ import { NOT_ANSWERED, finishModelCall, startModelCall } from '../db/quiz/index.
 import type { ModelCallOutcome } from '../db/quiz/index.js';
 import { callChat, type ChatOutcome, type ChatRequestBody } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
-import type { QuizConfig } from './config.js';
+import { tenantOfBatch } from '../accounts/budget-tenant.js';
+import { worstCase } from '../accounts/worst-case.js';
+import { PermanentError } from '../engine/errors.js';
+import { pricesOf, type QuizConfig } from './config.js';
 import type { ChatMessage } from './messages.js';
-import { observeCall, type QuizMetrics } from './metrics.js';
+import { observeBudgetRefusal, observeCall, observeCost, type QuizMetrics } from './metrics.js';
 import { stepDownOutputMode, type ModeChoice } from './output.js';
-import { clampRetryAfter, errorForModelFailure } from './policy.js';
+import { DEAD_REASONS, clampRetryAfter, errorForModelFailure } from './policy.js';
 import { acquireModelSlot, estimateCallTokens, observeModelLimits } from './rate-limit.js';
 
 export interface CallDeps {
@@ -52,15 +55,26 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
   await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(spec.messages, spec.body.max_completion_tokens), spec.signal);
   // Recorded before it is sent, so a worker killed while the provider answers leaves a record
   // of the call instead of spent money no record shows.
-  const started = await startModelCall(deps.db, { ...spec.record, messages: spec.messages }, spec.budget);
-  if (!started) return { kind: 'refused' };
+  // Its worst case is reserved against the tenant's and the batch's budgets in the same statement.
+  const prices = pricesOf(deps.config);
+  const worst = worstCase(prices, spec.body);
+  const tenant = tenantOfBatch(spec.record.batchId);
+  const start = await startModelCall(deps.db, { ...spec.record, messages: spec.messages }, spec.budget, { tenant, tokens: worst.tokens, usd: worst.usd });
+  if (start.kind === 'refused') {
+    if (start.by === 'attempts') return { kind: 'refused' };
+    observeBudgetRefusal(deps.metrics, start.by);
+    throw budgetRefusal(start.by, model, tenant, worst);
+  }
+  const started = start.record;
   const finish = (o: Partial<ModelCallOutcome>) => finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, ...o });
   let outcome: ChatOutcome;
   try {
     outcome = await callChat(deps.client, spec.body, { meta: spec.meta, signal: spec.signal });
   } catch (err) {
-    // Cancelled by us (the worker is stopping or lost the job): no completion came back.
-    await finish({ error: { kind: 'aborted', message: err instanceof Error ? err.message : String(err) } }).catch(() => undefined);
+    // Cancelled by us (the worker is stopping or lost the job): no completion came back, but the
+    // provider may bill what it did, so the budgets are charged the call's worst case.
+    const error = { kind: 'aborted', message: err instanceof Error ? err.message : String(err) };
+    await finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, error }, { tokens: worst.tokens, usd: worst.usd }).catch(() => undefined);
     throw err;
   }
   await observeModelLimits(deps.db, deps.client, model, outcome, deps.config.maxRetryAfterMs);
@@ -78,13 +92,31 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
     observeCall(deps.metrics, kind, 'error', null);
     throw errorForModelFailure(error);
   }
+  const costUsd = prices.cost(model, outcome.usage);
+  observeCost(deps.metrics, tenant, model, costUsd);
   const answered: Partial<ModelCallOutcome> = {
     counted: spec.budget !== 'uncounted',
     rawOutput: outcome.content ?? outcome.toolArguments,
     finishReason: outcome.finishReason,
     promptTokens: outcome.usage.promptTokens,
     completionTokens: outcome.usage.completionTokens,
+    cachedTokens: outcome.usage.cachedTokens,
+    reasoningTokens: outcome.usage.reasoningTokens,
+    costUsd,
     latencyMs: outcome.latencyMs,
   };
   return { kind: 'completion', outcome, answered, finish };
+}
+
+/**
+ * A call its batch's or tenant's budget refused: nothing was sent. The job dead-letters with
+ * reason `budget` (a DLQ replay after raising the limit, or in the tenant's next period, goes on).
+ */
+function budgetRefusal(by: 'tenant' | 'batch', model: string, tenant: string, worst: { tokens: number; usd: number | null }): PermanentError {
+  const cost = worst.usd === null ? `model ${model} has no price` : `worst case $${worst.usd.toFixed(6)}`;
+  const message =
+    by === 'batch'
+      ? `the batch's budget (maxTokens / maxCostUsd) cannot cover another call (${worst.tokens} tokens, ${cost}); replay with a higher limit`
+      : `tenant ${JSON.stringify(tenant)} has no budget left this period for another call (${worst.tokens} tokens, ${cost})`;
+  return new PermanentError(DEAD_REASONS.budget, message, { budget: by, worstTokens: worst.tokens, worstUsd: worst.usd });
 }

@@ -19,6 +19,8 @@ export const DEAD_REASONS = {
   provider: 'provider',
   /** `verify: "required"` and the verifier gave no usable answer for a question, twice. */
   verification: 'verification',
+  /** The batch's `maxTokens`/`maxCostUsd` or its tenant's period budget could not cover another call. */
+  budget: 'budget',
 } as const;
 
 /** The error as recorded and acted on, with a provider delay above `maxMs` clamped to it (and saying so). */

@@ -9,6 +9,8 @@ import type {
   BatchStatus,
   BatchSummary,
   BatchView,
+  BudgetView,
+  UsageView,
   ChatMessageView,
   IssueView,
   ModelErrorView,
@@ -38,7 +40,23 @@ export function deriveStatus(jobs: readonly BatchJobRecord[]): BatchStatus {
 }
 
 export function toJobView(job: BatchJobRecord): BatchJobView {
-  return { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
+  const view: BatchJobView = { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
+  return job.usage === undefined ? view : { ...view, usage: job.usage };
+}
+
+/** A job's transcript summed, as its DLQ entry shows it. */
+export function transcriptUsage(calls: readonly ModelCallRecord[]): UsageView {
+  const sum = (f: (c: ModelCallRecord) => number) => calls.reduce((n, c) => n + f(c), 0);
+  const unpricedCalls = calls.filter((c) => c.costUsd === null && c.promptTokens + c.completionTokens > 0).length;
+  return toUsageView({
+    promptTokens: sum((c) => c.promptTokens),
+    completionTokens: sum((c) => c.completionTokens),
+    cachedTokens: sum((c) => c.cachedTokens),
+    reasoningTokens: sum((c) => c.reasoningTokens),
+    costUsd: unpricedCalls > 0 ? null : sum((c) => c.costUsd ?? 0),
+    unpricedCalls,
+    modelCalls: calls.length,
+  });
 }
 
 function requestOf(batch: BatchRecord) {
@@ -67,6 +85,7 @@ export function toBatchView(
   usage: UsageTotals,
   sections?: ReadonlyArray<{ id: string; title: string; page?: number }>,
   calls?: BatchDetail['calls'],
+  spend?: BatchDetail['spend'],
 ): BatchView {
   const status = deriveStatus(jobs);
   const done = status === 'succeeded';
@@ -76,12 +95,22 @@ export function toBatchView(
     request: requestOf(batch),
     questions: done ? questions.map(toQuestionView) : null,
     jobs: jobs.map(toJobView),
-    usage,
+    usage: toUsageView(usage),
+    budget: spend ? toBudgetView(spend) : null,
     ...(done && sections !== undefined ? { coverage: coverageOf(sections, questions) } : {}),
     ...(done && calls !== undefined ? { quality: batchQuality(questions, calls) } : {}),
     createdAt: batch.createdAt.toISOString(),
     updatedAt: batch.updatedAt.toISOString(),
   };
+}
+
+/** Usage totals with the cached share of the prompt tokens (how well the provider's prompt cache hit). */
+export function toUsageView(u: UsageTotals): UsageView {
+  return { ...u, cachedShare: u.promptTokens > 0 ? u.cachedTokens / u.promptTokens : null };
+}
+
+function toBudgetView(s: NonNullable<BatchDetail['spend']>): BudgetView {
+  return { maxTokens: s.maxTokens, maxCostUsd: s.maxUsd, spentTokens: s.spentTokens, spentUsd: s.spentUsd, reservedTokens: s.reservedTokens, reservedUsd: s.reservedUsd };
 }
 
 export function toBatchSummary(batch: BatchRecord, jobs: readonly BatchJobRecord[]): BatchSummary {
@@ -138,7 +167,13 @@ export function toTranscriptAttempt(call: ModelCallRecord): TranscriptAttemptVie
     finishReason: call.finishReason,
     issues: toIssues(call.issues),
     normalisations: Array.isArray(call.normalisations) ? call.normalisations : [],
-    usage: { promptTokens: call.promptTokens, completionTokens: call.completionTokens },
+    usage: {
+      promptTokens: call.promptTokens,
+      completionTokens: call.completionTokens,
+      cachedTokens: call.cachedTokens,
+      reasoningTokens: call.reasoningTokens,
+      costUsd: call.costUsd,
+    },
     latencyMs: call.latencyMs,
     error: toError(call.error),
     createdAt: call.createdAt.toISOString(),

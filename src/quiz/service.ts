@@ -17,6 +17,9 @@ import {
   type BatchDetail,
   type BatchRecord,
 } from '../db/quiz/index.js';
+import { checkSubmitBudget, recordBatchBudget, tenantUsage, type SpendPlan, type TenantUsageView } from '../accounts/budgets.js';
+import { DEFAULT_TENANT } from '../accounts/budget-tenant.js';
+import { setBatchLimits } from '../db/accounts/spend.js';
 import type { Engine } from '../engine/index.js';
 import { NotDeadError } from '../engine/errors.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../engine/cursor.js';
@@ -24,14 +27,14 @@ import type { GraphNode, Job, TaskDefinition } from '../engine/types.js';
 import { canonicalJson } from '../model/cassettes.js';
 import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
-import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
-import { resolveQuizConfig, type QuizConfig } from './config.js';
+import { BatchRequestSchema, QUIZ_LIMITS, verifyModeOf, type BatchRequest } from '../../schemas/batch-request.js';
+import { pricesOf, resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
 import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownBatchesError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
-import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
+import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt, transcriptUsage } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { createSourceService, type SourceService } from './source-service.js';
@@ -52,7 +55,10 @@ export interface QuizServiceOptions {
 export interface QuizService {
   /** Documents to quiz on (`/v1/sources`). */
   sources: SourceService;
-  submit(request: BatchRequest, opts?: { idempotencyKey?: string }): Promise<{ created: boolean; batch: BatchView }>;
+  /** `tenant` (default `default`) is charged for the batch's calls; a spent tenant budget refuses the submit. */
+  submit(request: BatchRequest, opts?: { idempotencyKey?: string; tenant?: string }): Promise<{ created: boolean; batch: BatchView }>;
+  /** The tenant's tokens, cost, budget, spent and reserved in its current period (`GET /v1/usage`). */
+  usage(tenant: string): Promise<TenantUsageView>;
   get(id: string): Promise<BatchView | null>;
   /**
    * Cancels a batch: its unfinished jobs become cancelled (running ones are aborted, see
@@ -75,11 +81,18 @@ export interface QuizService {
   list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
   dlqList(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<DlqItemView>>;
   dlqGet(jobId: number): Promise<DlqEntryView | null>;
-  dlqReplay(jobId: number, opts?: { maxAttempts?: number }): Promise<DlqReplayView>;
+  /** `maxTokens`/`maxCostUsd` replace the batch's limits (null removes one) before the job runs again. */
+  dlqReplay(jobId: number, opts?: ReplayOptions): Promise<DlqReplayView>;
   dlqDiscard(jobId: number): Promise<DlqReplayView>;
   /** A reviewer's fixed questions for a dead chunk's failing positions (see accept.ts). */
   dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<DlqReplayView>;
   tasks(): Record<string, TaskDefinition>;
+}
+
+export interface ReplayOptions {
+  maxAttempts?: number;
+  maxTokens?: number | null;
+  maxCostUsd?: number | null;
 }
 
 const DEFAULT_PAGE = 20;
@@ -124,7 +137,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     if (!d) return null;
     const sourceId = sourceIdOf(d.batch.request);
     const source = sourceId === null ? null : await sources.record(sourceId);
-    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls);
+    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls, d.spend);
   };
   const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
 
@@ -166,6 +179,14 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     return nodes;
   };
 
+  /** Who pays and within which limits: every model the batch may call, and its own limits. */
+  const spendPlan = (request: BatchRequest, tenant: string): SpendPlan => {
+    const model = request.model ?? modelClient?.model ?? resolveModelConfig().model;
+    const verifier = config.verifyModel ?? model;
+    const models = verifyModeOf(request) === 'off' || verifier === model ? [model] : [model, verifier];
+    return { tenant, models, maxTokens: request.maxTokens ?? null, maxCostUsd: request.maxCostUsd ?? null };
+  };
+
   const existingFor = (existing: BatchRecord, key: string, hash: string): BatchRecord => {
     if (existing.requestHash !== hash) throw new IdempotencyConflictError(key, existing.id);
     return existing;
@@ -174,6 +195,10 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   return {
     sources,
     async submit(given, o = {}) {
+      const plan = spendPlan(given, o.tenant ?? DEFAULT_TENANT);
+      // A repeat of a stored submit answers its batch whatever the budget says now.
+      const repeat = o.idempotencyKey === undefined ? null : await getBatchByIdempotencyKey(db, o.idempotencyKey);
+      if (repeat === null) await checkSubmitBudget(db, pricesOf(config), plan);
       await checkDistinctFrom(given.distinctFrom ?? []);
       const { request, sectionIds } = await resolveSource(given);
       const key = o.idempotencyKey ?? null;
@@ -190,6 +215,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
           if (!winner || key === null) throw new Error('batch insert lost a race but no batch holds the key');
           return { created: false, batch: existingFor(winner, key, hash) };
         }
+        await recordBatchBudget(tx, batch.id, plan);
         await engine.enqueueGraph(graphFor(batch.id, request, sectionIds), { tx });
         // Read before the commit: the answer shows the batch as created (queued), whatever a
         // worker does the instant it commits.
@@ -201,6 +227,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     },
 
     get: view,
+
+    usage: (tenant) => tenantUsage(db, tenant),
 
     async cancel(id) {
       const found = await engine.transaction(async (tx) => {
@@ -275,6 +303,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return {
         ...dlqItem(job),
         state: job.state,
+        usage: transcriptUsage(calls),
         jobAttempts: job.attempt,
         maxAttempts: validationBudget(job),
         attempts: calls.map(toTranscriptAttempt),
@@ -292,6 +321,10 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
           throw new ReplayRefusedError('maxAttempts', `maxAttempts must be an integer ${QUIZ_LIMITS.minAttempts}-${QUIZ_LIMITS.maxAttempts}`);
         }
         payload = withValidationBudget(job.payload, m);
+      }
+      if (o.maxTokens !== undefined || o.maxCostUsd !== undefined) {
+        if (job.groupId === null) throw new ReplayRefusedError('maxTokens', 'budgets can only be raised for quiz jobs');
+        await setBatchLimits(db, job.groupId, { maxTokens: o.maxTokens, maxUsd: o.maxCostUsd });
       }
       const replayed = await engine.dlq.replay(jobId, payload === undefined ? {} : { payload });
       const batchId = replayed.groupId;

@@ -25,12 +25,33 @@ export interface BatchJobView {
   state: JobState;
   /** Engine attempts so far (claims), not model calls. */
   attempts: number;
+  /** Tokens and cost of the job's model calls; costUsd null when a call's model has no price. */
+  usage?: { promptTokens: number; completionTokens: number; costUsd: number | null };
 }
 
 export interface UsageView {
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens the provider served from its prompt cache (part of `promptTokens`). */
+  cachedTokens: number;
+  /** cachedTokens / promptTokens, 0–1; null before any prompt was sent. */
+  cachedShare: number | null;
+  /** Completion tokens spent reasoning (part of `completionTokens`), where the provider reports them. */
+  reasoningTokens: number;
+  /** Dollars from the price table; null when any call was of a model without a price (`unpricedCalls`). */
+  costUsd: number | null;
+  unpricedCalls: number;
   modelCalls: number;
+}
+
+/** A batch's limits from its request (null: none) and what its calls spent and hold reserved. */
+export interface BudgetView {
+  maxTokens: number | null;
+  maxCostUsd: number | null;
+  spentTokens: number;
+  spentUsd: number;
+  reservedTokens: number;
+  reservedUsd: number;
 }
 
 export interface BatchView {
@@ -41,6 +62,8 @@ export interface BatchView {
   questions: QuestionView[] | null;
   jobs: BatchJobView[];
   usage: UsageView;
+  /** Null for a batch stored before budgets. */
+  budget: BudgetView | null;
   /** With a source, once succeeded: how many questions each section got (by evidence). */
   coverage?: CoverageView;
   /** Once succeeded: verified / total, flags by code, repairs and the verification calls' tokens. */
@@ -104,7 +127,7 @@ export interface TranscriptAttemptView {
   finishReason: string | null;
   issues: IssueView[];
   normalisations: unknown[];
-  usage: { promptTokens: number; completionTokens: number };
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number; costUsd: number | null };
   latencyMs: number;
   error: ModelErrorView | null;
   createdAt: string;
@@ -123,6 +146,8 @@ export interface DlqItemView {
 
 export interface DlqEntryView extends Omit<DlqItemView, 'attempts'> {
   state: JobState;
+  /** The job's calls summed: tokens, cached and reasoning tokens, cost (null when any was unpriced). */
+  usage: UsageView;
   /** Engine attempts the job used in its current run. */
   jobAttempts: number;
   /** The validation budget (the request's `maxAttempts`) this job runs with. */

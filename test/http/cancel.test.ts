@@ -59,7 +59,12 @@ describe('POST /v1/batches/:id/cancel', () => {
     const again = await cancel(batch.id);
     expect(again.status).toBe(200);
     const repeat = BatchViewSchema.parse(await again.json());
-    expect({ ...repeat, updatedAt: null }).toEqual({ ...cancelled, updatedAt: null });
+    // The same, except that the aborted calls' reservations are now charged as spent (the provider
+    // may bill a call cut off mid-way): the batch holds nothing reserved any more.
+    expect({ ...repeat, updatedAt: null, budget: null }).toEqual({ ...cancelled, updatedAt: null, budget: null });
+    expect(repeat.budget?.reservedTokens).toBe(0);
+    expect(repeat.budget?.spentTokens).toBe((cancelled.budget?.spentTokens ?? 0) + (cancelled.budget?.reservedTokens ?? 0));
+    expect(repeat.budget?.spentTokens).toBeGreaterThan(0);
     expect(repeat.updatedAt).toBe(cancelled.updatedAt);
 
     const events = await stack.engine.events.readAfter(0, { groupId: batch.id });

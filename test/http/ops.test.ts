@@ -142,6 +142,7 @@ describe('GET /openapi.json', () => {
         '/v1/events',
         '/v1/sources',
         '/v1/sources/{id}',
+        '/v1/usage',
       ].sort(),
     );
     const refs: string[] = [];

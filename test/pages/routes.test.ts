@@ -62,6 +62,15 @@ describe('pages: auth', () => {
     expect(offsite.headers.get('location')).toBe('/');
   });
 
+  it("the dashboard shows the tenant's spend this period; an unpriced model's cost is not shown as $0", async () => {
+    const cookie = await login(READ_KEY);
+    const html = await (await req('/', { headers: { cookie } })).text();
+    expect(html).toContain('id="spend"');
+    // The hostile batch's calls used `scripted-model`, which no price table knows.
+    expect(html).toMatch(/data-spend="spent">\$0\.0* \+ unpriced no budget</);
+    expect(html).toMatch(/data-spend="tokens">[1-9][0-9]*</);
+  });
+
   it('a session works on the pages and on the API the dashboard streams from; logout ends it', async () => {
     const cookie = await login(READ_KEY);
     expect((await req('/', { headers: { cookie } })).status).toBe(200);

@@ -111,7 +111,7 @@ describe('the shared limiter in PostgreSQL', () => {
       toolArguments: null,
       refusal: null,
       finishReason: 'stop',
-      usage: { promptTokens: 1, completionTokens: 1 },
+      usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0, reasoningTokens: 0 },
       latencyMs: 1,
       rateLimit: { remainingRequests: 0, resetRequestsMs: 300 },
       raw: null,

@@ -3,8 +3,9 @@ import type { Executor } from '../client.js';
 import { toState } from '../jobs/rows.js';
 import type { JobState } from '../jobs/types.js';
 import { queryOne, toInt, toJson, toStr } from '../rows.js';
+import { toBatchSpend, type BatchSpendRecord } from '../accounts/spend.js';
 import { BATCH_COLUMNS, toBatch, type BatchRecord } from './batches.js';
-import { toUsage, type UsageTotals } from './model-calls.js';
+import { USAGE_SUMS, toUsage, type UsageTotals } from './model-calls.js';
 import { toQuestion, type QuestionRecord } from './questions.js';
 
 /** What a batch read needs of each of its jobs. */
@@ -13,6 +14,8 @@ export interface BatchJobRecord {
   queue: string;
   state: JobState;
   attempt: number;
+  /** Tokens and cost of the job's calls (batch reads only). */
+  usage?: { promptTokens: number; completionTokens: number; costUsd: number | null };
 }
 
 /** A batch with everything its view is derived from, read in one statement. */
@@ -21,6 +24,8 @@ export interface BatchDetail {
   jobs: BatchJobRecord[];
   questions: QuestionRecord[];
   usage: UsageTotals;
+  /** The batch's limits and spend; null for a batch stored before budgets. */
+  spend: BatchSpendRecord | null;
   /** Repair turns and verification calls among the batch's model calls, with the verification tokens. */
   calls: { repairs: number; verifications: number; verifyPromptTokens: number; verifyCompletionTokens: number };
 }
@@ -32,7 +37,14 @@ function array(value: unknown, what: string): Record<string, unknown>[] {
 }
 
 function toBatchJob(row: Record<string, unknown>): BatchJobRecord {
-  return { id: toInt(row.id, 'jobs.id'), queue: toStr(row.queue, 'jobs.queue'), state: toState(row.state), attempt: toInt(row.attempt, 'jobs.attempt') };
+  const usage = toUsage(row);
+  return {
+    id: toInt(row.id, 'jobs.id'),
+    queue: toStr(row.queue, 'jobs.queue'),
+    state: toState(row.state),
+    attempt: toInt(row.attempt, 'jobs.attempt'),
+    usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costUsd: usage.costUsd },
+  };
 }
 
 /**
@@ -44,18 +56,21 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
   const row = await queryOne(
     ex,
     sql`select ${BATCH_COLUMNS},
-          (select coalesce(json_agg(json_build_object('id', j.id, 'queue', j.queue, 'state', j.state, 'attempt', j.attempt) order by j.id), '[]'::json)
-             from jobs j where j.group_id = b.id) as detail_jobs,
+          (select coalesce(json_agg(json_build_object('id', j.id, 'queue', j.queue, 'state', j.state, 'attempt', j.attempt,
+                    'prompt_tokens', ju.prompt_tokens, 'completion_tokens', ju.completion_tokens, 'cost_usd', ju.cost_usd,
+                    'unpriced_calls', ju.unpriced_calls) order by j.id), '[]'::json)
+             from jobs j cross join lateral (select ${USAGE_SUMS} from model_calls m where m.job_id = j.id) ju
+             where j.group_id = b.id) as detail_jobs,
           (select coalesce(json_agg(json_build_object('position', q.position, 'question', q.question, 'options', q.options,
                     'correct_answer', q.correct_answer, 'explanation', q.explanation, 'type', q.type,
                     'correct_answers', q.correct_answers, 'evidence', q.evidence, 'verified', q.verified,
                     'quality', q.quality) order by q.position), '[]'::json)
              from questions q where q.batch_id = b.id) as detail_questions,
-          u.prompt_tokens, u.completion_tokens, u.model_calls, u.repairs, u.verifications, u.verify_prompt_tokens, u.verify_completion_tokens
+          (select row_to_json(s) from batch_spend s where s.batch_id = b.id) as detail_spend,
+          u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.reasoning_tokens, u.cost_usd, u.unpriced_calls, u.model_calls, u.repairs, u.verifications, u.verify_prompt_tokens, u.verify_completion_tokens
         from batches b
         cross join lateral (
-          select coalesce(sum(m.prompt_tokens), 0)::bigint as prompt_tokens,
-                 coalesce(sum(m.completion_tokens), 0)::bigint as completion_tokens, count(*)::int as model_calls,
+          select ${USAGE_SUMS},
                  (count(*) filter (where m.kind = 'repair'))::int as repairs,
                  (count(*) filter (where m.kind = 'verify'))::int as verifications,
                  coalesce(sum(m.prompt_tokens) filter (where m.kind = 'verify'), 0)::bigint as verify_prompt_tokens,
@@ -69,6 +84,7 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
     jobs: array(row.detail_jobs, 'batch jobs').map(toBatchJob),
     questions: array(row.detail_questions, 'batch questions').map(toQuestion),
     usage: toUsage(row),
+    spend: row.detail_spend === null || row.detail_spend === undefined ? null : toBatchSpend(toJson(row.detail_spend) as Record<string, unknown>),
     calls: {
       repairs: toInt(row.repairs ?? 0, 'repairs'),
       verifications: toInt(row.verifications ?? 0, 'verifications'),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -68,6 +68,17 @@ export const modelCalls = pgTable(
     normalisations: jsonb('normalisations').notNull().default(sql`'[]'::jsonb`),
     promptTokens: integer('prompt_tokens').notNull().default(0),
     completionTokens: integer('completion_tokens').notNull().default(0),
+    /** Prompt tokens the provider served from its prompt cache (`prompt_tokens_details.cached_tokens`). */
+    cachedTokens: integer('cached_tokens').notNull().default(0),
+    /** Completion tokens spent on reasoning (`completion_tokens_details.reasoning_tokens`), where reported. */
+    reasoningTokens: integer('reasoning_tokens').notNull().default(0),
+    /** Dollars from the price table; null when the model has no known price (never 0 for unknown). */
+    costUsd: numeric('cost_usd', { precision: 20, scale: 10 }),
+    /** The worst case held against the budgets while the call is out; 0 once settled by its finish. */
+    reservedTokens: integer('reserved_tokens').notNull().default(0),
+    reservedUsd: numeric('reserved_usd', { precision: 20, scale: 10 }).notNull().default('0'),
+    /** The tenant_spend row this call reserved in and settles into. */
+    spendLedger: bigint('spend_ledger', { mode: 'number' }),
     latencyMs: integer('latency_ms').notNull().default(0),
     error: jsonb('error'),
     /** The repair loop's draft after this call, so a retried or replayed job resumes instead of restarting. */

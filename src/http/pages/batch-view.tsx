@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EXPORT_FORMATS } from '../../../schemas/export.js';
 import { formatLabel } from '../../export/index.js';
 import { Layout, formatTime } from './layout.js';
+import { PageBudgetSchema, PageUsageSchema, budgetText, usageText } from './usage-text.js';
 
 const QuestionViewSchema = z.looseObject({
   type: z.string().optional(),
@@ -30,6 +31,8 @@ export const PageBatchSchema = z.looseObject({
   questions: z.array(QuestionViewSchema).nullable(),
   jobs: z.array(z.looseObject({ id: z.int(), kind: z.string(), state: z.string(), attempts: z.int() })),
   quality: QualitySummarySchema.optional(),
+  usage: PageUsageSchema.optional(),
+  budget: PageBudgetSchema.nullable().optional(),
   createdAt: z.string(),
 });
 export type PageBatch = z.output<typeof PageBatchSchema>;
@@ -130,6 +133,12 @@ export function BatchPage(props: { batch: PageBatch; canLogOut: boolean; notice?
           <progress id="batch-progress" max={Math.max(1, total)} value={done} aria-label="Chunks done"></progress>{' '}
           <span id="progress-text">{`${done}/${total}`}</span>
         </p>
+        {batch.usage ? (
+          <p class="muted" id="batch-usage">
+            {usageText(batch.usage)}
+            {budgetText(batch.budget) === '' ? null : <span id="batch-budget">{` · ${budgetText(batch.budget)}`}</span>}
+          </p>
+        ) : null}
         {running ? (
           <form method="post" action={`/batches/${encodeURIComponent(batch.id)}/cancel`} class="actions">
             <button type="submit" id="cancel" class="danger">

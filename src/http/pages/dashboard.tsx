@@ -1,6 +1,8 @@
 import type { JobState } from '../../engine/types.js';
 import type { BatchSummary, PagesDeps, Throughput } from './deps.js';
+import type { TenantUsageView } from '../../accounts/budgets.js';
 import { Layout, formatTime } from './layout.js';
+import { costText } from './usage-text.js';
 
 /** The order the tiles are shown in: the path a job normally takes, then the exits. */
 export const STATE_ORDER: readonly JobState[] = ['waiting', 'blocked', 'ready', 'running', 'succeeded', 'dead', 'discarded'];
@@ -41,7 +43,29 @@ export async function loadSummary(deps: PagesDeps): Promise<DashboardSummary> {
   };
 }
 
-export function DashboardPage(props: { summary: DashboardSummary; canLogOut: boolean }) {
+/** The tenant's spend tile: dollars spent (and held by calls in flight) against its budget. */
+function SpendTile(props: { usage: TenantUsageView }) {
+  const u = props.usage;
+  const budget = u.budget === null ? 'no budget' : `of ${costText(u.budget.usd)} per ${u.budget.per}`;
+  return (
+    <dl class="tiles" id="spend">
+      <div>
+        <dt>{`spent since ${formatTime(u.period.start)}`}</dt>
+        <dd data-spend="spent">{`${u.costUsd === null ? `${costText(u.spentUsd)} + unpriced` : costText(u.spentUsd)} ${budget}`}</dd>
+      </div>
+      <div>
+        <dt>reserved by calls in flight</dt>
+        <dd data-spend="reserved">{costText(u.reservedUsd)}</dd>
+      </div>
+      <div>
+        <dt>tokens</dt>
+        <dd data-spend="tokens">{String(u.tokens.spent)}</dd>
+      </div>
+    </dl>
+  );
+}
+
+export function DashboardPage(props: { summary: DashboardSummary; canLogOut: boolean; usage?: TenantUsageView | null }) {
   const { counts, throughput, batches } = props.summary;
   const minutes = throughput.windowSeconds / 60;
   return (
@@ -68,6 +92,12 @@ export function DashboardPage(props: { summary: DashboardSummary; canLogOut: boo
             <dd data-throughput="dead">{`${throughput.dead}${throughput.capped ? '+' : ''}`}</dd>
           </div>
         </dl>
+        {props.usage ? (
+          <>
+            <h2>Spend</h2>
+            <SpendTile usage={props.usage} />
+          </>
+        ) : null}
         <h2>Recent batches</h2>
         <section class="card">
           <table>

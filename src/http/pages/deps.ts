@@ -1,5 +1,6 @@
 import type { BatchRequest } from '../../../schemas/batch-request.js';
 import type { JobState } from '../../engine/types.js';
+import type { TenantUsageView } from '../../accounts/budgets.js';
 import type { SourceService } from '../../quiz/source-service.js';
 import type { BatchSummary, DlqEntryView, DlqItemView, PageView, TranscriptAttemptView } from '../../quiz/views.js';
 
@@ -28,6 +29,8 @@ export interface PagesQuiz {
   dlqDiscard(jobId: number): Promise<unknown>;
   /** Throws `AcceptRejectedError` (issues) when the questions do not validate, `NotDeadError` when not dead. */
   dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<unknown>;
+  /** The tenant's spend in its budget period, as `GET /v1/usage` answers it; absent: not shown. */
+  usage?(tenant: string): Promise<TenantUsageView>;
   /**
    * The same source service `POST /v1/sources` uses, for the form's document upload. Throws the
    * quiz's `SourceRejectedError` for a file it refuses. Absent: the form offers no upload.

@@ -3,6 +3,7 @@ import type { ChatMessageView, ReviewQuestionView } from '../../quiz/views.js';
 import { AcceptForm, issuesByField, type ReviewIssues } from './dlq-accept.js';
 import type { DlqEntryView, TranscriptAttemptView } from './deps.js';
 import { formatSegments, markTree, toSegments, type MarkNode } from './highlight.js';
+import { costText, usageText } from './usage-text.js';
 import { Layout, errorText, formatTime } from './layout.js';
 
 /**
@@ -48,6 +49,9 @@ export function DlqEntryPage(props: {
           </div>
         </dl>
         <p>{`Died ${formatTime(entry.diedAt)}: ${errorText(entry.lastError)}`}</p>
+        <p class="muted" id="job-usage">
+          {usageText(entry.usage)}
+        </p>
         {props.canAct ? (
           <div class="actions">
             <form method="post" action={`/dlq/${entry.id}/replay`}>
@@ -93,7 +97,8 @@ function Attempt({ attempt }: { attempt: TranscriptAttemptView }) {
         <span>{`model: ${attempt.model ?? '—'}`}</span>
         <span>{`prompt ${attempt.promptVersion}`}</span>
         <span>{`finish: ${attempt.finishReason ?? '—'}`}</span>
-        <span>{`tokens: ${usage.promptTokens} prompt + ${usage.completionTokens} completion`}</span>
+        <span>{`tokens: ${usage.promptTokens} prompt${usage.cachedTokens > 0 ? ` (${usage.cachedTokens} cached)` : ''} + ${usage.completionTokens} completion${usage.reasoningTokens > 0 ? ` (${usage.reasoningTokens} reasoning)` : ''}`}</span>
+        <span class="cost">{costText(usage.costUsd)}</span>
         <span>{`${attempt.latencyMs} ms`}</span>
         {attempt.epoch > 0 ? <span>{`after replay ${attempt.epoch}`}</span> : null}
         <span>{formatTime(attempt.createdAt)}</span>

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { InvalidCursorError, NotDeadError } from '../../engine/errors.js';
 import { clearSessionCookie, issueSessionCookie } from '../auth.js';
 import type { AppEnv } from '../env.js';
+import { tenantOf } from '../tenant.js';
 import { assetRoutes } from './assets.js';
 import { registerBatchPages } from './batch-routes.js';
 import { DashboardPage, loadSummary } from './dashboard.js';
@@ -60,7 +61,10 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
     return c.redirect('/login', 303);
   });
 
-  app.get('/', async (c) => c.html(<DashboardPage summary={await loadSummary(deps)} canLogOut={loggedIn(c)} />));
+  app.get('/', async (c) => {
+    const [summary, usage] = await Promise.all([loadSummary(deps), quiz.usage ? quiz.usage(tenantOf(c)) : null]);
+    return c.html(<DashboardPage summary={summary} usage={usage} canLogOut={loggedIn(c)} />);
+  });
   app.get('/dashboard.json', async (c) => c.json(await loadSummary(deps)));
 
   registerBatchPages(app, quiz);

@@ -9,6 +9,7 @@ import type { EventFeed, QuizApi } from '../deps.js';
 import type { EventHub } from '../sse-hub.js';
 import { serveEvents } from '../sse.js';
 import { QF_ATTR } from '../../telemetry/spans.js';
+import { tenantOf } from '../tenant.js';
 import { tracedRoute } from '../trace.js';
 import { batchIdParam, readHeader, readJson, readQuery } from '../validate.js';
 
@@ -37,13 +38,20 @@ export function registerBatchRoutes(app: Hono<AppEnv>, deps: BatchRouteDeps): vo
     tracedRoute(c, '/v1/batches', async () => {
       const idempotencyKey = readHeader(c, 'Idempotency-Key', IdempotencyKeySchema);
       const request = await readJson(c, BatchRequestSchema);
-      const { created, batch } = await quiz.submit(request, idempotencyKey === undefined ? {} : { idempotencyKey });
+      const tenant = tenantOf(c);
+      const { created, batch } = await quiz.submit(request, idempotencyKey === undefined ? { tenant } : { idempotencyKey, tenant });
       trace.getActiveSpan()?.setAttributes({ [QF_ATTR.batchId]: batch.id, 'quizforge.batch.created': created, 'quizforge.batch.count': request.count });
       c.header('Location', `/v1/batches/${encodeURIComponent(batch.id)}`);
       // 202: accepted, the work runs asynchronously. 200: an idempotent repeat, nothing created.
       return c.json(batch, created ? 202 : 200);
     }),
   );
+
+  // The caller's tenant: tokens, cost, budget, spent and reserved in the current budget period.
+  app.get('/v1/usage', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json(await quiz.usage(tenantOf(c)));
+  });
 
   app.get('/v1/batches', async (c) => {
     const { cursor, limit } = readQuery(c, ListQuerySchema);

@@ -26,8 +26,9 @@ export function registerDlqRoutes(app: Hono<AppEnv>, quiz: QuizApi): void {
 
   app.post('/v1/dlq/:id/replay', requireAuth('admin'), async (c) => {
     const id = jobIdParam(c);
-    const { maxAttempts } = await readJson(c, ReplayBodySchema, { emptyAs: {} });
-    const result = await quiz.dlqReplay(id, maxAttempts === undefined ? {} : { maxAttempts });
+    const body = await readJson(c, ReplayBodySchema, { emptyAs: {} });
+    const opts = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+    const result = await quiz.dlqReplay(id, opts);
     return c.json({ id, action: 'replayed' as const, ...stateOf(result) }, 202);
   });
 

@@ -41,14 +41,15 @@ describe('model call records', () => {
     const db = getDb().database.db;
     const jobId = 999_002;
     const start = started(jobId);
-    const first = await startModelCall(db, start, 2);
-    expect(first).toMatchObject({ n: 1, counted: true, finishedAt: null, error: { kind: 'no_outcome' } });
-    expect(await startModelCall(db, start, 2)).toMatchObject({ n: 2 });
+    const reserve = { tenant: 'default', tokens: 10, usd: 0.001 };
+    const first = await startModelCall(db, start, 2, reserve);
+    expect(first).toMatchObject({ kind: 'started', record: { n: 1, counted: true, finishedAt: null, error: { kind: 'no_outcome' } } });
+    expect(await startModelCall(db, start, 2, reserve)).toMatchObject({ record: { n: 2 } });
     // The budget of 2 is spent by two calls nobody heard back from: a third is refused.
-    expect(await startModelCall(db, start, 2)).toBeNull();
+    expect(await startModelCall(db, start, 2, reserve)).toEqual({ kind: 'refused', by: 'attempts' });
     expect(await countBudgetUsed(db, jobId, 0)).toBe(2);
     // A new epoch (a DLQ replay) has its own budget.
-    expect(await startModelCall(db, { ...start, epoch: 1 }, 2)).toMatchObject({ n: 3, epoch: 1 });
+    expect(await startModelCall(db, { ...start, epoch: 1 }, 2, reserve)).toMatchObject({ record: { n: 3, epoch: 1 } });
   });
 
   it('exist, as started and counted, while the request is with the provider', async () => {

@@ -28,7 +28,9 @@ describe('a batch whose chunks succeed on the first try', () => {
     const done = await p.waitFor(submitted.id, ['succeeded', 'failed']);
     expect(done.status).toBe('succeeded');
     expect(done.questions).toHaveLength(12);
-    expect(done.usage).toEqual({ promptTokens: 300, completionTokens: 480, modelCalls: 3 });
+    expect(done.usage).toMatchObject({ promptTokens: 300, completionTokens: 480, modelCalls: 3, cachedTokens: 0, reasoningTokens: 0 });
+    // `scripted-model` is in no price table: its cost is unknown (null), never 0.
+    expect(done.usage).toMatchObject({ costUsd: null, unpricedCalls: 3 });
     // Chunk order is kept: question texts 1..12 in position order, whichever chunk ran first.
     const numbers = singles(done.questions).map((q) => Number(/Question (\d+)/.exec(q.question)?.[1]));
     expect(new Set(numbers).size).toBe(12);

@@ -1,0 +1,88 @@
+/**
+ * Budgets as the service sees them: a tenant's daily or monthly dollar budget, a batch's token and
+ * dollar limits, the checks at submit, and a tenant's usage. The per-call reservation itself runs
+ * in the call's start statement (`startModelCall`), atomically across workers.
+ */
+import type { Executor } from '../db/client.js';
+import { getTenantSpend, insertBatchSpend, upsertTenantBudget, type BudgetPeriod, type TenantSpendRecord } from '../db/accounts/spend.js';
+import { BudgetExhaustedError, UnpricedBudgetError } from './budget-errors.js';
+import type { PriceTable } from './prices.js';
+
+/** Sets a tenant's dollar budget per UTC day or month; null removes it (spend is still tracked). */
+export async function setTenantBudget(db: Executor, tenant: string, budget: { usd: number; per: BudgetPeriod } | null): Promise<void> {
+  if (budget !== null && !(Number.isFinite(budget.usd) && budget.usd >= 0)) throw new RangeError('budget usd must be a finite number >= 0');
+  await upsertTenantBudget(db, tenant, budget);
+}
+
+/** A tenant's usage in its current period, as `GET /v1/usage` answers it. */
+export interface TenantUsageView {
+  tenant: string;
+  period: { per: BudgetPeriod; start: string; end: string };
+  /** The budget per period in dollars; null: none. */
+  budget: { usd: number; per: BudgetPeriod } | null;
+  /** Dollars of finished calls this period; null when some were of unpriced models (unknown). */
+  costUsd: number | null;
+  spentUsd: number;
+  reservedUsd: number;
+  /** Budget minus spent and reserved, never below 0; null without a budget. */
+  remainingUsd: number | null;
+  tokens: { spent: number; reserved: number };
+  modelCalls: number;
+  unpricedCalls: number;
+}
+
+function periodEnd(start: Date, per: BudgetPeriod): Date {
+  const end = new Date(start);
+  if (per === 'day') end.setUTCDate(end.getUTCDate() + 1);
+  else end.setUTCMonth(end.getUTCMonth() + 1);
+  return end;
+}
+
+export function toTenantUsage(s: TenantSpendRecord): TenantUsageView {
+  return {
+    tenant: s.tenant,
+    period: { per: s.per, start: s.periodStart.toISOString(), end: periodEnd(s.periodStart, s.per).toISOString() },
+    budget: s.budget,
+    costUsd: s.unpricedCalls > 0 ? null : s.spentUsd,
+    spentUsd: s.spentUsd,
+    reservedUsd: s.reservedUsd,
+    remainingUsd: s.budget === null ? null : Math.max(0, s.budget.usd - s.spentUsd - s.reservedUsd),
+    tokens: { spent: s.spentTokens, reserved: s.reservedTokens },
+    modelCalls: s.calls,
+    unpricedCalls: s.unpricedCalls,
+  };
+}
+
+export async function tenantUsage(db: Executor, tenant: string): Promise<TenantUsageView> {
+  return toTenantUsage(await getTenantSpend(db, tenant));
+}
+
+/** What a submit will spend on: the models its calls use and its own limits. */
+export interface SpendPlan {
+  tenant: string;
+  /** Every model the batch may call (generation and, unless off, verification). */
+  models: readonly string[];
+  maxTokens: number | null;
+  maxCostUsd: number | null;
+}
+
+/**
+ * Refuses a submit that could not run within its budgets: a dollar limit (the batch's or the
+ * tenant's) over a model without a price (422), or a tenant whose period budget is spent or fully
+ * reserved (402). Checked before anything is stored; the per-call reservation still decides.
+ */
+export async function checkSubmitBudget(db: Executor, prices: PriceTable, plan: SpendPlan): Promise<void> {
+  const unpriced = plan.models.find((m) => !prices.has(m));
+  if (unpriced !== undefined && plan.maxCostUsd !== null) throw new UnpricedBudgetError('maxCostUsd', unpriced, 'the batch limit maxCostUsd');
+  const spend = await getTenantSpend(db, plan.tenant);
+  if (spend.budget === null) return;
+  if (unpriced !== undefined) throw new UnpricedBudgetError('model', unpriced, `the tenant's budget of $${spend.budget.usd} per ${spend.budget.per}`);
+  if (spend.spentUsd + spend.reservedUsd >= spend.budget.usd) {
+    throw new BudgetExhaustedError(plan.tenant, spend.budget.usd, spend.spentUsd + spend.reservedUsd, spend.budget.per);
+  }
+}
+
+/** Records a new batch's limits with the batch, in its submit transaction. */
+export function recordBatchBudget(tx: Executor, batchId: string, plan: Pick<SpendPlan, 'maxTokens' | 'maxCostUsd'>): Promise<void> {
+  return insertBatchSpend(tx, batchId, { maxTokens: plan.maxTokens, maxUsd: plan.maxCostUsd });
+}
