@@ -10,6 +10,7 @@ import type { ModelCallOutcome } from '../db/quiz/index.js';
 import { callChat, type ChatOutcome, type ChatRequestBody } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
 import type { QuizConfig } from './config.js';
+import type { CallLedger } from './call-ledger.js';
 import type { ChatMessage } from './messages.js';
 import { observeCall, type QuizMetrics } from './metrics.js';
 import { stepDownOutputMode, type ModeChoice } from './output.js';
@@ -33,6 +34,8 @@ export interface RecordedCallSpec {
   output: ModeChoice;
   meta: unknown;
   signal: AbortSignal;
+  /** The handler run's ledger: counts the call and its tokens, and holds `finishLater` writes. */
+  ledger: CallLedger;
 }
 
 export type Completion = Extract<ChatOutcome, { kind: 'completion' }>;
@@ -43,7 +46,14 @@ export type RecordedCall =
   /** The server refused the output mode; recorded, not counted: retry at once with `output`. */
   | { kind: 'step_down'; output: ModeChoice }
   /** A completion came back; the caller records what it means with `finish` (`answered` pre-filled). */
-  | { kind: 'completion'; outcome: Completion; answered: Partial<ModelCallOutcome>; finish: (o: Partial<ModelCallOutcome>) => Promise<void> };
+  | {
+      kind: 'completion';
+      outcome: Completion;
+      answered: Partial<ModelCallOutcome>;
+      finish: (o: Partial<ModelCallOutcome>) => Promise<void>;
+      /** `finish` without waiting: the write runs beside the caller's next step, held by the ledger. */
+      finishLater: (o: Partial<ModelCallOutcome>) => void;
+    };
 
 /** Sends one call and records it; throws the engine's typed errors for provider and transport failures. */
 export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): Promise<RecordedCall> {
@@ -54,7 +64,14 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
   // of the call instead of spent money no record shows.
   const started = await startModelCall(deps.db, { ...spec.record, messages: spec.messages }, spec.budget);
   if (!started) return { kind: 'refused' };
-  const finish = (o: Partial<ModelCallOutcome>) => finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, ...o });
+  const ledger = spec.ledger;
+  ledger.started();
+  const finish = (o: Partial<ModelCallOutcome>) => {
+    const outcome = { ...NOT_ANSWERED, ...o };
+    ledger.finished(outcome);
+    return finishModelCall(deps.db, started.id, outcome);
+  };
+  const finishLater = (o: Partial<ModelCallOutcome>) => ledger.defer(finish(o));
   let outcome: ChatOutcome;
   try {
     outcome = await callChat(deps.client, spec.body, { meta: spec.meta, signal: spec.signal });
@@ -86,5 +103,5 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
     completionTokens: outcome.usage.completionTokens,
     latencyMs: outcome.latencyMs,
   };
-  return { kind: 'completion', outcome, answered, finish };
+  return { kind: 'completion', outcome, answered, finish, finishLater };
 }
