@@ -62,6 +62,12 @@ export interface HandlerContext {
 export interface HandlerSuccess {
   result?: unknown;
   effects?: (tx: Executor, job: ClaimedJob) => Promise<void>;
+  /**
+   * Writes the handler started and left in flight (a model call's outcome record). The job's
+   * place frees at once; the job completes only once they have landed, and fails its attempt if
+   * one rejects. Awaited before the completion takes a connection, never inside its transaction.
+   */
+  pending?: Promise<unknown>;
 }
 
 export type Handler<P = unknown> = (job: ClaimedJob<P>, ctx: HandlerContext) => Promise<HandlerSuccess | void>;

@@ -319,6 +319,14 @@ export class EngineWorker implements Worker {
       // held through it idles (a model-bound pipeline lost a completion transaction per job).
       this.freeSlot(h);
       const success: HandlerSuccess = out ?? {};
+      if (success.pending) {
+        try {
+          await success.pending;
+        } catch (err) {
+          await this.failed(h, err, task, started);
+          return;
+        }
+      }
       if (!success.effects && !task?.onSucceeded) {
         // No transaction needed: share a batched statement.
         const applied = await this.completer.add({ id: job.id, leaseToken: job.leaseToken, result: success.result });

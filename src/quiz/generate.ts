@@ -17,6 +17,7 @@ import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt, type Flaw } from './validate/index.js';
 import { loadExisting } from './existing.js';
 import type { Section } from '../sources/types.js';
+import type { CallLedger } from './call-ledger.js';
 
 /** What the generation loop needs from its surroundings. */
 export interface GenerationDeps {
@@ -42,6 +43,8 @@ export interface GenerationSpec {
   /** The draft to start from when this job has recorded none. */
   initial: () => DraftState;
   signal: AbortSignal;
+  /** This handler run's calls: their usage, and the outcome writes still in flight. */
+  ledger: CallLedger;
 }
 
 /** A job's validated questions, how each key was verified (by position), and the flaw warnings that stayed. */
@@ -71,10 +74,9 @@ export function replayEpoch(job: Pick<ClaimedJob, 'errors' | 'maxAttempts'>): nu
 export async function generateQuestions(deps: GenerationDeps, spec: GenerationSpec): Promise<GeneratedQuestions> {
   const { job, request } = spec;
   const budget = request.maxAttempts;
-  // A job's first run ever (attempt 1, no history: every retry, release, lease loss and
-  // replay leaves an entry) has recorded nothing to resume, so it skips the two reads; the
-  // pipeline is bound by its model, and each round trip before the call is time a slot idles.
-  const firstRun = job.attempt === 1 && job.errors.length === 0;
+  // A first run has recorded nothing to resume, so it skips the two reads; the pipeline is
+  // bound by its model, and each round trip before the call is time a slot idles.
+  const firstRun = isFirstRun(job);
   let [used, draft] = firstRun
     ? [0, spec.initial()]
     : await Promise.all([countBudgetUsed(deps.db, job.id, spec.epoch), resumeDraft(deps.db, spec)]);
@@ -87,7 +89,7 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   const offset = spec.offset ?? 0;
   const shown = spec.material?.shown;
 
-  const vspec = { job, batchId: spec.batchId, jobKind: spec.jobKind, epoch: spec.epoch, request, signal: spec.signal, versions };
+  const vspec = { job, batchId: spec.batchId, jobKind: spec.jobKind, epoch: spec.epoch, request, signal: spec.signal, versions, ledger: spec.ledger };
   for (;;) {
     while (draft.done === null) {
       if (used >= budget) throw exhausted(draft, used, budget);
@@ -123,13 +125,14 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
         output,
         meta,
         signal: spec.signal,
+        ledger: spec.ledger,
       });
       if (sent.kind === 'refused') throw exhausted(draft, await countBudgetUsed(deps.db, job.id, spec.epoch), budget);
       if (sent.kind === 'step_down') {
         output = sent.output;
         continue;
       }
-      const { outcome, answered, finish } = sent;
+      const { outcome, answered, finish, finishLater } = sent;
       if (outcome.refusal !== null || outcome.finishReason === 'content_filter') {
         const message = outcome.refusal ?? 'the provider filtered the answer (finish_reason "content_filter")';
         await finish({ ...answered, error: { kind: 'refusal', message } });
@@ -148,7 +151,8 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
       const applied = applyOutput(forgetVerification(draft, targets), targets, extracted.text, spec.material?.sections, existing);
       draft = applied.draft;
       const normalisations = [...extracted.normalisations, ...applied.normalisations];
-      await finish({ ...answered, issues: applied.issues, normalisations, state: draft });
+      // Written beside the next step (the next call, or the handler's return): see CallLedger.
+      finishLater({ ...answered, issues: applied.issues, normalisations, state: draft });
       observeCall(deps.metrics, kind, applied.issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
     }
     if (verificationSettled(draft)) break;
@@ -156,6 +160,15 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   }
   const marks = verificationOf(draft).marks.map((m) => m ?? 'unverified');
   return { questions: draft.done, verification: marks, warnings: draft.warnings ?? [] };
+}
+
+/**
+ * A job's first run ever (attempt 1, no history: every retry, release, lease loss and replay
+ * leaves an entry): nothing recorded before it, so there is nothing to resume and its usage is
+ * exactly what this run's calls add up to.
+ */
+export function isFirstRun(job: Pick<ClaimedJob, 'attempt' | 'errors'>): boolean {
+  return job.attempt === 1 && job.errors.length === 0;
 }
 
 /** The strict JSON Schema for `count` questions of the request's type. */

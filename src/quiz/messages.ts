@@ -18,20 +18,25 @@ export interface ChatMessage {
   content: string;
 }
 
+// The schema versions depend on code alone, so each is computed once per process: building the
+// JSON Schemas behind them on every job was half of generateQuestions' CPU (bench:pipeline profile).
+let schemaVersionOnce: string | undefined;
+let typedSchemaVersionOnce: string | undefined;
+
 /** Hash of what shapes the JSON Schema we send, so `fixtures check` notices a schema change. */
 export function schemaVersion(): string {
-  const reference = JSON.stringify(quizOutputJsonSchema(1, 4));
-  return createHash('sha256').update(reference).digest('hex').slice(0, 12);
+  return (schemaVersionOnce ??= createHash('sha256').update(JSON.stringify(quizOutputJsonSchema(1, 4))).digest('hex').slice(0, 12));
 }
 
 /** Hash of the typed and source-grounded JSON Schemas (`multiple`, `true_false`, `evidence`), which `schema` does not cover. */
 export function typedSchemaVersion(): string {
+  if (typedSchemaVersionOnce !== undefined) return typedSchemaVersionOnce;
   const reference = JSON.stringify([
     questionsJsonSchema({ type: 'multiple', count: 1, options: 4, language: 'en' }),
     questionsJsonSchema({ type: 'true_false', count: 1, options: 2, language: 'en' }),
     questionsJsonSchema({ type: 'single', count: 1, options: 4, language: 'en', sectionIds: ['s1'] }),
   ]);
-  return createHash('sha256').update(reference).digest('hex').slice(0, 12);
+  return (typedSchemaVersionOnce = createHash('sha256').update(reference).digest('hex').slice(0, 12));
 }
 
 /** name → content hash of every piece that shapes a model request (cassette meta and `fixtures check`). */

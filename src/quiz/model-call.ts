@@ -13,6 +13,7 @@ import { tenantOfBatch } from '../accounts/budget-tenant.js';
 import { worstCase } from '../accounts/worst-case.js';
 import { PermanentError } from '../engine/errors.js';
 import { pricesOf, type QuizConfig } from './config.js';
+import type { CallLedger } from './call-ledger.js';
 import type { ChatMessage } from './messages.js';
 import { observeBudgetRefusal, observeCall, observeCost, type QuizMetrics } from './metrics.js';
 import { stepDownOutputMode, type ModeChoice } from './output.js';
@@ -36,6 +37,8 @@ export interface RecordedCallSpec {
   output: ModeChoice;
   meta: unknown;
   signal: AbortSignal;
+  /** The handler run's ledger: counts the call and its tokens, and holds `finishLater` writes. */
+  ledger: CallLedger;
 }
 
 export type Completion = Extract<ChatOutcome, { kind: 'completion' }>;
@@ -46,7 +49,14 @@ export type RecordedCall =
   /** The server refused the output mode; recorded, not counted: retry at once with `output`. */
   | { kind: 'step_down'; output: ModeChoice }
   /** A completion came back; the caller records what it means with `finish` (`answered` pre-filled). */
-  | { kind: 'completion'; outcome: Completion; answered: Partial<ModelCallOutcome>; finish: (o: Partial<ModelCallOutcome>) => Promise<void> };
+  | {
+      kind: 'completion';
+      outcome: Completion;
+      answered: Partial<ModelCallOutcome>;
+      finish: (o: Partial<ModelCallOutcome>) => Promise<void>;
+      /** `finish` without waiting: the write runs beside the caller's next step, held by the ledger. */
+      finishLater: (o: Partial<ModelCallOutcome>) => void;
+    };
 
 /** Sends one call and records it; throws the engine's typed errors for provider and transport failures. */
 export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): Promise<RecordedCall> {
@@ -66,7 +76,14 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
     throw budgetRefusal(start.by, model, tenant, worst);
   }
   const started = start.record;
-  const finish = (o: Partial<ModelCallOutcome>) => finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, ...o });
+  const ledger = spec.ledger;
+  ledger.started();
+  const finish = (o: Partial<ModelCallOutcome>) => {
+    const outcome = { ...NOT_ANSWERED, ...o };
+    ledger.finished(outcome);
+    return finishModelCall(deps.db, started.id, outcome);
+  };
+  const finishLater = (o: Partial<ModelCallOutcome>) => ledger.defer(finish(o));
   let outcome: ChatOutcome;
   try {
     outcome = await callChat(deps.client, spec.body, { meta: spec.meta, signal: spec.signal });
@@ -105,7 +122,7 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
     costUsd,
     latencyMs: outcome.latencyMs,
   };
-  return { kind: 'completion', outcome, answered, finish };
+  return { kind: 'completion', outcome, answered, finish, finishLater };
 }
 
 /**

@@ -3,7 +3,7 @@
  * step down after an "unsupported" 400 records, and the JSON text handed to the validator.
  */
 import type { Executor } from '../db/client.js';
-import { findModelCapability, recordModelCapability } from '../db/quiz/capabilities.js';
+import { findModelCapability, recordModelCapability, type ModelCapability } from '../db/quiz/capabilities.js';
 import type { ModelClient } from '../model/client.js';
 import type { ModelError } from '../model/errors.js';
 import { OUTPUT_MODES, extractOutput, isOutputMode, nextModeAfter, outputRequest, type OutputMode, type OutputRequest, type OutputSpec } from '../model/output-modes.js';
@@ -15,11 +15,53 @@ export const CAPABILITY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type ModeChoice = { mode: OutputMode; configured: boolean };
 
+/**
+ * How long a process reuses what it read of a server's capability before reading it again. The
+ * read was one round trip before every model call while the call's slot was held (bench:pipeline);
+ * now it is one per key per process per this period. A mode another process learnt meanwhile
+ * costs this process at most one refused call, which steps down at once (as before the cache);
+ * a step-down here forgets the entry, and a record's own expiry is honoured exactly.
+ */
+export const CAPABILITY_CACHE_MS = 2_000;
+
+interface CapabilityEntry {
+  known: ModelCapability | null;
+  readAt: number;
+  reading: Promise<ModelCapability | null> | null;
+}
+
+/** Per database handle (one per process; tests open one per database), per server and model. */
+const capabilities = new WeakMap<Executor, Map<string, CapabilityEntry>>();
+
+function capabilityEntries(db: Executor): Map<string, CapabilityEntry> {
+  let m = capabilities.get(db);
+  if (!m) capabilities.set(db, (m = new Map()));
+  return m;
+}
+
+const capabilityKey = (client: ModelClient, model: string) => `${client.baseURL} ${model}`;
+
+/** The recorded capability, read at most once per CAPABILITY_CACHE_MS (concurrent callers share one read). */
+async function knownCapability(db: Executor, client: ModelClient, model: string): Promise<ModelCapability | null> {
+  const entries = capabilityEntries(db);
+  const key = capabilityKey(client, model);
+  const e = entries.get(key) ?? { known: null, readAt: -Infinity, reading: null };
+  entries.set(key, e);
+  if (Date.now() - e.readAt >= CAPABILITY_CACHE_MS) {
+    e.reading ??= findModelCapability(db, client.baseURL, model).finally(() => {
+      e.reading = null;
+    });
+    e.known = await e.reading;
+    e.readAt = Date.now();
+  }
+  return e.known !== null && e.known.expiresAt.getTime() > Date.now() ? e.known : null;
+}
+
 /** The configured mode for `model`, else the one recorded for this server, else the strictest. */
 export async function chooseOutputMode(db: Executor, client: ModelClient, model: string): Promise<ModeChoice> {
   const configured = client.outputModeFor(model);
   if (configured !== 'auto') return { mode: configured, configured: true };
-  const known = await findModelCapability(db, client.baseURL, model);
+  const known = await knownCapability(db, client, model);
   return { mode: known !== null && isOutputMode(known.outputMode) ? known.outputMode : 'json_schema', configured: false };
 }
 
@@ -45,6 +87,8 @@ export async function stepDownOutputMode(
     ttlMs: CAPABILITY_TTL_MS,
     modes: OUTPUT_MODES,
   });
+  // The next call reads what every worker now agrees on (a concurrent one may have stepped further).
+  capabilityEntries(db).delete(capabilityKey(client, model));
   return next;
 }
 

@@ -8,7 +8,8 @@ import { optionsPerQuestion } from '../../schemas/batch-request.js';
 import { balanceQuestions } from './balance.js';
 import { questionQualities } from './quality.js';
 import { draftFromQuestions, emptyDraft, type DraftState, type VerifyMark } from './draft.js';
-import { generateQuestions, replayEpoch, type GenerationDeps } from './generate.js';
+import { CallLedger } from './call-ledger.js';
+import { generateQuestions, isFirstRun, replayEpoch, type GeneratedQuestions, type GenerationDeps, type GenerationSpec } from './generate.js';
 import {
   AssemblePayloadSchema,
   ChunkPayloadSchema,
@@ -56,7 +57,7 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
       const p = parseOwn(ChunkPayloadSchema, job.payload, 'chunk payload');
       const sections = await sourceSections(deps.db, p.request.sourceId);
       const shown = sections?.filter((s) => p.sectionIds?.includes(s.id) ?? true);
-      const generated = await generateQuestions(deps, {
+      const { generated, usage, pending } = await generateRecorded(deps, {
         material: sections === null || shown === undefined ? undefined : { sections, shown },
         job,
         batchId: p.batchId,
@@ -73,9 +74,9 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
         start: p.start,
         questions: generated.questions,
         verification: generated.verification,
-        usage: await usageByJob(deps.db, job.id),
+        usage,
       };
-      return { result, effects: (tx) => touchBatch(tx, p.batchId) };
+      return { result, effects: (tx) => touchBatch(tx, p.batchId), ...(pending ? { pending } : {}) };
     },
     ...retryPolicy(deps),
     onDead: onDeadFor(deps, 'chunk'),
@@ -102,7 +103,7 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
         );
       }
       const sections = await sourceSections(deps.db, p.request.sourceId);
-      const generated = await generateQuestions(deps, {
+      const { generated, usage, pending } = await generateRecorded(deps, {
         material: sections === null ? undefined : { sections, shown: sections },
         job,
         batchId: p.batchId,
@@ -115,9 +116,10 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
       });
       const balanced = balanceQuestions(generated.questions, p.batchId);
       const qualities = questionQualities(generated.verification, generated.warnings);
-      const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage: await usageByJob(deps.db, job.id) };
+      const result: AssembleResult = { batchId: p.batchId, questions: balanced.length, usage };
       return {
         result,
+        ...(pending ? { pending } : {}),
         effects: async (tx) => {
           const inserted = await insertQuestions(
             tx,
@@ -143,6 +145,29 @@ export function assembleTask(deps: TaskDeps): TaskDefinition {
     ...retryPolicy(deps),
     onDead: onDeadFor(deps, 'assemble'),
   };
+}
+
+/**
+ * The repair loop with a ledger for this run's calls (see CallLedger). A first run's usage is
+ * what its calls added up to, and its last outcome writes land after the handler returns
+ * (`pending`); a later run waits for them and reads the job's whole record. On a failure the
+ * writes land before it is reported, so a retry resumes from the last recorded draft.
+ */
+async function generateRecorded(
+  deps: TaskDeps,
+  spec: Omit<GenerationSpec, 'ledger'>,
+): Promise<{ generated: GeneratedQuestions; usage: ChunkResult['usage']; pending: Promise<void> | null }> {
+  const ledger = new CallLedger();
+  let generated: GeneratedQuestions;
+  try {
+    generated = await generateQuestions(deps, { ...spec, ledger });
+  } catch (err) {
+    await ledger.settled().catch(() => undefined);
+    throw err;
+  }
+  if (isFirstRun(spec.job)) return { generated, usage: ledger.usage, pending: ledger.settled() };
+  await ledger.settled();
+  return { generated, usage: await usageByJob(deps.db, spec.job.id), pending: null };
 }
 
 /** The sections of a batch's source, or null without one; a source that vanished is a permanent failure. */

@@ -14,6 +14,7 @@ import { verifyModeOf, type BatchRequest } from '../../schemas/batch-request.js'
 import type { DraftState, VerificationState, VerifyMark } from './draft.js';
 import type { ChatMessage } from './messages.js';
 import { observeCall, observeVerification } from './metrics.js';
+import type { CallLedger } from './call-ledger.js';
 import { sendRecordedCall, type CallDeps } from './model-call.js';
 import { chooseOutputMode, quizOutputText, structuredOutputRequest } from './output.js';
 import { DEAD_REASONS } from './policy.js';
@@ -41,6 +42,7 @@ export interface VerifySpec {
   signal: AbortSignal;
   /** Cassette meta shared with the job's other calls (prompt and schema versions). */
   versions: Record<string, string>;
+  ledger: CallLedger;
 }
 
 /** The draft's verification state, empty (nothing verified) when it has none. */
@@ -128,6 +130,7 @@ export async function verifyDraft(deps: CallDeps, spec: VerifySpec, draft: Draft
         versions: spec.versions,
       },
       signal: spec.signal,
+      ledger: spec.ledger,
     });
     if (sent.kind === 'refused') throw new Error('an uncounted call cannot be refused by the budget');
     if (sent.kind === 'step_down') {
@@ -146,7 +149,8 @@ export async function verifyDraft(deps: CallDeps, spec: VerifySpec, draft: Draft
     // Dead-lettering under `required` records those positions as not yet verified, with fresh
     // tries, so a DLQ replay asks the verifier again instead of resuming "unverified".
     const recorded = required ? forgetVerification(next.draft, next.givenUp) : next.draft;
-    await sent.finish({ ...sent.answered, issues, state: recorded, error: broken ? { kind: 'verification_unusable', message: outcome.refusal ?? `finish_reason ${JSON.stringify(outcome.finishReason)}` } : null });
+    // Written beside the next step (a repair, or the handler's return): see CallLedger.
+    sent.finishLater({ ...sent.answered, issues, state: recorded, error: broken ? { kind: 'verification_unusable', message: outcome.refusal ?? `finish_reason ${JSON.stringify(outcome.finishReason)}` } : null });
     observeCall(deps.metrics, 'verify', issues.length === 0 ? 'valid' : 'invalid', outcome.usage);
     for (const v of verdicts) observeVerification(deps.metrics, v.kind);
     if (next.givenUp.length > 0) {

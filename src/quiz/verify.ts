@@ -20,8 +20,12 @@ export const VERIFY_SYSTEM = [
   'Reply only with the requested JSON.',
 ].join(' ');
 
+/** Computed once per process: it depends on code alone (see schemaVersion in messages.ts). */
+let verificationVersionOnce: string | undefined;
+
 /** Hash of everything that shapes a verification request (prompt text, ask wording, schemas), for `fixtures check`. */
 export function verificationVersion(): string {
+  if (verificationVersionOnce !== undefined) return verificationVersionOnce;
   const sample = [{ question: 0, stem: 'S', options: ['A', 'B'] }];
   const reference = JSON.stringify([
     VERIFY_SYSTEM,
@@ -31,7 +35,7 @@ export function verificationVersion(): string {
     verificationJsonSchema('single'),
     verificationJsonSchema('multiple'),
   ]);
-  return createHash('sha256').update(reference).digest('hex').slice(0, 12);
+  return (verificationVersionOnce = createHash('sha256').update(reference).digest('hex').slice(0, 12));
 }
 
 const SingleAnswerSchema = z.strictObject({

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOT_ANSWERED, countBudgetUsed, insertModelCall, startModelCall, type ModelCallInput } from '../../../src/db/quiz/index.js';
+import { NOT_ANSWERED, countBudgetUsed, insertModelCall, startModelCall, usageByJob, type ModelCallInput } from '../../../src/db/quiz/index.js';
 import { queryRows } from '../../../src/db/rows.js';
 import { answerText, demoQuestion, readAsk } from '../../../src/quiz/demo-model.js';
 import { useTestDatabase } from '../../helpers/db.js';
-import { startPipeline, type Pipeline } from './harness.js';
+import { callsOf, startPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
 let p: Pipeline;
@@ -73,5 +73,32 @@ describe('model call records', () => {
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ n: 1, counted: true, error: null });
     expect(after[0]?.raw_output).toEqual(expect.any(String));
+  });
+});
+
+describe('outcome writes beside the next step (CallLedger)', () => {
+  it("a first run's chunk result carries the usage its calls recorded, and it completes only once every outcome is written", async () => {
+    const topic = 'Glaciers';
+    let n = 0;
+    p.script(({ body }) => {
+      const ask = readAsk(body);
+      const qs = Array.from({ length: ask.count }, () => demoQuestion(topic, ++n));
+      // The first answer breaks position 1, so the chunk makes a repair call as well.
+      const content = ask.repair ? qs : qs.map((q, i) => (i === 1 ? { ...q, correctAnswer: 9 } : q));
+      return { content: answerText(content), usage: { promptTokens: 70 + ask.count, completionTokens: 30 * ask.count } };
+    });
+    const batch = await p.submit({ topic, count: 4, verify: 'best-effort' });
+    const done = await p.waitFor(batch.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    const chunk = done.jobs.find((j) => j.kind === 'chunk');
+    const calls = await callsOf(getDb().database, chunk?.id ?? -1);
+    expect(calls.map((c) => c.kind)).toEqual(['generate', 'repair', 'verify']);
+    // Every call's outcome landed before the job completed: none is left "sent, no outcome".
+    expect(calls.every((c) => c.finished_at !== null && c.error === null)).toBe(true);
+    const result = (await p.engine.getJob(chunk?.id ?? -1))?.result as { usage: unknown };
+    const recorded = await usageByJob(getDb().database.db, chunk?.id ?? -1);
+    expect(recorded.modelCalls).toBe(3);
+    expect(recorded.completionTokens).toBeGreaterThan(0);
+    expect(result.usage).toEqual(recorded);
   });
 });

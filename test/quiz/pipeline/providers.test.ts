@@ -4,6 +4,7 @@ import { useTestDatabase } from '../../helpers/db.js';
 import { queryRows } from '../../../src/db/rows.js';
 import { providerScript, type ProviderQuirk } from '../../../src/model/scripted-providers.js';
 import { answerText, demoQuestion, readAsk } from '../../../src/quiz/demo-model.js';
+import { CAPABILITY_CACHE_MS } from '../../../src/quiz/output.js';
 import { callsOf, startPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
@@ -89,6 +90,8 @@ describe('every scripted provider gets a batch to succeeded with no configuratio
 
   it('an expired capability is ignored and rediscovered', async () => {
     await getDb().database.db.execute(sql`update model_capabilities set expires_at = now() - interval '1 second' where model = 'model-gemini'`);
+    // A process reads the record again once its cached read is CAPABILITY_CACHE_MS old.
+    await new Promise((resolve) => setTimeout(resolve, CAPABILITY_CACHE_MS + 50));
     const { done, modes } = await runBatch('gemini', 'Gemini later');
     expect(done.status).toBe('succeeded');
     expect(modes).toEqual(['json_schema', 'json_schema_conservative']);

@@ -91,7 +91,10 @@ describe('a worker that dies mid-loop', () => {
     if (!job) throw new Error('no chunk claimed');
     const task = service.tasks()[QUEUES.chunk];
     const ctx = { signal: new AbortController().signal, parents: [], workerId: 'first', log: silentLogger };
-    await task?.handler(job, ctx);
+    const first = await task?.handler(job, ctx);
+    // The run's last outcome write lands after the handler returns (the engine waits for it
+    // before completing): the draft is recorded once it has.
+    await first?.pending;
     const before = server.requests.length;
     // The completion never happened (crash); the job runs again, as its next attempt (a first
     // run with no history skips the resume reads, so the re-run must look like a real one).

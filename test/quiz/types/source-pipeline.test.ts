@@ -73,10 +73,11 @@ describe('a batch grounded in a source', () => {
       seen.push(sections.map((s) => s.id));
       const questions = Array.from({ length: ask.count }, (_, i) => {
         const s = sections[i % sections.length] ?? { id: 's1', text: '' };
-        // The first question of the first chunk quotes something the material never says.
-        if (seen.length === 1 && i === 0) return grounded(s, 'Glaciers are made entirely of frozen seawater.');
+        // The five-question chunk's first question quotes something the material never says (chosen
+        // by size, not by arrival: the two chunks' calls race).
+        if (ask.count === 5 && i === 0) return grounded(s, 'Glaciers are made entirely of frozen seawater.');
         // The second quotes Fjords text but claims another section: accepted, attributed to its section.
-        if (seen.length === 1 && i === 1) return grounded({ id: 's1', text: '' }, 'long, deep inlet of the sea carved by a glacier');
+        if (ask.count === 5 && i === 1) return grounded({ id: 's1', text: '' }, 'long, deep inlet of the sea carved by a glacier');
         return grounded(s, s.text.slice(5, 70));
       });
       return { content: JSON.stringify({ questions }) };
