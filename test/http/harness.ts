@@ -30,7 +30,7 @@ export class ReachedError extends Error {}
  */
 export function unreachableQuiz(): QuizApi {
   const no = () => Promise.reject(new ReachedError('the quiz service must not be reached'));
-  return { submit: no, get: no, cancel: no, remove: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no };
+  return { submit: no, get: no, cancel: no, remove: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no, batchOwners: no };
 }
 
 export function unreachableFeed(): EventFeed {

@@ -3,7 +3,7 @@ import type { Executor } from '../client.js';
 import { toState } from '../jobs/rows.js';
 import type { JobState } from '../jobs/types.js';
 import { queryOne, toInt, toJson, toStr } from '../rows.js';
-import { BATCH_COLUMNS, toBatch, type BatchRecord } from './batches.js';
+import { BATCH_COLUMNS, ownedBy, toBatch, type BatchRecord, type Owner } from './batches.js';
 import { toUsage, type UsageTotals } from './model-calls.js';
 import { toQuestion, type QuestionRecord } from './questions.js';
 
@@ -38,9 +38,10 @@ function toBatchJob(row: Record<string, unknown>): BatchJobRecord {
 /**
  * A batch, its jobs, its questions and its usage in one round trip, and so in one snapshot: the
  * questions commit with the assemble job's success, so a single statement can never report a
- * succeeded batch without its questions (separate reads could, seen in CI).
+ * succeeded batch without its questions (separate reads could, seen in CI). Null also when
+ * `owner` does not own the batch, exactly as for an unknown id.
  */
-export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDetail | null> {
+export async function getBatchDetail(ex: Executor, id: string, owner: Owner = null): Promise<BatchDetail | null> {
   const row = await queryOne(
     ex,
     sql`select ${BATCH_COLUMNS},
@@ -61,7 +62,7 @@ export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDet
                  coalesce(sum(m.prompt_tokens) filter (where m.kind = 'verify'), 0)::bigint as verify_prompt_tokens,
                  coalesce(sum(m.completion_tokens) filter (where m.kind = 'verify'), 0)::bigint as verify_completion_tokens
             from model_calls m where m.batch_id = b.id) u
-        where b.id = ${id}`,
+        where b.id = ${id} ${ownedBy(sql`b.tenant_id`, owner)}`,
   );
   if (!row) return null;
   return {
