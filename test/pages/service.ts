@@ -43,7 +43,7 @@ export async function startService(database: Database, opts: ServiceOptions = {}
       : { apiKeys: [], adminKeys: [], ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}) },
     ...(opts.sse ? { sse: opts.sse } : {}),
     sources: pipeline.service.sources,
-    pages: mountPages({ quiz: pipeline.service, stats: engineStats(pipeline.engine) }),
+    pages: mountPages({ quiz: pipeline.service, stats: engineStats(pipeline.engine, pipeline.service.tenantStats) }),
   });
   const server = await startServer({ app, logger, host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
   return {
