@@ -59,6 +59,7 @@ export function buildApp(
     logger: parts.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     auth: parts.auth ?? { apiKeys: [API_KEY], adminKeys: [ADMIN_KEY] },
     ...(parts.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: parts.bodyLimitBytes }),
+    ...(parts.rateLimits === undefined ? {} : { rateLimits: parts.rateLimits }),
     ...(parts.sse === undefined ? {} : { sse: parts.sse }),
     ...(parts.pages === undefined ? {} : { pages: parts.pages }),
     ...(parts.sources === undefined ? {} : { sources: parts.sources }),
