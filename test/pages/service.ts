@@ -14,6 +14,8 @@ export const ADMIN_KEY = 'qf-test-admin-key';
 export interface ServiceOptions {
   /** Configure API keys (auth on); default off (loopback-only open mode). */
   keys?: boolean;
+  /** More API keys besides READ_KEY when `keys` is on, e.g. `acme:key` ones of other tenants. */
+  extraKeys?: string[];
   sse?: { keepAliveMs?: number; retryMs?: number };
   /** `QUIZFORGE_ALLOWED_HOSTS` of the open mode. */
   allowedHosts?: string[];
@@ -39,7 +41,7 @@ export async function startService(database: Database, opts: ServiceOptions = {}
     registry: new Registry(),
     logger,
     auth: opts.keys
-      ? { apiKeys: [READ_KEY], adminKeys: [ADMIN_KEY] }
+      ? { apiKeys: [READ_KEY, ...(opts.extraKeys ?? [])], adminKeys: [ADMIN_KEY] }
       : { apiKeys: [], adminKeys: [], ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}) },
     ...(opts.sse ? { sse: opts.sse } : {}),
     sources: pipeline.service.sources,
