@@ -92,6 +92,10 @@ export const answerAll: ScriptFn = ({ body, n }) => {
   return { content: answerText(qs), usage: { promptTokens: 10, completionTokens: 20 } };
 };
 
+/** Garbage for topics containing "Poison" (so their chunks end in the DLQ), valid questions otherwise. */
+export const poisonAware: ScriptFn = (req) =>
+  JSON.stringify(req.body.messages).includes('Poison') ? { content: '{"questions": "nope"}' } : answerAll(req);
+
 export async function startQuizStack(database: Database, opts: { worker?: boolean } = {}): Promise<QuizStack> {
   let current: ScriptFn = answerAll;
   const model = await startScriptedServer((req) => current(req));

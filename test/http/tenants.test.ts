@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchListSchema, BatchViewSchema, DlqListSchema } from '../../schemas/api.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { ADMIN_KEY, API_KEY, answerAll, bearer, buildApp, json, startQuizStack, type Built, type QuizStack } from './harness.js';
+import { ADMIN_KEY, API_KEY, bearer, buildApp, json, poisonAware, startQuizStack, type Built, type QuizStack } from './harness.js';
 
 /**
  * Two tenants on one service: everything one creates is invisible to the other (404 exactly as
@@ -18,8 +18,6 @@ const GLOBEX_ADMIN = bearer('globex-admin-0123456789');
 const ROOT = bearer(ADMIN_KEY);
 const DEFAULT_USER = bearer(API_KEY);
 
-const poisonAware: typeof answerAll = (req) =>
-  JSON.stringify(req.body.messages).includes('Poison') ? { content: '{"questions": "nope"}' } : answerAll(req);
 
 beforeAll(async () => {
   stack = await startQuizStack(db().database);

@@ -61,6 +61,15 @@ export async function startService(database: Database, opts: ServiceOptions = {}
   };
 }
 
+/** Posts the login form as a same-origin browser would; the response carries the session cookie on success. */
+export async function postLogin(app: QuizforgeApp, key: string, next = '/'): Promise<Response> {
+  return app.request('http://127.0.0.1/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1', host: '127.0.0.1' },
+    body: new URLSearchParams({ key, next }).toString(),
+  });
+}
+
 /** A model that answers every ask with well-formed questions. */
 export const goodModel: ScriptFn = ({ body }) => {
   const ask = readAsk(body);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import type { TenantScope } from '../../src/accounts/index.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { ADMIN_KEY, goodModel, hostileModel, startService, type Service } from './service.js';
+import { ADMIN_KEY, goodModel, hostileModel, postLogin, startService, type Service } from './service.js';
 
 /** A page session carries its key's tenant: the dashboard, batch pages and DLQ show only that tenant's data. */
 const getDb = useTestDatabase();
@@ -22,11 +22,7 @@ const post = (path: string, cookie: string, body: Record<string, string> = {}) =
   });
 
 async function login(key: string): Promise<string> {
-  const res = await req('/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1', host: '127.0.0.1' },
-    body: new URLSearchParams({ key, next: '/' }).toString(),
-  });
+  const res = await postLogin(svc.app, key);
   expect(res.status).toBe(303);
   return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 }
