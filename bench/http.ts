@@ -98,7 +98,8 @@ function figureOf(s: Scenario, r: Record<string, unknown>, bare: number | null):
 }
 
 async function main(): Promise<void> {
-  const dbName = 'qf_bench_http';
+  // Per process: two runs at once (other worktrees on this machine) must not drop each other's database.
+  const dbName = `qf_bench_http_${process.pid}`;
   const databaseUrl = await freshDatabase(dbName);
   const children: ChildProcess[] = [];
   try {
