@@ -147,8 +147,9 @@ export class EventHub {
         const events = await this.feed.readAfter(this.head, { limit: this.batchSize });
         const last = events.at(-1);
         if (!last) return;
-        this.head = last.id;
+        // Owners first: if that lookup fails, the head stays put and the next wake reads these again.
         if (this.owners && [...this.subscribers].some((s) => s.groupId === null && s.owner !== null)) await this.owners.learn(events);
+        this.head = last.id;
         this.fanOut(events);
         if (events.length < this.batchSize) return;
       }
