@@ -4,6 +4,7 @@ import { hashKey, ManagedKeys } from '../../src/accounts/index.js';
 import { queryRows } from '../../src/db/rows.js';
 import { runCli } from '../helpers/cli.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { urlFor, withAdmin } from '../helpers/pg-admin.js';
 import { bearer, buildApp, errorOf, json, startQuizStack } from '../http/harness.js';
 
 /** Managed keys end to end: the CLI makes, lists and revokes them; the API accepts them as their tenant. */
@@ -90,6 +91,18 @@ describe('quizforge keys', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect((await queryRows(db().database.db, sql`select count(*)::int as n from api_keys`))[0]?.n).toBe(before);
+  });
+
+  it('works on a database no service has migrated yet (the first key comes first)', async () => {
+    const name = `qf_keys_${process.pid}_${Date.now()}`;
+    await withAdmin((c) => c.query(`create database "${name}"`));
+    try {
+      const run = await runCli(['keys', 'create', '--tenant', 'first', '--json'], { DATABASE_URL: urlFor(name) });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ tenant: 'first', admin: false });
+    } finally {
+      await withAdmin((c) => c.query(`drop database if exists "${name}" with (force)`));
+    }
   });
 
   it('revoke of an unknown id exits 1', async () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AccountInputError, createApiKey, KEY_CACHE_TTL_MS, listKeys, revokeKey, type ApiKeyRecord, type BudgetPeriod } from '../../accounts/index.js';
 import { loadConfig } from '../../config.js';
-import { openDatabase, type Database } from '../../db/client.js';
+import { migrateDatabase, openDatabase, type Database } from '../../db/client.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, writeLine, type CliIo } from '../io.js';
 
 const USAGE = `Usage: quizforge keys <create|list|revoke ID> [options]
@@ -15,7 +15,8 @@ const USAGE = `Usage: quizforge keys <create|list|revoke ID> [options]
   revoke ID                        the key stops working on every API process within ${KEY_CACHE_TTL_MS / 1000} s
 
 Works on the database directly (DATABASE_URL, or the PGlite data in QUIZFORGE_DATA_DIR),
-like 'quizforge migrate'. Tenants: 1-63 lowercase letters, digits, '-' or '_'.
+applying pending migrations first, like 'quizforge migrate'. A service started without any key
+turns auth on at its next start once a managed key exists. Tenants: 1-63 lowercase letters, digits, '-' or '_'.
 Exit codes: 0 success, 1 failure (e.g. unknown key), 2 usage error.`;
 
 function budgetOf(raw: string | undefined, per: string | undefined): { budgetUsd: number | null; budgetPeriod: BudgetPeriod | null } {
@@ -97,6 +98,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const config = loadConfig(io.env);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, timeouts: config.dbTimeouts });
   try {
+    // A first key may come before the first `serve`: the tables must exist (idempotent, locked).
+    await migrateDatabase(database);
     if (input) return await create(database, input, values.json === true, io);
     if (sub === 'list') return await list(database, values.tenant ?? null, values.json === true, io);
     return await revoke(database, id ?? '', io);
