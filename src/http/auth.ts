@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppConfig } from '../config.js';
-import { DEFAULT_TENANT, parseEnvKey, scopeFor, type ManagedKeys, type RateLimits, type TenantScope } from '../accounts/index.js';
+import { DEFAULT_TENANT, parseEnvKey, scopeFor, type KeyIdentity, type ManagedKeys, type RateLimits, type TenantScope } from '../accounts/index.js';
 import { ApiError } from './errors.js';
 import type { AppEnv } from './env.js';
 
@@ -89,6 +89,11 @@ export function authEnabled(config: AuthConfig): boolean {
 
 const b64url = (buf: Buffer) => buf.toString('base64url');
 
+/** A managed key as auth sees it; a session names it by its id. */
+function fromManaged(k: KeyIdentity | null): Identity | null {
+  return k ? { scope: k.admin ? 'admin' : 'api', tenant: k.tenant, keyId: k.keyId, limits: k.limits, ref: k.keyId } : null;
+}
+
 interface EnvKey {
   digest: Buffer;
   identity: Identity;
@@ -143,14 +148,12 @@ export class Authenticator {
       if (timingSafeEqual(presented, digest)) found = identity;
     }
     if (found || !this.managed) return found;
-    const k = await this.managed.bySecret(key);
-    return k ? { scope: k.admin ? 'admin' : 'api', tenant: k.tenant, keyId: k.keyId, limits: k.limits, ref: k.keyId } : null;
+    return fromManaged(await this.managed.bySecret(key));
   }
 
   private async byReference(ref: string): Promise<Identity | null> {
     if (ref.startsWith('e')) return this.byRef.get(ref) ?? null;
-    const k = this.managed ? await this.managed.byId(ref) : null;
-    return k ? { scope: k.admin ? 'admin' : 'api', tenant: k.tenant, keyId: k.keyId, limits: k.limits, ref: k.keyId } : null;
+    return fromManaged(this.managed ? await this.managed.byId(ref) : null);
   }
 
   /** A session token naming the key (fingerprint or managed id): removing or revoking the key ends it. */
