@@ -4,6 +4,9 @@
  * autocannon in a third. Per scenario: requests/s, p50/p99 latency, errors and unexpected
  * statuses, and the ratio to the bare route. One JSON line per scenario on stdout; a table on
  * stderr. BENCH_HTTP_SECONDS (default 10) and BENCH_HTTP_CONNECTIONS (default 50).
+ * BENCH_HTTP_AUTH=managed: every API request carries a managed key (`quizforge keys create`) and
+ * a per-tenant rate limit far above the load applies, so the figures include key lookup (cached)
+ * and the rate-limit upsert; compare with a default (open mode) run.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -95,11 +98,21 @@ function figureOf(s: Scenario, r: Record<string, unknown>, bare: number | null):
 }
 
 async function main(): Promise<void> {
-  const dbName = 'qf_bench_http';
+  // Per process: two runs at once (other worktrees on this machine) must not drop each other's database.
+  const dbName = `qf_bench_http_${process.pid}`;
   const databaseUrl = await freshDatabase(dbName);
   const children: ChildProcess[] = [];
   try {
-    const env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', NODE_ENV: 'production' };
+    const managed = process.env.BENCH_HTTP_AUTH === 'managed';
+    const env = {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      NODE_ENV: 'production',
+      ...(managed ? { QUIZFORGE_RATE_LIMIT_ALL: '1000000', QUIZFORGE_RATE_LIMIT_SUBMIT: '1000000' } : {}),
+    };
+    const auth: Record<string, string> = managed ? { authorization: `Bearer ${await managedKey(env)}` } : {};
     const api = await startChild('quizforge serve', process.execPath, ['bin/quizforge.js', 'serve', '--no-workers', '--port', '0'], env);
     children.push(api.proc);
     const bare = await startChild('bare hono', process.execPath, ['--import', 'tsx', 'bench/http-bare.ts'], env);
@@ -107,16 +120,16 @@ async function main(): Promise<void> {
     log(`api ${api.url}, bare ${bare.url}; ${connections} connections, ${seconds} s per scenario`);
 
     const valid = JSON.stringify({ topic: 'Load testing', count: 10 });
-    const submitted = await fetch(`${api.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: valid });
+    const submitted = await fetch(`${api.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: valid });
     const batch = (await submitted.json()) as { id: string };
-    const read = await fetch(`${api.url}/v1/batches/${batch.id}`);
+    const read = await fetch(`${api.url}/v1/batches/${batch.id}`, { headers: auth });
     const etag = read.headers.get('etag') ?? '';
     await read.arrayBuffer();
-    const json = { 'content-type': 'application/json' };
+    const json = { 'content-type': 'application/json', ...auth };
     const scenarios: Scenario[] = [
       { name: 'bare hono route', url: `${bare.url}/`, expect: 200 },
-      { name: 'GET /v1/batches/:id', url: `${api.url}/v1/batches/${batch.id}`, expect: 200 },
-      { name: 'GET /v1/batches/:id, If-None-Match', url: `${api.url}/v1/batches/${batch.id}`, headers: { 'if-none-match': etag }, expect: 304 },
+      { name: 'GET /v1/batches/:id', url: `${api.url}/v1/batches/${batch.id}`, headers: auth, expect: 200 },
+      { name: 'GET /v1/batches/:id, If-None-Match', url: `${api.url}/v1/batches/${batch.id}`, headers: { 'if-none-match': etag, ...auth }, expect: 304 },
       { name: 'POST /v1/batches (valid)', url: `${api.url}/v1/batches`, method: 'POST', headers: json, body: valid, expect: 202 },
       { name: 'POST /v1/batches (invalid, 422)', url: `${api.url}/v1/batches`, method: 'POST', headers: json, body: JSON.stringify({ topic: '', count: 0 }), expect: 422 },
     ];
@@ -141,6 +154,16 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
     await dropDatabase(dbName);
   }
+}
+
+/** Migrates the fresh database and creates one managed key on it, through the CLI. */
+async function managedKey(env: NodeJS.ProcessEnv): Promise<string> {
+  const cli = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['bin/quizforge.js', ...args], { cwd: root, env }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+  await cli(['migrate']);
+  return (JSON.parse(await cli(['keys', 'create', '--tenant', 'bench', '--json'])) as { key: string }).key;
 }
 
 main().catch((err: unknown) => {

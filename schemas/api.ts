@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'unreadable_document',
+  'rate_limited',
   'unavailable',
   'internal',
 ] as const;

@@ -50,6 +50,8 @@ const EnvSchema = z.object({
       return s.trim();
     }),
   QUIZFORGE_CONCURRENCY: intFrom(1, 256, 4),
+  QUIZFORGE_RATE_LIMIT_SUBMIT: intFrom(0, 1_000_000, 0),
+  QUIZFORGE_RATE_LIMIT_ALL: intFrom(0, 1_000_000, 0),
   QUIZFORGE_EVENT_RETENTION_HOURS: intFrom(1, 24 * 365, 24 * 7),
   QUIZFORGE_RETENTION_DAYS: intFrom(0, 36_500, 0),
   QUIZFORGE_DB_CONNECT_TIMEOUT_MS: intFrom(0, 3_600_000, 10_000),
@@ -72,6 +74,8 @@ export interface AppConfig {
   /** The address clients use, through every proxy (`quizforge doctor` checks the event stream through it). */
   publicUrl: string | undefined;
   concurrency: number;
+  /** Per-tenant API requests per minute (`POST /v1/batches`, and all `/v1` routes); null = unlimited. */
+  rateLimits: { submit: number | null; all: number | null };
   eventRetentionMs: number;
   /** Finished batches (and all derived rows) purged when unchanged this long; 0 (the default) keeps everything. */
   retentionMs: number;
@@ -114,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowedHosts: e.QUIZFORGE_ALLOWED_HOSTS,
     publicUrl: e.QUIZFORGE_PUBLIC_URL,
     concurrency: e.QUIZFORGE_CONCURRENCY,
+    rateLimits: { submit: e.QUIZFORGE_RATE_LIMIT_SUBMIT || null, all: e.QUIZFORGE_RATE_LIMIT_ALL || null },
     eventRetentionMs: e.QUIZFORGE_EVENT_RETENTION_HOURS * 3600_000,
     retentionMs: e.QUIZFORGE_RETENTION_DAYS * 86_400_000,
     dbTimeouts: {

@@ -1,11 +1,23 @@
 /**
- * The worker side's one answer to "whose budget does this call spend?". Until tenants land every
- * batch belongs to `default`.
+ * The worker side's one answer to "whose budget does this call spend?": the tenant that owns the
+ * call's batch (`batches.tenant_id`). A batch's owner never changes, so each process asks once per
+ * batch and keeps the answer (bounded: the map starts over past `MAX_CACHED` batches).
  */
-export const DEFAULT_TENANT = 'default';
+import type { Executor } from '../db/client.js';
+import { batchOwner } from '../db/accounts/spend.js';
+import { DEFAULT_TENANT } from './tenants.js';
 
-/** The tenant a batch's model calls are charged to. */
-// merge: tenants — read batches.tenant_id (or a `tenant` field of the job payload) instead.
-export function tenantOfBatch(_batchId: string | null): string {
-  return DEFAULT_TENANT;
+export { DEFAULT_TENANT };
+
+const MAX_CACHED = 10_000;
+const owners = new Map<string, string>();
+
+/** The tenant a batch's model calls are charged to; `default` for a batch that no longer exists. */
+export async function tenantOfBatch(db: Executor, batchId: string): Promise<string> {
+  const known = owners.get(batchId);
+  if (known !== undefined) return known;
+  const tenant = (await batchOwner(db, batchId)) ?? DEFAULT_TENANT;
+  if (owners.size >= MAX_CACHED) owners.clear();
+  owners.set(batchId, tenant);
+  return tenant;
 }

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   export: { summary: 'download a succeeded batch as GIFT, Moodle XML, QTI, CSV, Aiken, Markdown or JSON', load: async () => (await import('./commands/export.js')).run },
   cancel: { summary: 'cancel a batch on a running service', load: async () => (await import('./commands/cancel.js')).run },
   sources: { summary: 'add a document to quiz on, list or show sources', load: async () => (await import('./commands/sources.js')).run },
+  keys: { summary: 'create, list or revoke managed API keys (one tenant each)', load: async () => (await import('./commands/keys.js')).run },
   dlq: { summary: 'list, show, replay or discard dead jobs', load: async () => (await import('./commands/dlq.js')).run },
   validate: {
     summary: 'validate one raw model output like the pipeline does',

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { ApiRateLimiter, ManagedKeys } from '../accounts/index.js';
 import { Authenticator, authContext, requireAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { mapDomainError } from './domain-errors.js';
@@ -9,12 +10,14 @@ import type { AppEnv } from './env.js';
 import { ApiError, createErrorHandler, methodNotAllowed, notFoundHandler } from './errors.js';
 import { hostGuard } from './host-guard.js';
 import { observe } from './observe.js';
+import { rateLimit } from './rate-limit.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerDlqRoutes } from './routes/dlq.js';
 import { registerExportRoutes } from './routes/export.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerSourceRoutes, SOURCE_BODY_LIMIT_BYTES } from './routes/sources.js';
 import { EventHub } from './sse-hub.js';
+import { GroupOwners } from './sse-owners.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 export const DEFAULT_KEEP_ALIVE_MS = 15_000;
@@ -54,9 +57,13 @@ export type QuizforgeApp = Hono<AppEnv> & {
  */
 export function createApp(deps: AppDeps): QuizforgeApp {
   const app = new Hono<AppEnv>();
-  const auth = new Authenticator(deps.auth);
+  const keyCache = deps.auth.keyCacheTtlMs === undefined ? {} : { ttlMs: deps.auth.keyCacheTtlMs };
+  const auth = new Authenticator(deps.auth, new ManagedKeys(deps.database.db, keyCache));
+  const limiter = new ApiRateLimiter(deps.database.db, deps.rateLimits ?? { submit: null, all: null });
+  const owners = new GroupOwners((ids) => deps.quiz.batchOwners(ids));
   const hub = new EventHub(deps.engine.events, {
     logger: deps.logger,
+    owners,
     ...(deps.sse?.pollMs === undefined ? {} : { pollMs: deps.sse.pollMs }),
   });
   const bodyLimitBytes = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -99,12 +106,13 @@ export function createApp(deps: AppDeps): QuizforgeApp {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     return isUpload(c.req.path) ? sourceLimit(c, next) : generalLimit(c, next);
   });
-  app.use('/v1/*', requireAuth('api'));
+  app.use('/v1/*', requireAuth('api'), rateLimit(limiter));
 
   registerBatchRoutes(app, {
     quiz: deps.quiz,
     feed: deps.engine.events,
     hub,
+    owners,
     keepAliveMs: deps.sse?.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
     retryMs: deps.sse?.retryMs ?? 2000,
     ...(deps.sse?.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: deps.sse.maxBufferedBytes }),

@@ -58,11 +58,12 @@ const ERROR_STATUSES: Record<string, string> = {
   '401': 'Missing or invalid API key (`WWW-Authenticate: Bearer`).',
   '402': "`budget_exhausted`: the caller's tenant has spent (or holds reserved) its budget for the current day or month.",
   '403': 'The key lacks the needed scope.',
-  '404': 'Unknown id or route.',
+  '404': "Unknown id or route; another tenant's id answers exactly the same.",
   '409': 'Conflict (idempotency key reused with another body; DLQ entry no longer dead).',
   '413': 'Request body larger than the limit.',
   '415': 'Unsupported document type (send PDF, DOCX, HTML, Markdown or plain text).',
   '422': 'Well-formed input that violates the schema; `issues` name each field. For documents: `unreadable_document` names why (scanned, encrypted, corrupt).',
+  '429': "The tenant's rate limit (requests per minute; `POST /v1/batches` also has its own) is spent: `rate_limited`; retry after `Retry-After` seconds.",
   '503': 'A dependency is unavailable; retry later.',
 };
 
@@ -78,6 +79,30 @@ const jsonBody = (name: string, description: string) => ({
   description,
   content: { 'application/json': { schema: ref(name) } },
 });
+
+const int = { schema: { type: 'integer' } };
+/** Sent on every `/v1` answer while a rate limit applies to the tenant (the tightest bucket's figures). */
+const RATE_HEADERS: Json = {
+  'RateLimit-Limit': { ...int, description: 'Requests allowed per minute.' },
+  'RateLimit-Remaining': { ...int, description: 'Requests left in this window.' },
+  'RateLimit-Reset': { ...int, description: 'Seconds until the window ends.' },
+};
+
+/** Every `/v1` operation may answer 429 (per-tenant rate limits), with `Retry-After` and the RateLimit headers. */
+function withRateLimits(paths: Record<string, Record<string, Json>>): Record<string, Record<string, Json>> {
+  for (const [path, ops] of Object.entries(paths)) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const op of Object.values(ops)) {
+      const responses = op.responses as Json;
+      responses['429'] = {
+        description: ERROR_STATUSES['429'],
+        headers: { 'Retry-After': { ...int, description: 'Seconds to wait.' }, ...RATE_HEADERS },
+        content: { 'application/json': { schema: ref('Error') } },
+      };
+    }
+  }
+  return paths;
+}
 
 /** The OpenAPI 3.1 description of the API, generated from the contracts in `schemas/api.ts`. */
 export function buildOpenApiDocument(): Json {
@@ -133,14 +158,14 @@ export function buildOpenApiDocument(): Json {
       title: 'quizforge',
       version: '1',
       description:
-        'Quiz batches written by a language model, validated, run on a durable job engine. Errors share one envelope; schema violations are 422.',
+        "Quiz batches written by a language model, validated, run on a durable job engine. Errors share one envelope; schema violations are 422. Every API key belongs to a tenant: batches, sources, jobs, DLQ entries, events and idempotency keys are the tenant's, and another tenant's ids answer 404 as unknown ones (admin keys of the `default` tenant see every tenant). Per-tenant rate limits answer 429.",
     },
     security: [{ bearerAuth: [] }, { sessionCookie: [] }],
-    paths: {
+    paths: withRateLimits({
       '/v1/batches': {
         post: {
           summary: 'Request a quiz batch',
-          parameters: [param('Idempotency-Key', 'header', IdempotencyKeySchema, false, 'Same key + same body returns the same batch.')],
+          parameters: [param('Idempotency-Key', 'header', IdempotencyKeySchema, false, "Same key + same body returns the same batch; keys are the tenant's own.")],
           requestBody: { required: true, content: { 'application/json': { schema: ref('BatchRequest') } } },
           responses: {
             '202': { ...jsonBody('Batch', 'Accepted; `Location` names the batch.'), headers: { Location: { schema: { type: 'string' } } } },
@@ -214,7 +239,7 @@ export function buildOpenApiDocument(): Json {
         },
       },
       '/v1/events': {
-        get: { summary: 'Every event', parameters: resume, responses: { '200': stream, ...errors('401', '422', '503') } },
+        get: { summary: "Every event of the caller's tenant (all tenants for an admin key of `default`)", parameters: resume, responses: { '200': stream, ...errors('401', '422', '503') } },
       },
       '/v1/sources': {
         post: {
@@ -285,11 +310,15 @@ export function buildOpenApiDocument(): Json {
         get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors('401') } },
       },
       '/openapi.json': { get: { summary: 'This document', security: open, responses: { '200': { description: 'OpenAPI 3.1.' } } } },
-    },
+    }),
     components: {
       schemas,
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'A key from QUIZFORGE_API_KEYS or QUIZFORGE_ADMIN_KEYS.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A managed key (`quizforge keys create`, `qf_…`) or one from QUIZFORGE_API_KEYS / QUIZFORGE_ADMIN_KEYS (`tenant:key` entries name the tenant).',
+        },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Set by the pages’ login form.' },
       },
     },

@@ -2,10 +2,13 @@ import type { EngineEvent } from '../engine/types.js';
 import type { Logger } from '../log.js';
 import type { EventFeed } from './deps.js';
 import { toFrame, toPage, type FramePage } from './sse-frame.js';
+import type { GroupOwners } from './sse-owners.js';
 
-/** One connected stream as the hub sees it: an optional batch filter and a sink for new events. */
+/** One connected stream as the hub sees it: an optional batch or tenant filter and a sink for new events. */
 export interface HubSubscriber {
   readonly groupId: string | null;
+  /** For a whole-journal stream: only this tenant's batches' events (null: every event). */
+  readonly owner: string | null;
   /** New events, serialised once for every subscriber that receives them; never empty. */
   deliver(page: FramePage): void;
   /** Ends the client's stream (shutdown); it reconnects elsewhere with Last-Event-ID. */
@@ -18,6 +21,8 @@ export interface EventHubOptions {
   pollMs?: number;
   /** Rows per read. Default 500. */
   batchSize?: number;
+  /** Resolves batch owners for tenant-scoped subscribers; without it they receive nothing. */
+  owners?: GroupOwners;
 }
 
 /**
@@ -31,6 +36,7 @@ export class EventHub {
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly log: Logger;
+  private readonly owners: GroupOwners | null;
   private head = 0;
   private started: Promise<void> | null = null;
   private unsubscribe: (() => void | Promise<void>) | null = null;
@@ -46,6 +52,7 @@ export class EventHub {
     this.pollMs = opts.pollMs ?? 2000;
     this.batchSize = opts.batchSize ?? 500;
     this.log = opts.logger.child({ component: 'sse-hub' });
+    this.owners = opts.owners ?? null;
   }
 
   /** Connected clients; tests use it to prove disconnected ones are freed. */
@@ -140,6 +147,8 @@ export class EventHub {
         const events = await this.feed.readAfter(this.head, { limit: this.batchSize });
         const last = events.at(-1);
         if (!last) return;
+        // Owners first: if that lookup fails, the head stays put and the next wake reads these again.
+        if (this.owners && [...this.subscribers].some((s) => s.groupId === null && s.owner !== null)) await this.owners.learn(events);
         this.head = last.id;
         this.fanOut(events);
         if (events.length < this.batchSize) return;
@@ -151,11 +160,22 @@ export class EventHub {
 
   /**
    * Each event is serialised once; subscribers to the whole journal all get the same page (one
-   * socket write each), and those following one batch share that batch's page.
+   * socket write each), those following one batch share that batch's page, and those of one
+   * tenant share that tenant's page.
    */
   private fanOut(events: EngineEvent[]): void {
     const frames = events.map(toFrame);
     const all = toPage(frames);
+    const byOwner = new Map<string, FramePage | null>();
+    const pageOf = (owner: string): FramePage | null => {
+      let page = byOwner.get(owner);
+      if (page === undefined) {
+        const mine = this.owners ? this.owners.visibleTo(frames, owner) : [];
+        page = mine.length === 0 ? null : toPage(mine);
+        byOwner.set(owner, page);
+      }
+      return page;
+    };
     const byGroup = new Map<string, FramePage | null>();
     const pageFor = (groupId: string): FramePage | null => {
       let page = byGroup.get(groupId);
@@ -167,7 +187,7 @@ export class EventHub {
       return page;
     };
     for (const sub of this.subscribers) {
-      const page = sub.groupId === null ? all : pageFor(sub.groupId);
+      const page = sub.groupId !== null ? pageFor(sub.groupId) : sub.owner === null ? all : pageOf(sub.owner);
       if (!page) continue;
       try {
         sub.deliver(page);

@@ -1,9 +1,11 @@
 import type { Context } from 'hono';
+import type { EngineEvent } from '../engine/types.js';
 import type { Logger } from '../log.js';
 import type { EventFeed } from './deps.js';
 import type { AppEnv } from './env.js';
 import { ApiError } from './errors.js';
 import type { EventHub, HubSubscriber } from './sse-hub.js';
+import type { GroupOwners } from './sse-owners.js';
 import { toFrame, toPage, type FramePage } from './sse-frame.js';
 import { openSink, type SseSink } from './sse-sink.js';
 
@@ -14,6 +16,10 @@ export interface SessionOptions {
   hub: EventHub;
   log: Logger;
   groupId: string | null;
+  /** A whole-journal stream of one tenant: only its batches' events (null: all events). */
+  owner: string | null;
+  /** Needed when `owner` is set: resolves each event's batch owner. */
+  owners?: GroupOwners;
   /** Last-Event-ID of a reconnecting client; null to start live. */
   after: number | null;
   keepAliveMs: number;
@@ -37,6 +43,7 @@ const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
  */
 class SseSession implements HubSubscriber {
   readonly groupId: string | null;
+  readonly owner: string | null;
   private lastSent = 0;
   /** Live pages held back while the replay runs; null once live. */
   private pending: FramePage[] | null = [];
@@ -49,6 +56,7 @@ class SseSession implements HubSubscriber {
     private readonly opts: SessionOptions,
   ) {
     this.groupId = opts.groupId;
+    this.owner = opts.groupId === null ? opts.owner : null;
     this.maxBuffered = opts.maxBufferedBytes ?? 512 * 1024;
   }
 
@@ -92,14 +100,26 @@ class SseSession implements HubSubscriber {
   private async replay(): Promise<void> {
     const limit = this.opts.replayBatch ?? 500;
     const groupId = this.groupId ?? undefined;
+    // Its own cursor: a tenant's stream may skip whole pages of other tenants' events.
+    let cursor = this.lastSent;
     for (;;) {
-      const rows = await this.opts.feed.readAfter(this.lastSent, groupId ? { groupId, limit } : { limit });
+      const rows = await this.opts.feed.readAfter(cursor, groupId ? { groupId, limit } : { limit });
       if (this.stopped) return;
-      if (rows.length > 0) this.write(toPage(rows.map(toFrame)));
+      cursor = rows.at(-1)?.id ?? cursor;
+      const visible = await this.visible(rows);
+      if (this.stopped) return;
+      if (visible.length > 0) this.write(toPage(visible.map(toFrame)));
       if (rows.length < limit) return;
       // A replay goes at the client's pace, never faster than it reads.
       await this.sink.drain();
     }
+  }
+
+  private async visible(rows: EngineEvent[]): Promise<EngineEvent[]> {
+    if (this.owner === null) return rows;
+    if (!this.opts.owners) return [];
+    await this.opts.owners.learn(rows);
+    return this.opts.owners.visibleTo(rows, this.owner);
   }
 
   /**

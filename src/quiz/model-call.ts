@@ -62,13 +62,16 @@ export type RecordedCall =
 export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): Promise<RecordedCall> {
   const { model } = spec.body;
   const kind = spec.record.kind;
-  await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(spec.messages, spec.body.max_completion_tokens), spec.signal);
+  // The batch's owner is asked for while the slot is awaited (once per batch and process).
+  const [tenant] = await Promise.all([
+    tenantOfBatch(deps.db, spec.record.batchId),
+    acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(spec.messages, spec.body.max_completion_tokens), spec.signal),
+  ]);
   // Recorded before it is sent, so a worker killed while the provider answers leaves a record
   // of the call instead of spent money no record shows.
   // Its worst case is reserved against the tenant's and the batch's budgets in the same statement.
   const prices = pricesOf(deps.config);
   const worst = worstCase(prices, spec.body);
-  const tenant = tenantOfBatch(spec.record.batchId);
   const start = await startModelCall(deps.db, { ...spec.record, messages: spec.messages }, spec.budget, { tenant, tokens: worst.tokens, usd: worst.usd });
   if (start.kind === 'refused') {
     if (start.by === 'attempts') return { kind: 'refused' };

@@ -9,7 +9,11 @@ import {
   getBatch,
   getBatchDetail,
   getBatchByIdempotencyKey,
+  batchTenants,
   insertBatch,
+  countTenantFinished,
+  countTenantJobsByState,
+  jobTenant,
   listBatches,
   listModelCalls,
   touchBatch,
@@ -18,24 +22,25 @@ import {
   type BatchRecord,
 } from '../db/quiz/index.js';
 import { checkSubmitBudget, recordBatchBudget, tenantUsage, type SpendPlan, type TenantUsageView } from '../accounts/budgets.js';
-import { DEFAULT_TENANT } from '../accounts/budget-tenant.js';
 import { setBatchLimits } from '../db/accounts/spend.js';
+import { OPERATOR_SCOPE, ownerFilter, type TenantScope } from '../accounts/index.js';
 import type { Engine } from '../engine/index.js';
 import { NotDeadError } from '../engine/errors.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../engine/cursor.js';
-import type { GraphNode, Job, TaskDefinition } from '../engine/types.js';
+import type { GraphNode, Job, JobState, TaskDefinition } from '../engine/types.js';
 import { canonicalJson } from '../model/cassettes.js';
 import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
-import { BatchRequestSchema, QUIZ_LIMITS, verifyModeOf, type BatchRequest } from '../../schemas/batch-request.js';
+import { QUIZ_LIMITS, verifyModeOf, type BatchRequest } from '../../schemas/batch-request.js';
 import { pricesOf, resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
 import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownBatchesError, UnknownSourceError } from './errors.js';
 import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
 import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
-import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt, transcriptUsage } from './present.js';
+import { toBatchSummary, toBatchView, toTranscriptAttempt, transcriptUsage } from './present.js';
 import type { QuizMetrics } from './metrics.js';
+import { dlqItem, tenantDeadPage, validationBudget, withValidationBudget } from './dlq-helpers.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { createSourceService, type SourceService } from './source-service.js';
 import { BATCH_EVENTS, quizTasks } from './tasks.js';
@@ -52,40 +57,54 @@ export interface QuizServiceOptions {
   metrics?: QuizMetrics;
 }
 
+/**
+ * Every call takes the caller's TenantScope (default: the operator's, seeing every tenant): a
+ * batch, source or dead job of another tenant answers exactly as an unknown id.
+ */
 export interface QuizService {
   /** Documents to quiz on (`/v1/sources`). */
   sources: SourceService;
-  /** `tenant` (default `default`) is charged for the batch's calls; a spent tenant budget refuses the submit. */
-  submit(request: BatchRequest, opts?: { idempotencyKey?: string; tenant?: string }): Promise<{ created: boolean; batch: BatchView }>;
+  /** Idempotency keys are the tenant's: the same key from two tenants makes two batches. The scope's tenant is charged for the batch's calls; a spent tenant budget refuses the submit. */
+  submit(request: BatchRequest, opts?: { idempotencyKey?: string }, scope?: TenantScope): Promise<{ created: boolean; batch: BatchView }>;
   /** The tenant's tokens, cost, budget, spent and reserved in its current period (`GET /v1/usage`). */
   usage(tenant: string): Promise<TenantUsageView>;
-  get(id: string): Promise<BatchView | null>;
+  get(id: string, scope?: TenantScope): Promise<BatchView | null>;
   /**
    * Cancels a batch: its unfinished jobs become cancelled (running ones are aborted, see
    * Engine.cancelGroup), `batch.cancelled` is journalled once. Idempotent: a repeat answers the
    * same view. Null for an unknown batch; BatchFinishedError when it had already succeeded.
    */
-  cancel(id: string): Promise<BatchView | null>;
+  cancel(id: string, scope?: TenantScope): Promise<BatchView | null>;
   /**
    * Deletes a batch and everything derived from it (jobs, dependencies, events, model calls,
    * questions) in one transaction. False for an unknown batch; BatchActiveError while a job is
    * waiting, ready or running (cancel first).
    */
-  remove(id: string): Promise<boolean>;
+  remove(id: string, scope?: TenantScope): Promise<boolean>;
   /**
    * Retention: batches with no job left to run and unchanged for `olderThanMs` are deleted with
    * everything derived from them, `batchSize` per transaction, at most `maxRounds` transactions a
    * pass. One process at a time (advisory lock): `ran: false` when another holds it.
    */
   purgeExpired(olderThanMs: number, opts?: { batchSize?: number; maxRounds?: number }): Promise<{ ran: boolean } & PurgeCounts>;
-  list(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<BatchSummary>>;
-  dlqList(opts?: { cursor?: string | null; limit?: number }): Promise<PageView<DlqItemView>>;
-  dlqGet(jobId: number): Promise<DlqEntryView | null>;
-  /** `maxTokens`/`maxCostUsd` replace the batch's limits (null removes one) before the job runs again. */
-  dlqReplay(jobId: number, opts?: ReplayOptions): Promise<DlqReplayView>;
-  dlqDiscard(jobId: number): Promise<DlqReplayView>;
+  list(opts?: { cursor?: string | null; limit?: number }, scope?: TenantScope): Promise<PageView<BatchSummary>>;
+  dlqList(opts?: { cursor?: string | null; limit?: number }, scope?: TenantScope): Promise<PageView<DlqItemView>>;
+  dlqGet(jobId: number, scope?: TenantScope): Promise<DlqEntryView | null>;
+  /**
+   * Another tenant's job throws NotDeadError with state null (404), as an unknown one.
+   * `maxTokens`/`maxCostUsd` replace the batch's limits (null removes one) before the job runs again.
+   */
+  dlqReplay(jobId: number, opts?: ReplayOptions, scope?: TenantScope): Promise<DlqReplayView>;
+  dlqDiscard(jobId: number, scope?: TenantScope): Promise<DlqReplayView>;
   /** A reviewer's fixed questions for a dead chunk's failing positions (see accept.ts). */
-  dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string): Promise<DlqReplayView>;
+  dlqAccept(jobId: number, questions: readonly unknown[], reviewer: string, scope?: TenantScope): Promise<DlqReplayView>;
+  /** The owning tenant of each existing batch id (ownership never changes): the event streams' filter. */
+  batchOwners(ids: readonly string[]): Promise<Map<string, string>>;
+  /** One tenant's dashboard figures (its batches' jobs). */
+  tenantStats: {
+    countByState(tenant: string): Promise<Partial<Record<JobState, number>>>;
+    finishedSince(tenant: string, since: Date, limit: number): Promise<{ succeeded: number; dead: number }>;
+  };
   tasks(): Record<string, TaskDefinition>;
 }
 
@@ -139,21 +158,29 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     const source = sourceId === null ? null : await sources.record(sourceId);
     return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls, d.spend);
   };
-  const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
+  const view = async (id: string, scope: TenantScope = OPERATOR_SCOPE): Promise<BatchView | null> =>
+    present(await getBatchDetail(db, id, ownerFilter(scope)));
+
+  /** Refuses a job of another tenant exactly as a job that does not exist. */
+  const checkJobOwner = async (jobId: number, scope: TenantScope): Promise<boolean> =>
+    scope.all || (await jobTenant(db, jobId)) === scope.tenant;
+  const ownJob = async (jobId: number, scope: TenantScope): Promise<void> => {
+    if (!(await checkJobOwner(jobId, scope))) throw new NotDeadError(jobId, null);
+  };
 
   /** A request with its source resolved: inline text stored, `sourceId` checked, topic defaulted. */
-  const resolveSource = async (request: BatchRequest): Promise<{ request: BatchRequest; sectionIds: string[] | null }> => {
+  const resolveSource = async (request: BatchRequest, scope: TenantScope): Promise<{ request: BatchRequest; sectionIds: string[] | null }> => {
     if (request.source === undefined && request.sourceId === undefined) return { request, sectionIds: null };
-    const id = request.source === undefined ? request.sourceId : (await sources.addText(request.source)).source.id;
-    const record = id === undefined ? null : await sources.record(id);
+    const id = request.source === undefined ? request.sourceId : (await sources.addText(request.source, scope)).source.id;
+    const record = id === undefined ? null : await sources.record(id, scope);
     if (record === null) throw new UnknownSourceError(request.sourceId ?? '');
     const { source: _inline, ...rest } = request;
     return { request: { ...rest, sourceId: record.id, topic: request.topic ?? record.title }, sectionIds: record.sections.map((s) => s.id) };
   };
 
   /** Every `distinctFrom` id must name a stored batch: a typo would otherwise silently check against nothing. */
-  const checkDistinctFrom = async (ids: readonly string[]): Promise<void> => {
-    const known = await existingBatchIds(db, ids);
+  const checkDistinctFrom = async (ids: readonly string[], scope: TenantScope): Promise<void> => {
+    const known = await existingBatchIds(db, ids, ownerFilter(scope));
     const unknown = ids.flatMap((batchId, index) => (known.has(batchId) ? [] : [{ index, batchId }]));
     if (unknown.length > 0) throw new UnknownBatchesError(unknown);
   };
@@ -194,24 +221,25 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
 
   return {
     sources,
-    async submit(given, o = {}) {
-      const plan = spendPlan(given, o.tenant ?? DEFAULT_TENANT);
+    async submit(given, o = {}, scope = OPERATOR_SCOPE) {
+      const tenantId = scope.tenant;
+      const plan = spendPlan(given, tenantId);
       // A repeat of a stored submit answers its batch whatever the budget says now.
-      const repeat = o.idempotencyKey === undefined ? null : await getBatchByIdempotencyKey(db, o.idempotencyKey);
+      const repeat = o.idempotencyKey === undefined ? null : await getBatchByIdempotencyKey(db, tenantId, o.idempotencyKey);
       if (repeat === null) await checkSubmitBudget(db, pricesOf(config), plan);
-      await checkDistinctFrom(given.distinctFrom ?? []);
-      const { request, sectionIds } = await resolveSource(given);
+      await checkDistinctFrom(given.distinctFrom ?? [], scope);
+      const { request, sectionIds } = await resolveSource(given, scope);
       const key = o.idempotencyKey ?? null;
       const hash = requestHash(request);
       const outcome = await engine.transaction(async (tx) => {
         if (key !== null) {
-          const existing = await getBatchByIdempotencyKey(tx, key);
+          const existing = await getBatchByIdempotencyKey(tx, tenantId, key);
           if (existing) return { created: false, batch: existingFor(existing, key, hash) };
         }
-        const batch = await insertBatch(tx, { id: randomUUID(), request, requestHash: hash, idempotencyKey: key });
+        const batch = await insertBatch(tx, { id: randomUUID(), tenantId, request, requestHash: hash, idempotencyKey: key });
         if (!batch) {
           // A concurrent submit with the same key committed first; its row is visible to this statement.
-          const winner = key === null ? null : await getBatchByIdempotencyKey(tx, key);
+          const winner = key === null ? null : await getBatchByIdempotencyKey(tx, tenantId, key);
           if (!winner || key === null) throw new Error('batch insert lost a race but no batch holds the key');
           return { created: false, batch: existingFor(winner, key, hash) };
         }
@@ -230,11 +258,11 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
 
     usage: (tenant) => tenantUsage(db, tenant),
 
-    async cancel(id) {
+    async cancel(id, scope = OPERATOR_SCOPE) {
       const found = await engine.transaction(async (tx) => {
         // No batch-row lock: completions lock jobs and then touch the batch; taking the batch
         // first would invert that order. Concurrent cancels serialise on the job rows instead.
-        if (!(await getBatch(tx, id))) return false;
+        if (!(await getBatch(tx, id, ownerFilter(scope)))) return false;
         const jobs = await engine.cancelGroup(id, { tx });
         if (jobs.length > 0) {
           await engine.events.append(tx, { groupId: id, type: BATCH_EVENTS.cancelled, data: { jobs: jobs.length } });
@@ -249,8 +277,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return batch;
     },
 
-    async remove(id) {
-      const result = await engine.transaction((tx) => deleteBatch(tx, id));
+    async remove(id, scope = OPERATOR_SCOPE) {
+      const result = await engine.transaction(async (tx) => ((await getBatch(tx, id, ownerFilter(scope))) ? deleteBatch(tx, id) : { outcome: 'not_found' as const }));
       if (result.outcome === 'active') throw new BatchActiveError(id, result.active);
       return result.outcome === 'deleted';
     },
@@ -272,9 +300,9 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return { ran: res.ran, ...total };
     },
 
-    async list(o = {}) {
+    async list(o = {}, scope = OPERATOR_SCOPE) {
       const limit = pageLimit(o.limit);
-      const rows = await listBatches(db, { before: decodeCursor(o.cursor), limit: limit + 1 });
+      const rows = await listBatches(db, { before: decodeCursor(o.cursor), limit: limit + 1, owner: ownerFilter(scope) });
       const page = rows.slice(0, limit);
       const ids = page.map((r) => r.batch.id);
       const jobs = ids.length === 0 ? [] : await engine.listJobs({ groupIds: ids });
@@ -287,8 +315,10 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       };
     },
 
-    async dlqList(o = {}) {
-      const page = await engine.dlq.list({ cursor: o.cursor ?? null, limit: pageLimit(o.limit) });
+    async dlqList(o = {}, scope = OPERATOR_SCOPE) {
+      const page = scope.all
+        ? await engine.dlq.list({ cursor: o.cursor ?? null, limit: pageLimit(o.limit) })
+        : await tenantDeadPage(db, scope.tenant, o.cursor ?? null, pageLimit(o.limit));
       const calls = await countCallsByJob(db, page.items.map((j) => j.id));
       return {
         items: page.items.map((job) => ({ ...dlqItem(job), attempts: calls.get(job.id) ?? 0 })),
@@ -296,9 +326,9 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       };
     },
 
-    async dlqGet(jobId) {
+    async dlqGet(jobId, scope = OPERATOR_SCOPE) {
       const job = await engine.dlq.get(jobId);
-      if (!job) return null;
+      if (!job || !(await checkJobOwner(jobId, scope))) return null;
       const calls = await listModelCalls(db, jobId);
       return {
         ...dlqItem(job),
@@ -311,7 +341,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       };
     },
 
-    async dlqReplay(jobId, o = {}) {
+    async dlqReplay(jobId, o = {}, scope = OPERATOR_SCOPE) {
+      await ownJob(jobId, scope);
       const job = await engine.dlq.get(jobId);
       if (!job) throw new NotDeadError(jobId, (await engine.getJob(jobId))?.state ?? null);
       let payload: unknown;
@@ -332,15 +363,24 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return { id: replayed.id, state: replayed.state };
     },
 
-    async dlqDiscard(jobId) {
+    async dlqDiscard(jobId, scope = OPERATOR_SCOPE) {
+      await ownJob(jobId, scope);
       const discarded = await engine.dlq.discard(jobId);
       if (discarded.groupId !== null) await touchBatch(db, discarded.groupId);
       return { id: discarded.id, state: discarded.state };
     },
 
-    async dlqAccept(jobId, questions, reviewer) {
+    async dlqAccept(jobId, questions, reviewer, scope = OPERATOR_SCOPE) {
+      await ownJob(jobId, scope);
       const done = await acceptDeadChunk({ db, engine }, jobId, questions, reviewer);
       return { id: done.id, state: done.state };
+    },
+
+    batchOwners: (ids) => batchTenants(db, ids),
+
+    tenantStats: {
+      countByState: (tenant) => countTenantJobsByState(db, tenant),
+      finishedSince: (tenant, since, limit) => countTenantFinished(db, { tenantId: tenant, since, limit }),
     },
 
     tasks() {
@@ -354,38 +394,4 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
 function sourceIdOf(request: unknown): string | null {
   if (request === null || typeof request !== 'object' || !('sourceId' in request)) return null;
   return typeof request.sourceId === 'string' ? request.sourceId : null;
-}
-
-function dlqItem(job: Job): DlqItemView {
-  return {
-    id: job.id,
-    batchId: job.groupId,
-    kind: jobKind(job.queue),
-    reason: job.deadReason,
-    attempts: 0,
-    lastError: job.lastError ? { message: job.lastError.message } : null,
-    diedAt: job.finishedAt ? job.finishedAt.toISOString() : null,
-  };
-}
-
-function requestIn(payload: unknown): BatchRequest | null {
-  if (payload === null || typeof payload !== 'object' || !('request' in payload)) return null;
-  const parsed = BatchRequestSchema.safeParse(payload.request);
-  return parsed.success ? parsed.data : null;
-}
-
-function validationBudget(job: Job): number | null {
-  return requestIn(job.payload)?.maxAttempts ?? null;
-}
-
-/**
- * A replay's `maxAttempts` is the validation budget of the chunk's next epoch (the model calls it
- * may spend on repairs), so it lands in the payload's request; the model request itself is unchanged.
- */
-function withValidationBudget(payload: unknown, maxAttempts: number): unknown {
-  const request = requestIn(payload);
-  if (request === null || payload === null || typeof payload !== 'object') {
-    throw new ReplayRefusedError('maxAttempts', 'maxAttempts can only be overridden for quiz jobs');
-  }
-  return { ...payload, request: { ...request, maxAttempts } };
 }

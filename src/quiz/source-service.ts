@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEFAULT_TENANT, OPERATOR_SCOPE, ownerFilter, type TenantScope } from '../accounts/index.js';
 import type { Executor } from '../db/client.js';
 import { getSource, insertSource, listSources, type SourceRecord } from '../db/quiz/index.js';
 import { extractBounded, type ExtractBounds } from '../sources/bounded.js';
@@ -17,15 +18,19 @@ export interface SourceView {
   createdAt: string;
 }
 
+/** Sources belong to the tenant that stored them (`scope.tenant`); another tenant's id reads as unknown. */
 export interface SourceService {
   /** Plain text or Markdown sent as JSON. */
-  addText(input: { title?: string | undefined; text: string }): Promise<{ created: boolean; source: SourceView }>;
+  addText(input: { title?: string | undefined; text: string }, scope?: TenantScope): Promise<{ created: boolean; source: SourceView }>;
   /** An uploaded file of any supported kind. */
-  addFile(input: { bytes: Uint8Array; mediaType: string | null; fileName: string | null; title?: string | undefined }): Promise<{ created: boolean; source: SourceView }>;
-  get(id: string): Promise<SourceView | null>;
+  addFile(
+    input: { bytes: Uint8Array; mediaType: string | null; fileName: string | null; title?: string | undefined },
+    scope?: TenantScope,
+  ): Promise<{ created: boolean; source: SourceView }>;
+  get(id: string, scope?: TenantScope): Promise<SourceView | null>;
   /** The stored record, section texts included, for the pipeline. */
-  record(id: string): Promise<SourceRecord | null>;
-  list(limit: number): Promise<SourceView[]>;
+  record(id: string, scope?: TenantScope): Promise<SourceRecord | null>;
+  list(limit: number, scope?: TenantScope): Promise<SourceView[]>;
 }
 
 export function toSourceView(s: SourceRecord): SourceView {
@@ -53,31 +58,33 @@ function titleFor(given: string | undefined, extracted: ExtractedText, fileName:
 /**
  * A source's id comes from its content hash, so the same document gets the same id on every
  * database: a recorded demo request (which names its sections) replays after `sources add`.
+ * Another tenant's copy of the same document is its own row, so its id also hashes the tenant.
  */
-export function sourceIdFor(contentHash: string): string {
-  return `src_${contentHash.slice(0, 24)}`;
+export function sourceIdFor(contentHash: string, tenant: string = DEFAULT_TENANT): string {
+  if (tenant === DEFAULT_TENANT) return `src_${contentHash.slice(0, 24)}`;
+  return `src_${createHash('sha256').update(`${tenant}\0${contentHash}`).digest('hex').slice(0, 24)}`;
 }
 
 export function createSourceService(db: Executor, bounds: ExtractBounds = {}): SourceService {
-  const store = async (extracted: ExtractedText, contentHash: string, title: string) => {
+  const store = async (extracted: ExtractedText, contentHash: string, title: string, tenantId: string) => {
     const sections = sectionize(extracted, title);
     if (sections.length === 0) throw new SourceRejectedError('empty', 'the document contains no text');
     const chars = sections.reduce((n, s) => n + s.chars, 0);
-    const { created, source } = await insertSource(db, { id: sourceIdFor(contentHash), title, kind: extracted.kind, contentHash, chars, sections });
+    const { created, source } = await insertSource(db, { id: sourceIdFor(contentHash, tenantId), tenantId, title, kind: extracted.kind, contentHash, chars, sections });
     return { created, source: toSourceView(source) };
   };
 
   return {
-    async addText({ title, text }) {
+    async addText({ title, text }, scope = OPERATOR_SCOPE) {
       if (text.trim() === '') throw new SourceRejectedError('empty', 'text is empty');
       if (text.length > SOURCE_LIMITS.maxTextChars) {
         throw new SourceRejectedError('too_large', `text has ${text.length} characters; at most ${SOURCE_LIMITS.maxTextChars} are accepted`);
       }
       const extracted: ExtractedText = { kind: 'markdown', pages: [text.replace(/\r\n?/g, '\n')], paged: false, title: null };
-      return store(extracted, hashOf(text), titleFor(title, extracted, null));
+      return store(extracted, hashOf(text), titleFor(title, extracted, null), scope.tenant);
     },
 
-    async addFile({ bytes, mediaType, fileName, title }) {
+    async addFile({ bytes, mediaType, fileName, title }, scope = OPERATOR_SCOPE) {
       if (bytes.length > SOURCE_LIMITS.maxFileBytes) {
         throw new SourceRejectedError('too_large', `the file is larger than ${SOURCE_LIMITS.maxFileBytes} bytes`);
       }
@@ -87,18 +94,18 @@ export function createSourceService(db: Executor, bounds: ExtractBounds = {}): S
       }
       const outcome = await extractBounded(bytes, kind, bounds);
       if (!outcome.ok) throw new SourceRejectedError(outcome.failure.reason, outcome.failure.message);
-      return store(outcome.value, hashOf(bytes), titleFor(title, outcome.value, fileName));
+      return store(outcome.value, hashOf(bytes), titleFor(title, outcome.value, fileName), scope.tenant);
     },
 
-    async get(id) {
-      const s = await getSource(db, id);
+    async get(id, scope = OPERATOR_SCOPE) {
+      const s = await getSource(db, id, ownerFilter(scope));
       return s ? toSourceView(s) : null;
     },
 
-    record: (id) => getSource(db, id),
+    record: (id, scope = OPERATOR_SCOPE) => getSource(db, id, ownerFilter(scope)),
 
-    async list(limit) {
-      return (await listSources(db, limit)).map(toSourceView);
+    async list(limit, scope = OPERATOR_SCOPE) {
+      return (await listSources(db, limit, ownerFilter(scope))).map(toSourceView);
     },
   };
 }

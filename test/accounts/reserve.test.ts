@@ -11,7 +11,7 @@ let nextJob = 500_000;
 async function batchWith(limits: { maxTokens: number | null; maxUsd: number | null }): Promise<string> {
   const db = getDb().database.db;
   const id = randomUUID();
-  await insertBatch(db, { id, request: {}, requestHash: id, idempotencyKey: null });
+  await insertBatch(db, { id, tenantId: 'default', request: {}, requestHash: id, idempotencyKey: null });
   await insertBatchSpend(db, id, limits);
   return id;
 }

@@ -9,33 +9,44 @@ const db = useTestDatabase();
 describe('Authenticator', () => {
   const auth = new Authenticator({ apiKeys: ['k-api', 'k-both'], adminKeys: ['k-admin', 'k-both'], sessionSecret: 's3cret' });
 
-  it('grants api, admin, or nothing; a key in both lists is admin', () => {
-    expect(auth.checkKey('k-api')).toBe('api');
-    expect(auth.checkKey('k-admin')).toBe('admin');
-    expect(auth.checkKey('k-both')).toBe('admin');
-    expect(auth.checkKey('k-ap')).toBeNull();
-    expect(auth.checkKey('')).toBeNull();
+  const scopeOf = async (key: string) => (await auth.checkKey(key))?.scope ?? null;
+
+  it('grants api, admin, or nothing; a key in both lists is admin', async () => {
+    expect(await scopeOf('k-api')).toBe('api');
+    expect(await scopeOf('k-admin')).toBe('admin');
+    expect(await scopeOf('k-both')).toBe('admin');
+    expect(await scopeOf('k-ap')).toBeNull();
+    expect(await scopeOf('')).toBeNull();
   });
 
-  it('issues sessions only for valid keys and verifies them', () => {
-    expect(auth.issueSession('nope')).toBeNull();
-    const token = auth.issueSession('k-admin');
+  it('names the tenant of tenant:key entries; bare keys are tenant default', async () => {
+    const tenants = new Authenticator({ apiKeys: ['acme:k-acme', 'k-plain', 'Not A Tenant:k-odd'], adminKeys: ['globex:k-gadmin'] });
+    expect(await tenants.checkKey('k-acme')).toMatchObject({ scope: 'api', tenant: 'acme' });
+    expect(await tenants.checkKey('acme:k-acme')).toBeNull();
+    expect(await tenants.checkKey('k-plain')).toMatchObject({ scope: 'api', tenant: 'default' });
+    expect(await tenants.checkKey('Not A Tenant:k-odd')).toMatchObject({ scope: 'api', tenant: 'default' });
+    expect(await tenants.checkKey('k-gadmin')).toMatchObject({ scope: 'admin', tenant: 'globex' });
+  });
+
+  it('issues sessions only for valid keys and verifies them', async () => {
+    expect(await auth.issueSession('nope')).toBeNull();
+    const token = await auth.issueSession('k-admin');
     expect(token).not.toBeNull();
-    expect(auth.checkSession(token!)).toBe('admin');
+    expect((await auth.checkSession(token!))?.scope).toBe('admin');
     expect(token).not.toContain('k-admin');
   });
 
-  it('rejects tampered, expired and revoked sessions', () => {
-    const token = auth.issueSession('k-api')!;
+  it('rejects tampered, expired and revoked sessions', async () => {
+    const token = (await auth.issueSession('k-api'))!;
     const parts = token.split('.');
-    expect(auth.checkSession([parts[0], parts[1], String(Number(parts[2]) + 9999), parts[3]].join('.'))).toBeNull();
-    expect(auth.checkSession(token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA'))).toBeNull();
-    expect(auth.checkSession('garbage')).toBeNull();
-    expect(auth.checkSession(token, Date.now() + 13 * 3600 * 1000)).toBeNull();
+    expect(await auth.checkSession([parts[0], parts[1], String(Number(parts[2]) + 9999), parts[3]].join('.'))).toBeNull();
+    expect(await auth.checkSession(token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA'))).toBeNull();
+    expect(await auth.checkSession('garbage')).toBeNull();
+    expect(await auth.checkSession(token, Date.now() + 13 * 3600 * 1000)).toBeNull();
     const withoutKey = new Authenticator({ apiKeys: ['other'], adminKeys: [], sessionSecret: 's3cret' });
-    expect(withoutKey.checkSession(token)).toBeNull();
+    expect(await withoutKey.checkSession(token)).toBeNull();
     const otherSecret = new Authenticator({ apiKeys: ['k-api'], adminKeys: [], sessionSecret: 'different' });
-    expect(otherSecret.checkSession(token)).toBeNull();
+    expect(await otherSecret.checkSession(token)).toBeNull();
   });
 
   it('reads comma-separated keys from the environment', () => {
@@ -53,7 +64,7 @@ describe('auth on routes', () => {
       ...(auth ? { auth } : {}),
       pages: (app) => {
         app.post('/test-login', async (c) => {
-          const scope = issueSessionCookie(c, await c.req.text());
+          const scope = await issueSessionCookie(c, await c.req.text());
           return c.json({ scope }, scope ? 200 : 401);
         });
         app.post('/test-logout', (c) => {

@@ -101,7 +101,7 @@ describe('GET /v1/batches/:id/export', () => {
     const mixed = buildApp({
       database: db().database,
       events: unreachableFeed(),
-      quiz: { submit: no, usage: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no, cancel: no, remove: no, get: async (id) => (id === 'b1' ? view : null) },
+      quiz: { submit: no, usage: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no, cancel: no, remove: no, batchOwners: no, get: async (id) => (id === 'b1' ? view : null) },
     });
     const res = await mixed.request('/v1/batches/b1/export?format=aiken', { headers: user });
     expect(res.status).toBe(422);

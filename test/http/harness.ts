@@ -30,7 +30,7 @@ export class ReachedError extends Error {}
  */
 export function unreachableQuiz(): QuizApi {
   const no = () => Promise.reject(new ReachedError('the quiz service must not be reached'));
-  return { submit: no, usage: no, get: no, cancel: no, remove: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no };
+  return { submit: no, usage: no, get: no, cancel: no, remove: no, list: no, dlqList: no, dlqGet: no, dlqReplay: no, dlqDiscard: no, dlqAccept: no, batchOwners: no };
 }
 
 export function unreachableFeed(): EventFeed {
@@ -59,6 +59,7 @@ export function buildApp(
     logger: parts.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     auth: parts.auth ?? { apiKeys: [API_KEY], adminKeys: [ADMIN_KEY] },
     ...(parts.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: parts.bodyLimitBytes }),
+    ...(parts.rateLimits === undefined ? {} : { rateLimits: parts.rateLimits }),
     ...(parts.sse === undefined ? {} : { sse: parts.sse }),
     ...(parts.pages === undefined ? {} : { pages: parts.pages }),
     ...(parts.sources === undefined ? {} : { sources: parts.sources }),
@@ -90,6 +91,10 @@ export const answerAll: ScriptFn = ({ body, n }) => {
   const qs = Array.from({ length: ask.count }, (_, i) => demoQuestion(ask.topic, n * 100 + i, ask.options, 1));
   return { content: answerText(qs), usage: { promptTokens: 10, completionTokens: 20 } };
 };
+
+/** Garbage for topics containing "Poison" (so their chunks end in the DLQ), valid questions otherwise. */
+export const poisonAware: ScriptFn = (req) =>
+  JSON.stringify(req.body.messages).includes('Poison') ? { content: '{"questions": "nope"}' } : answerAll(req);
 
 export async function startQuizStack(database: Database, opts: { worker?: boolean } = {}): Promise<QuizStack> {
   let current: ScriptFn = answerAll;

@@ -8,7 +8,7 @@ import {
   SseEventDataSchema,
 } from '../../schemas/api.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { ADMIN_KEY, API_KEY, answerAll, bearer, buildApp, errorOf, json, startQuizStack, type Built, type QuizStack } from './harness.js';
+import { ADMIN_KEY, API_KEY, answerAll, bearer, buildApp, errorOf, json, poisonAware, startQuizStack, type Built, type QuizStack } from './harness.js';
 import { SseReader } from './sse-reader.js';
 
 const db = useTestDatabase();
@@ -17,9 +17,7 @@ let api: Built;
 const user = bearer(API_KEY);
 const admin = bearer(ADMIN_KEY);
 
-/** The model answers garbage for topics containing "Poison", so their chunks end in the DLQ. */
-const poisonAware: typeof answerAll = (req) =>
-  JSON.stringify(req.body.messages).includes('Poison') ? { content: '{"questions": "nope"}' } : answerAll(req);
+
 
 beforeAll(async () => {
   stack = await startQuizStack(db().database);

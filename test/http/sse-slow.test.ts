@@ -4,7 +4,7 @@ import { createEngine, type Engine } from '../../src/engine/index.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { API_KEY, bearer, buildApp, unreachableQuiz, type Built } from './harness.js';
+import { ADMIN_KEY, bearer, buildApp, unreachableQuiz, type Built } from './harness.js';
 import { SseReader } from './sse-reader.js';
 
 /**
@@ -50,7 +50,7 @@ function stalledClient(): Promise<{ socket: Socket; closed: () => boolean }> {
   return new Promise((resolve, reject) => {
     let closed = false;
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write(`GET /v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${API_KEY}\r\n\r\n`);
+      socket.write(`GET /v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`);
       socket.pause();
       resolve({ socket, closed: () => closed });
     });
@@ -63,7 +63,7 @@ function stalledClient(): Promise<{ socket: Socket; closed: () => boolean }> {
 describe('a client that stops reading', () => {
   it('is disconnected once it leaves too much unread, while a reading client gets everything', async () => {
     const slow = await stalledClient();
-    const reader = await SseReader.open(`${server.url}/v1/events`, bearer(API_KEY));
+    const reader = await SseReader.open(`${server.url}/v1/events`, bearer(ADMIN_KEY));
     try {
       await until(() => built.app.hub.size === 2, 5000, () => `hub has ${built.app.hub.size}`);
       // About 20k events of ~300 bytes: far more than the socket buffers plus 64 KiB.

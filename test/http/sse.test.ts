@@ -6,7 +6,7 @@ import type { EventFeed } from '../../src/http/deps.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { API_KEY, bearer, buildApp, unreachableQuiz, type Built } from './harness.js';
+import { ADMIN_KEY, bearer, buildApp, unreachableQuiz, type Built } from './harness.js';
 import { SseReader, type Frame } from './sse-reader.js';
 
 const db = useTestDatabase();
@@ -57,7 +57,9 @@ afterAll(async () => {
   await engine?.close();
 });
 
-const open = (query = '', headers: Record<string, string> = {}) => SseReader.open(`${server.url}/v1/events${query}`, { ...bearer(API_KEY), ...headers });
+// The journal here holds engine jobs of made-up groups (no batch rows): only the all-seeing scope (an
+// admin key of `default`) gets those; tenant filtering has its own tests (test/http/tenants-sse.test.ts).
+const open = (query = '', headers: Record<string, string> = {}) => SseReader.open(`${server.url}/v1/events${query}`, { ...bearer(ADMIN_KEY), ...headers });
 
 describe('GET /v1/events over a real server', () => {
   it('streams live events with id, name and data, with proxy-safe headers', async () => {
@@ -133,7 +135,7 @@ describe('GET /v1/events over a real server', () => {
     const received: number[] = [];
     let opens = 0;
     const es = new EventSource(`${server.url}/v1/events`, {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...bearer(API_KEY) } }),
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...bearer(ADMIN_KEY) } }),
     });
     es.addEventListener('open', () => opens++);
     es.addEventListener('job.enqueued', (ev) => {

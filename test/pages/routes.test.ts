@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db.js';
-import { ADMIN_KEY, HOSTILE_IMG, HOSTILE_SCRIPT, READ_KEY, hostileModel, startService, type Service } from './service.js';
+import { ADMIN_KEY, HOSTILE_IMG, HOSTILE_SCRIPT, READ_KEY, hostileModel, postLogin, startService, type Service } from './service.js';
 
 const getDb = useTestDatabase();
 let svc: Service;
@@ -9,11 +9,7 @@ let deadJobId: number;
 const req = (path: string, init: RequestInit = {}) => svc.app.request(`http://127.0.0.1${path}`, init);
 
 async function login(key: string): Promise<string> {
-  const res = await req('/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1', host: '127.0.0.1' },
-    body: new URLSearchParams({ key, next: '/dlq' }).toString(),
-  });
+  const res = await postLogin(svc.app, key, '/dlq');
   expect(res.status).toBe(303);
   const cookie = res.headers.get('set-cookie') ?? '';
   expect(cookie).toMatch(/^qf_session=/);

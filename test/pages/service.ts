@@ -14,6 +14,8 @@ export const ADMIN_KEY = 'qf-test-admin-key';
 export interface ServiceOptions {
   /** Configure API keys (auth on); default off (loopback-only open mode). */
   keys?: boolean;
+  /** More API keys besides READ_KEY when `keys` is on, e.g. `acme:key` ones of other tenants. */
+  extraKeys?: string[];
   sse?: { keepAliveMs?: number; retryMs?: number };
   /** `QUIZFORGE_ALLOWED_HOSTS` of the open mode. */
   allowedHosts?: string[];
@@ -39,11 +41,11 @@ export async function startService(database: Database, opts: ServiceOptions = {}
     registry: new Registry(),
     logger,
     auth: opts.keys
-      ? { apiKeys: [READ_KEY], adminKeys: [ADMIN_KEY] }
+      ? { apiKeys: [READ_KEY, ...(opts.extraKeys ?? [])], adminKeys: [ADMIN_KEY] }
       : { apiKeys: [], adminKeys: [], ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}) },
     ...(opts.sse ? { sse: opts.sse } : {}),
     sources: pipeline.service.sources,
-    pages: mountPages({ quiz: pipeline.service, stats: engineStats(pipeline.engine) }),
+    pages: mountPages({ quiz: pipeline.service, stats: engineStats(pipeline.engine, pipeline.service.tenantStats) }),
   });
   const server = await startServer({ app, logger, host: '127.0.0.1', port: 0, shutdownGraceMs: 500 });
   return {
@@ -57,6 +59,15 @@ export async function startService(database: Database, opts: ServiceOptions = {}
       await pipeline.stop();
     },
   };
+}
+
+/** Posts the login form as a same-origin browser would; the response carries the session cookie on success. */
+export async function postLogin(app: QuizforgeApp, key: string, next = '/'): Promise<Response> {
+  return app.request('http://127.0.0.1/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1', host: '127.0.0.1' },
+    body: new URLSearchParams({ key, next }).toString(),
+  });
 }
 
 /** A model that answers every ask with well-formed questions. */

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseEnvKey } from '../../accounts/index.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { readDoctorFacts } from '../../db/doctor.js';
@@ -133,6 +134,9 @@ async function sseChecks(app: ReturnType<typeof loadConfig>, waitMs: number, rep
     report({ name: 'sse', ok: true, skipped: true, detail: 'QUIZFORGE_PUBLIC_URL not set: set it to the address clients use to check the event stream through your proxies' });
     return;
   }
-  const steps = await checkSseThroughProxy({ publicUrl: app.publicUrl, apiKey: app.apiKeys[0] ?? app.adminKeys[0], keepAliveWaitMs: waitMs });
+  const entry = app.apiKeys[0] ?? app.adminKeys[0];
+  // A `tenant:key` entry sends its key; the tenant only names whose data it sees.
+  const apiKey = entry === undefined ? undefined : parseEnvKey(entry).key;
+  const steps = await checkSseThroughProxy({ publicUrl: app.publicUrl, apiKey, keepAliveWaitMs: waitMs });
   for (const s of steps) report({ name: s.name, ok: s.ok, detail: s.detail, ...(s.fix ? { fix: s.fix } : {}) });
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.js';
+import { hasManagedKeys } from '../../accounts/index.js';
 import { createApp } from '../../http/app.js';
 import { engineStats, mountPages } from '../../http/pages/index.js';
 import { authConfigFrom } from '../../http/auth.js';
@@ -22,8 +23,10 @@ Options:
   --port P          listen port (default PORT or 3000; 0 picks a free port)
   --grace-ms MS     on SIGTERM/SIGINT, how long running jobs may finish (default 30000)
 
-Environment: QUIZFORGE_API_KEYS / QUIZFORGE_ADMIN_KEYS (comma-separated). With no keys the
-service is unauthenticated and refuses to listen anywhere but loopback.`;
+Environment: QUIZFORGE_API_KEYS / QUIZFORGE_ADMIN_KEYS (comma-separated; 'tenant:key' names a
+tenant, a bare key is tenant 'default'), plus managed keys ('quizforge keys create'). With no keys
+at all the service is unauthenticated and refuses to listen anywhere but loopback.
+QUIZFORGE_RATE_LIMIT_SUBMIT / QUIZFORGE_RATE_LIMIT_ALL: per-tenant requests per minute.`;
 
 /** The whole service in one process: what `npm start` runs. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -46,12 +49,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const host = values.host ?? config.host;
   const port = values.port === undefined ? config.port : intOption('--port', values.port, 0);
   const { concurrency, graceMs } = workerFlags(values, config.concurrency);
-  // Refuse an unsafe bind before touching the database, with the reason on stderr.
-  const bind = checkBind(host, config.apiKeys.length + config.adminKeys.length > 0);
-  if (!bind.ok) throw new UsageError(bind.error);
+  const envKeys = config.apiKeys.length + config.adminKeys.length > 0;
 
   const logger = createLogger({ level: config.logLevel });
   const rt = await openRuntime(config, logger, { migrate: true, name: 'serve' });
+  // Managed keys (`quizforge keys create`) switch auth on too (so the bind is checked once they are
+  // known); created while serving open, they apply at the next start.
+  const managedKeys = !envKeys && (await hasManagedKeys(rt.database.db));
+  const bind = checkBind(host, envKeys || managedKeys);
+  if (!bind.ok) {
+    await rt.close();
+    throw new UsageError(bind.error);
+  }
   const app = createApp({
     quiz: rt.quiz,
     sources: rt.quiz.sources,
@@ -59,8 +68,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     database: rt.database,
     registry: rt.registry,
     logger,
-    auth: authConfigFrom(config),
-    pages: mountPages({ quiz: rt.quiz, stats: engineStats(rt.engine) }),
+    auth: authConfigFrom(config, { managedKeys }),
+    rateLimits: config.rateLimits,
+    pages: mountPages({ quiz: rt.quiz, stats: engineStats(rt.engine, rt.quiz.tenantStats) }),
   });
   const worker = values['no-workers'] ? null : createPipelineWorkers(rt, concurrency);
   const signal = waitForSignal(logger);

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job, JobState } from './types.js';
 import { queryOne, queryRows, toStr } from '../rows.js';
@@ -10,10 +10,13 @@ export interface DeadCursor {
   id: number;
 }
 
-/** Dead jobs newest first (finished_at desc, id desc), after `cursor`; `limit + 1` rows tell if more exist. */
+/**
+ * Dead jobs newest first (finished_at desc, id desc), after `cursor`; `limit + 1` rows tell if more
+ * exist. `where` is an extra condition on `j` from another query of this boundary (a tenant's DLQ).
+ */
 export async function listDead(
   ex: Executor,
-  p: { cursor: DeadCursor | null; limit: number; groupId?: string | undefined },
+  p: { cursor: DeadCursor | null; limit: number; groupId?: string | undefined; where?: SQL },
 ): Promise<Array<{ job: Job; position: DeadCursor }>> {
   const after = p.cursor
     ? sql`AND (j.finished_at, j.id) < (${p.cursor.finishedAt}::timestamptz, ${p.cursor.id}::bigint)`
@@ -22,7 +25,7 @@ export async function listDead(
   const rows = await queryRows(
     ex,
     sql`SELECT j.*, j.finished_at::text AS finished_at_text FROM jobs j
-        WHERE j.state = 'dead' ${after} ${group}
+        WHERE j.state = 'dead' ${after} ${group} ${p.where ?? sql``}
         ORDER BY j.finished_at DESC, j.id DESC
         LIMIT ${p.limit}`,
   );

@@ -4,7 +4,7 @@ import { toState } from '../jobs/rows.js';
 import type { JobState } from '../jobs/types.js';
 import { HotStatement, toInt, toJson, toStr } from '../rows.js';
 import { toBatchSpend, type BatchSpendRecord } from '../accounts/spend.js';
-import { BATCH_COLUMNS, toBatch, type BatchRecord } from './batches.js';
+import { BATCH_COLUMNS, toBatch, type BatchRecord, type Owner } from './batches.js';
 import { USAGE_SUMS, toUsage, type UsageTotals } from './model-calls.js';
 import { toQuestion, type QuestionRecord } from './questions.js';
 
@@ -75,17 +75,19 @@ const BATCH_DETAIL = new HotStatement(
              coalesce(sum(m.prompt_tokens) filter (where m.kind = 'verify'), 0)::bigint as verify_prompt_tokens,
              coalesce(sum(m.completion_tokens) filter (where m.kind = 'verify'), 0)::bigint as verify_completion_tokens
         from model_calls m where m.batch_id = b.id) u
-    where b.id = ${sql.placeholder('id')}::text`,
+    where b.id = ${sql.placeholder('id')}::text
+      and (${sql.placeholder('owner')}::text is null or b.tenant_id = ${sql.placeholder('owner')}::text)`,
   { prepare: 'qf_batch_detail' },
 );
 
 /**
  * A batch, its jobs, its questions and its usage in one round trip, and so in one snapshot: the
  * questions commit with the assemble job's success, so a single statement can never report a
- * succeeded batch without its questions (separate reads could, seen in CI).
+ * succeeded batch without its questions (separate reads could, seen in CI). Null also when
+ * `owner` does not own the batch, exactly as for an unknown id.
  */
-export async function getBatchDetail(ex: Executor, id: string): Promise<BatchDetail | null> {
-  const row = await BATCH_DETAIL.one(ex, { id });
+export async function getBatchDetail(ex: Executor, id: string, owner: Owner = null): Promise<BatchDetail | null> {
+  const row = await BATCH_DETAIL.one(ex, { id, owner });
   if (!row) return null;
   return {
     batch: toBatch(row),

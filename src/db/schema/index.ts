@@ -4,3 +4,4 @@ export * from './model-capabilities.js';
 export * from './model-rate-limits.js';
 export * from './sources.js';
 export * from './accounts-spend.js';
+export * from './accounts.js';

@@ -8,13 +8,20 @@ export const batches = pgTable(
   'batches',
   {
     id: text('id').primaryKey(),
+    /** The tenant that owns the batch (its jobs, events, DLQ entries and exports through it). */
+    tenantId: text('tenant_id').notNull().default('default'),
     request: jsonb('request').notNull(),
     requestHash: text('request_hash').notNull(),
     idempotencyKey: text('idempotency_key'),
     createdAt: tz('created_at').notNull().defaultNow(),
     updatedAt: tz('updated_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('batches_idempotency_key_uq').on(t.idempotencyKey), index('batches_created_idx').on(t.createdAt, t.id)],
+  (t) => [
+    // Idempotency keys are the tenant's: two tenants may both use `lesson-5`.
+    uniqueIndex('batches_tenant_idempotency_key_uq').on(t.tenantId, t.idempotencyKey),
+    index('batches_created_idx').on(t.createdAt, t.id),
+    index('batches_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+  ],
 );
 
 /** Accepted questions, written by the assemble job in its completion transaction. */

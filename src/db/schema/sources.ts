@@ -5,6 +5,8 @@ export const sources = pgTable(
   'sources',
   {
     id: text('id').primaryKey(),
+    /** The tenant that uploaded it; the same document uploaded by two tenants is two rows. */
+    tenantId: text('tenant_id').notNull().default('default'),
     title: text('title').notNull(),
     kind: text('kind').notNull(),
     /** sha256 of the uploaded bytes (of the UTF-8 text for JSON uploads). */
@@ -14,5 +16,5 @@ export const sources = pgTable(
     sections: jsonb('sections').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('sources_content_hash_uq').on(t.contentHash), index('sources_created_idx').on(t.createdAt, t.id)],
+  (t) => [uniqueIndex('sources_tenant_content_hash_uq').on(t.tenantId, t.contentHash), index('sources_created_idx').on(t.createdAt, t.id)],
 );

@@ -8,7 +8,7 @@ import type { AppEnv } from '../env.js';
 import { NewBatchPage, formToRequest, type FieldErrors, type FormValues } from './batch-new.js';
 import { BatchPage, PageBatchSchema } from './batch-view.js';
 import type { PagesQuiz } from './deps.js';
-import { hasSession } from './guard.js';
+import { hasSession, pageTenant } from './guard.js';
 import { Layout } from './layout.js';
 
 /** Stands in for the upload's source id while the other fields are checked, before it is stored. */
@@ -57,7 +57,7 @@ export function registerBatchPages(app: Hono<AppEnv>, quiz: PagesQuiz): void {
           bytes: new Uint8Array(await file.arrayBuffer()),
           mediaType: file.type === '' ? null : file.type,
           fileName: file.name === '' ? null : file.name,
-        });
+        }, pageTenant(c));
         request = { ...request, sourceId: source.id };
       } catch (err) {
         const refusal = err instanceof SourceRejectedError ? mapDomainError(err) : null;
@@ -66,16 +66,16 @@ export function registerBatchPages(app: Hono<AppEnv>, quiz: PagesQuiz): void {
         return formPage(c, values, { file: refusal.message }, 'The document was not accepted; see beside the file field.', status);
       }
     }
-    const { batch } = await quiz.submit(request, {});
+    const { batch } = await quiz.submit(request, {}, pageTenant(c));
     return c.redirect(`/batches/${encodeURIComponent(batch.id)}`, 303);
   });
 
-  // The API's cancel, for any key (as `POST /v1/batches/:id/cancel`); a repeat is harmless.
+  // The API's cancel, for any key of the batch's tenant (as `POST /v1/batches/:id/cancel`); a repeat is harmless.
   app.post('/batches/:id/cancel', async (c) => {
     const id = c.req.param('id');
     let outcome: keyof typeof CANCEL_NOTICES = 'cancelled';
     try {
-      if (!BATCH_ID_PATTERN.test(id) || (await quiz.cancel(id)) === null) return notFoundPage(c, id);
+      if (!BATCH_ID_PATTERN.test(id) || (await quiz.cancel(id, pageTenant(c))) === null) return notFoundPage(c, id);
     } catch (err) {
       if (!(err instanceof BatchFinishedError)) throw err;
       outcome = 'finished';
@@ -85,7 +85,7 @@ export function registerBatchPages(app: Hono<AppEnv>, quiz: PagesQuiz): void {
 
   app.get('/batches/:id', async (c) => {
     const id = c.req.param('id');
-    const view = BATCH_ID_PATTERN.test(id) ? await quiz.get(id) : null;
+    const view = BATCH_ID_PATTERN.test(id) ? await quiz.get(id, pageTenant(c)) : null;
     if (!view) return notFoundPage(c, id);
     const done = c.req.query('done');
     const notice = done === 'cancelled' || done === 'finished' ? CANCEL_NOTICES[done] : undefined;

@@ -1,3 +1,4 @@
+import type { TenantScope } from '../../accounts/index.js';
 import type { JobState } from '../../engine/types.js';
 import type { BatchSummary, PagesDeps, Throughput } from './deps.js';
 import type { TenantUsageView } from '../../accounts/budgets.js';
@@ -29,11 +30,12 @@ function toRow(b: BatchSummary): BatchRow {
   return { id: b.id, topic: b.topic, status: b.status, done: b.progress.done, total: b.progress.total, createdAt: b.createdAt };
 }
 
-export async function loadSummary(deps: PagesDeps): Promise<DashboardSummary> {
+/** The dashboard of one tenant (or of all, for an admin of `default`). */
+export async function loadSummary(deps: PagesDeps, scope: TenantScope): Promise<DashboardSummary> {
   const [raw, throughput, batches] = await Promise.all([
-    deps.stats.countByState(),
-    deps.stats.throughput(THROUGHPUT_WINDOW_MS),
-    deps.quiz.list({ limit: RECENT_BATCHES }),
+    deps.stats.countByState(scope),
+    deps.stats.throughput(THROUGHPUT_WINDOW_MS, scope),
+    deps.quiz.list({ limit: RECENT_BATCHES }, scope),
   ]);
   const counts = Object.fromEntries(STATE_ORDER.map((s) => [s, raw[s] ?? 0])) as Record<JobState, number>;
   return {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { SESSION_COOKIE, bearerToken, isSameOrigin, type Scope } from '../auth.js';
+import type { TenantScope } from '../../accounts/index.js';
+import { SESSION_COOKIE, identify, isSameOrigin, tenantOf, type Principal, type Scope } from '../auth.js';
 import type { AppEnv } from '../env.js';
 
 /**
@@ -8,20 +9,29 @@ import type { AppEnv } from '../env.js';
  * session cookie), but a browser without a session is sent to the login form, not given JSON.
  */
 
-/** The caller's scope, `admin` for everyone when no keys are configured (loopback-only mode). */
-export function pageScope(c: Context<AppEnv>): Scope | null {
-  const auth = c.var.auth;
-  if (!auth.enabled) return 'admin';
-  const header = c.req.header('authorization');
-  if (header !== undefined) {
-    const token = bearerToken(header);
-    return token ? auth.checkKey(token) : null;
-  }
-  const token = getCookie(c, SESSION_COOKIE);
-  return token === undefined ? null : auth.checkSession(token);
+/**
+ * The caller, resolved once per request (same keys and sessions as the API) and kept on the
+ * context; an open admin of `default` for everyone when no keys are configured (loopback-only mode).
+ */
+export async function pagePrincipal(c: Context<AppEnv>): Promise<Principal | null> {
+  const known = c.get('principal') as Principal | undefined;
+  if (known) return known;
+  const { principal } = await identify(c);
+  if (principal) c.set('principal', principal);
+  return principal;
 }
 
-/** True when a log-out button makes sense: keys are configured and this request carries a session. */
+/** The caller's scope, after `requireSession()` (or `pagePrincipal`) ran; null when unknown. */
+export function pageScope(c: Context<AppEnv>): Scope | null {
+  return (c.get('principal') as Principal | undefined)?.scope ?? null;
+}
+
+/** The tenant whose data the pages show (after `requireSession()`). */
+export function pageTenant(c: Context<AppEnv>): TenantScope {
+  return tenantOf(c.var.principal);
+}
+
+/** True when a log-out button makes sense: keys are configured and this request carries a valid session. */
 export function hasSession(c: Context<AppEnv>): boolean {
   return c.var.auth.enabled && getCookie(c, SESSION_COOKIE) !== undefined && pageScope(c) !== null;
 }
@@ -49,7 +59,7 @@ export function safeNext(next: string | undefined): string {
 /** Sends a visitor without a session to the login form, remembering where they were going. */
 export function requireSession(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (pageScope(c) !== null) return next();
+    if ((await pagePrincipal(c)) !== null) return next();
     if (c.req.path.endsWith('.json')) return c.json({ error: { code: 'unauthorized', message: 'Log in first.' } }, 401);
     if (c.req.method === 'GET' || c.req.method === 'HEAD') {
       const url = new URL(c.req.url);

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
+import type { TenantScope } from '../../accounts/index.js';
 import { InvalidCursorError, NotDeadError } from '../../engine/errors.js';
 import { clearSessionCookie, issueSessionCookie } from '../auth.js';
 import type { AppEnv } from '../env.js';
-import { tenantOf } from '../tenant.js';
 import { assetRoutes } from './assets.js';
 import { registerBatchPages } from './batch-routes.js';
 import { DashboardPage, loadSummary } from './dashboard.js';
@@ -11,7 +11,7 @@ import { AcceptRejectedError } from '../../quiz/accept.js';
 import { issuesByField, questionsFromForm } from './dlq-accept.js';
 import { DlqEntryPage } from './dlq-entry.js';
 import { DlqListPage, type Notice } from './dlq-list.js';
-import { hasSession, pageScope, requireSession, safeNext, sameOriginPosts } from './guard.js';
+import { hasSession, pagePrincipal, pageScope, pageTenant, requireSession, safeNext, sameOriginPosts } from './guard.js';
 import { Layout } from './layout.js';
 import { LoginPage, LogoutPage } from './login.js';
 
@@ -39,7 +39,8 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
     app.use(path, noStore, sameOriginPosts(), requireSession());
   }
 
-  app.get('/login', (c) => {
+  app.get('/login', async (c) => {
+    await pagePrincipal(c);
     const next = safeNext(c.req.query('next'));
     return c.html(<LoginPage enabled={c.var.auth.enabled} next={next} loggedIn={loggedIn(c)} />);
   });
@@ -49,7 +50,7 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
     const key = typeof form['key'] === 'string' ? form['key'].trim() : '';
     const next = safeNext(typeof form['next'] === 'string' ? form['next'] : undefined);
     if (!c.var.auth.enabled) return c.redirect(next, 303);
-    if (key === '' || key.length > MAX_KEY_LENGTH || issueSessionCookie(c, key) === null) {
+    if (key === '' || key.length > MAX_KEY_LENGTH || (await issueSessionCookie(c, key)) === null) {
       return c.html(<LoginPage enabled next={next} loggedIn={false} error="That key is not valid." />, 401);
     }
     return c.redirect(next, 303);
@@ -62,16 +63,17 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
   });
 
   app.get('/', async (c) => {
-    const [summary, usage] = await Promise.all([loadSummary(deps), quiz.usage ? quiz.usage(tenantOf(c)) : null]);
+    const scope = pageTenant(c);
+    const [summary, usage] = await Promise.all([loadSummary(deps, scope), quiz.usage ? quiz.usage(scope.tenant) : null]);
     return c.html(<DashboardPage summary={summary} usage={usage} canLogOut={loggedIn(c)} />);
   });
-  app.get('/dashboard.json', async (c) => c.json(await loadSummary(deps)));
+  app.get('/dashboard.json', async (c) => c.json(await loadSummary(deps, pageTenant(c))));
 
   registerBatchPages(app, quiz);
 
   app.get('/dlq', async (c) => {
     const cursor = c.req.query('cursor');
-    const page = await quiz.dlqList(cursor ? { limit: DLQ_PAGE_SIZE, cursor } : { limit: DLQ_PAGE_SIZE }).catch((err: unknown) => {
+    const page = await quiz.dlqList(cursor ? { limit: DLQ_PAGE_SIZE, cursor } : { limit: DLQ_PAGE_SIZE }, pageTenant(c)).catch((err: unknown) => {
       // A stale or hand-edited cursor: start from the newest instead of answering with an error.
       if (err instanceof InvalidCursorError) return null;
       throw err;
@@ -82,40 +84,40 @@ export function createPages(deps: PagesDeps): Hono<AppEnv> {
 
   app.get('/dlq/:id', async (c) => {
     const id = parseJobId(c.req.param('id'));
-    const entry = id === null ? null : await quiz.dlqGet(id);
+    const entry = id === null ? null : await quiz.dlqGet(id, pageTenant(c));
     if (!entry) return c.html(<NotFound id={c.req.param('id')} canLogOut={loggedIn(c)} />, 404);
     return c.html(<DlqEntryPage entry={entry} canAct={pageScope(c) === 'admin'} canLogOut={loggedIn(c)} />);
   });
 
-  const action = (kind: 'replayed' | 'discarded', run: (id: number) => Promise<unknown>) => async (c: Context<AppEnv>) => {
+  const action = (kind: 'replayed' | 'discarded', run: (id: number, scope: TenantScope) => Promise<unknown>) => async (c: Context<AppEnv>) => {
     if (pageScope(c) !== 'admin') return c.text('Replay and discard need an admin key.', 403);
     const id = parseJobId(c.req.param('id') ?? '');
     if (id === null) return c.html(<NotFound id={c.req.param('id') ?? ''} canLogOut={loggedIn(c)} />, 404);
     try {
-      await run(id);
+      await run(id, pageTenant(c));
     } catch (err) {
       const refusal = refusalOf(err);
       if (!refusal) throw err;
-      const entry = refusal.status === 409 ? await quiz.dlqGet(id) : null;
+      const entry = refusal.status === 409 ? await quiz.dlqGet(id, pageTenant(c)) : null;
       if (!entry) return c.html(<NotFound id={String(id)} canLogOut={loggedIn(c)} />, 404);
       return c.html(<DlqEntryPage entry={entry} canAct canLogOut={loggedIn(c)} error={refusal.message} />, 409);
     }
     return c.redirect(`/dlq?done=${kind}&job=${id}`, 303);
   };
-  app.post('/dlq/:id/replay', action('replayed', (id) => quiz.dlqReplay(id, {})));
-  app.post('/dlq/:id/discard', action('discarded', (id) => quiz.dlqDiscard(id)));
+  app.post('/dlq/:id/replay', action('replayed', (id, scope) => quiz.dlqReplay(id, {}, scope)));
+  app.post('/dlq/:id/discard', action('discarded', (id, scope) => quiz.dlqDiscard(id, scope)));
 
   // Fix and accept: the form's edits as the accept body; refused edits come back with their issues.
   app.post('/dlq/:id/accept', async (c) => {
     if (pageScope(c) !== 'admin') return c.text('Accepting needs an admin key.', 403);
     const id = parseJobId(c.req.param('id'));
-    const entry = id === null ? null : await quiz.dlqGet(id);
+    const entry = id === null ? null : await quiz.dlqGet(id, pageTenant(c));
     if (id === null || !entry?.review) return c.html(<NotFound id={c.req.param('id')} canLogOut={loggedIn(c)} />, 404);
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const edited = questionsFromForm(entry.review, form);
     const body = edited.map((q) => ({ question: q.question, options: q.options, correctAnswer: q.correctAnswer, explanation: q.explanation }));
     try {
-      await quiz.dlqAccept(id, body, 'admin via session');
+      await quiz.dlqAccept(id, body, 'admin via session', pageTenant(c));
     } catch (err) {
       if (err instanceof AcceptRejectedError) {
         const page = <DlqEntryPage entry={entry} canAct canLogOut={loggedIn(c)} error={err.message} reviewIssues={issuesByField(err.issues)} edited={edited} />;

@@ -1,3 +1,4 @@
+import type { TenantScope } from '../../accounts/index.js';
 import type { EngineEvent, JobState } from '../../engine/types.js';
 import type { PagesStats, Throughput } from './deps.js';
 
@@ -8,6 +9,12 @@ export interface StatsSource {
     latestId(): Promise<number>;
     readAfter(afterId: number, opts?: { limit?: number }): Promise<EngineEvent[]>;
   };
+}
+
+/** One tenant's figures (the quiz service's `tenantStats`): its batches' jobs only. */
+export interface TenantStatsSource {
+  countByState(tenant: string): Promise<Partial<Record<JobState, number>>>;
+  finishedSince(tenant: string, since: Date, limit: number): Promise<{ succeeded: number; dead: number }>;
 }
 
 export interface StatsOptions {
@@ -23,7 +30,7 @@ export interface StatsOptions {
  * tail of the event journal (job.succeeded / job.dead in the window). Bounded work per refresh
  * and cached briefly, so many open dashboards cost one small read a second.
  */
-export function engineStats(source: StatsSource, opts: StatsOptions = {}): PagesStats {
+export function engineStats(source: StatsSource, tenants: TenantStatsSource | null = null, opts: StatsOptions = {}): PagesStats {
   const sampleLimit = opts.sampleLimit ?? 2_000;
   const cacheMs = opts.cacheMs ?? 1_000;
   const now = opts.now ?? Date.now;
@@ -44,9 +51,15 @@ export function engineStats(source: StatsSource, opts: StatsOptions = {}): Pages
     return out;
   }
 
+  const tenantThroughput = async (tenant: string, windowMs: number): Promise<Throughput> => {
+    const done = tenants ? await tenants.finishedSince(tenant, new Date(now() - windowMs), sampleLimit) : { succeeded: 0, dead: 0 };
+    return { ...done, capped: done.succeeded >= sampleLimit || done.dead >= sampleLimit };
+  };
+
   return {
-    countByState: () => source.countByState(),
-    throughput(windowMs) {
+    countByState: (scope: TenantScope) => (scope.all ? source.countByState() : tenants ? tenants.countByState(scope.tenant) : Promise.resolve({})),
+    throughput(windowMs, scope) {
+      if (!scope.all) return tenantThroughput(scope.tenant, windowMs);
       const t = now();
       if (!cached || cached.windowMs !== windowMs || t - cached.at >= cacheMs) {
         const value = count(windowMs);

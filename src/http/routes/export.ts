@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ExportQuerySchema } from '../../../schemas/export.js';
 import { ExportQuestionSchema, renderExport, UnsupportedQuestionTypesError, type ExportFile } from '../../export/index.js';
 import type { QuizApi } from '../deps.js';
+import type { TenantScope } from '../../accounts/index.js';
+import { requestScope } from '../auth.js';
 import type { AppEnv } from '../env.js';
 import { ApiError, notFound } from '../errors.js';
 import { batchIdParam, readQuery } from '../validate.js';
@@ -24,8 +26,13 @@ export function contentDisposition(fileName: string): string {
  * Renders a batch in one format, or refuses: unknown batch 404, not yet (or no longer) succeeded
  * 409 naming the status, a format that cannot hold the batch's question types 422 naming them.
  */
-export async function exportBatch(quiz: QuizApi, id: string, format: z.output<typeof ExportQuerySchema>['format']): Promise<ExportFile> {
-  const view = await quiz.get(id);
+export async function exportBatch(
+  quiz: QuizApi,
+  id: string,
+  format: z.output<typeof ExportQuerySchema>['format'],
+  scope: TenantScope,
+): Promise<ExportFile> {
+  const view = await quiz.get(id, scope);
   if (!view) throw notFound('batch');
   const batch = ExportableBatchSchema.parse(view);
   if (batch.status !== 'succeeded' || batch.questions === null) {
@@ -49,7 +56,7 @@ export function registerExportRoutes(app: Hono<AppEnv>, deps: { quiz: QuizApi })
   app.get('/v1/batches/:id/export', async (c) => {
     const id = batchIdParam(c);
     const { format } = readQuery(c, ExportQuerySchema);
-    const file = await exportBatch(deps.quiz, id, format);
+    const file = await exportBatch(deps.quiz, id, format, requestScope(c));
     c.header('Content-Type', file.contentType);
     c.header('Content-Disposition', contentDisposition(file.fileName));
     c.header('Cache-Control', 'no-store');

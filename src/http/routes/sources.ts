@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { BATCH_ID_PATTERN, SourceListQuerySchema, SourceTextBodySchema } from '../../../schemas/api.js';
+import { requestScope } from '../auth.js';
 import type { AppEnv } from '../env.js';
 import { ApiError, notFound } from '../errors.js';
 import type { SourceApi } from '../deps.js';
@@ -33,10 +34,10 @@ export function registerSourceRoutes(app: Hono<AppEnv>, sources: SourceApi): voi
         mediaType: file.type === '' ? null : file.type,
         fileName: file.name === '' ? null : file.name,
         title,
-      });
+      }, requestScope(c));
     } else {
       const { title, text } = await readJson(c, SourceTextBodySchema);
-      result = await sources.addText({ title, text });
+      result = await sources.addText({ title, text }, requestScope(c));
     }
     c.header('Location', `/v1/sources/${encodeURIComponent(result.source.id)}`);
     return c.json(result.source, result.created ? 201 : 200);
@@ -44,13 +45,13 @@ export function registerSourceRoutes(app: Hono<AppEnv>, sources: SourceApi): voi
 
   app.get('/v1/sources', async (c) => {
     const { limit } = readQuery(c, SourceListQuerySchema);
-    return c.json({ items: await sources.list(limit), nextCursor: null });
+    return c.json({ items: await sources.list(limit, requestScope(c)), nextCursor: null });
   });
 
   app.get('/v1/sources/:id', async (c) => {
     const id = c.req.param('id');
     if (!BATCH_ID_PATTERN.test(id)) throw notFound('source');
-    const source = await sources.get(id);
+    const source = await sources.get(id, requestScope(c));
     if (!source) throw notFound('source');
     return c.json(source);
   });
