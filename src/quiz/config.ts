@@ -21,6 +21,8 @@ export interface QuizConfig {
   maxRetryAfterMs: number;
   /** The model that verifies keys (QUIZFORGE_VERIFY_MODEL); undefined: the request's or the client's model. */
   verifyModel?: string | undefined;
+  /** How long an economy batch waits between polls of the provider's batch (QUIZFORGE_ECONOMY_POLL_MS, default 1 min). */
+  economyPollMs: number;
 }
 
 export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
@@ -32,6 +34,7 @@ export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
   tokenOverhead: 200,
   maxTokensCap: 16_384,
   maxRetryAfterMs: 300_000,
+  economyPollMs: 60_000,
 };
 
 const positiveInt = z.coerce.number().int().positive();
@@ -41,6 +44,7 @@ const EnvSchema = z.object({
   QUIZFORGE_JOB_MAX_ATTEMPTS: positiveInt.max(100).optional(),
   QUIZFORGE_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).optional(),
   QUIZFORGE_VERIFY_MODEL: z.string().trim().min(1).max(100).optional(),
+  QUIZFORGE_ECONOMY_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).optional(),
 });
 
 /** Thrown for an unusable pipeline setting; the message names the variable. */
@@ -67,6 +71,7 @@ export function resolveQuizConfig(env: Record<string, string | undefined> = proc
     jobMaxAttempts: e.QUIZFORGE_JOB_MAX_ATTEMPTS ?? DEFAULT_QUIZ_CONFIG.jobMaxAttempts,
     maxRetryAfterMs: e.QUIZFORGE_MAX_RETRY_AFTER_MS ?? DEFAULT_QUIZ_CONFIG.maxRetryAfterMs,
     verifyModel: e.QUIZFORGE_VERIFY_MODEL,
+    economyPollMs: e.QUIZFORGE_ECONOMY_POLL_MS ?? DEFAULT_QUIZ_CONFIG.economyPollMs,
   };
 }
 

@@ -33,6 +33,8 @@ export interface RecordedCallSpec {
   output: ModeChoice;
   meta: unknown;
   signal: AbortSignal;
+  /** The provider's Batch API already answered this ask (an economy batch's first call): nothing is sent. */
+  batchAnswer?: Completion;
 }
 
 export type Completion = Extract<ChatOutcome, { kind: 'completion' }>;
@@ -45,16 +47,8 @@ export type RecordedCall =
   /** A completion came back; the caller records what it means with `finish` (`answered` pre-filled). */
   | { kind: 'completion'; outcome: Completion; answered: Partial<ModelCallOutcome>; finish: (o: Partial<ModelCallOutcome>) => Promise<void> };
 
-/** Sends one call and records it; throws the engine's typed errors for provider and transport failures. */
-export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): Promise<RecordedCall> {
-  const { model } = spec.body;
-  const kind = spec.record.kind;
-  await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(spec.messages, spec.body.max_completion_tokens), spec.signal);
-  // Recorded before it is sent, so a worker killed while the provider answers leaves a record
-  // of the call instead of spent money no record shows.
-  const started = await startModelCall(deps.db, { ...spec.record, messages: spec.messages }, spec.budget);
-  if (!started) return { kind: 'refused' };
-  const finish = (o: Partial<ModelCallOutcome>) => finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, ...o });
+/** The live call itself; the provider's limits it reports are learnt for every worker. */
+async function sendLive(deps: CallDeps, spec: RecordedCallSpec, finish: (o: Partial<ModelCallOutcome>) => Promise<void>): Promise<ChatOutcome> {
   let outcome: ChatOutcome;
   try {
     outcome = await callChat(deps.client, spec.body, { meta: spec.meta, signal: spec.signal });
@@ -63,7 +57,26 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
     await finish({ error: { kind: 'aborted', message: err instanceof Error ? err.message : String(err) } }).catch(() => undefined);
     throw err;
   }
-  await observeModelLimits(deps.db, deps.client, model, outcome, deps.config.maxRetryAfterMs);
+  await observeModelLimits(deps.db, deps.client, spec.body.model, outcome, deps.config.maxRetryAfterMs);
+  return outcome;
+}
+
+/** Sends one call and records it; throws the engine's typed errors for provider and transport failures. */
+export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): Promise<RecordedCall> {
+  const { model } = spec.body;
+  const kind = spec.record.kind;
+  const batch = spec.batchAnswer;
+  if (batch === undefined) {
+    await acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(spec.messages, spec.body.max_completion_tokens), spec.signal);
+  }
+  // Recorded before it is sent, so a worker killed while the provider answers leaves a record
+  // of the call instead of spent money no record shows. A Batch API answer is marked `via:
+  // 'batch'`: the provider bills it at the batch price.
+  // merge: cost — price `via = 'batch'` calls at the provider's batch rate (50% at OpenAI and Together).
+  const started = await startModelCall(deps.db, { ...spec.record, messages: spec.messages, ...(batch ? { via: 'batch' as const } : {}) }, spec.budget);
+  if (!started) return { kind: 'refused' };
+  const finish = (o: Partial<ModelCallOutcome>) => finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, ...o });
+  const outcome = batch ?? (await sendLive(deps, spec, finish));
   if (outcome.kind === 'error') {
     const next = await stepDownOutputMode(deps.db, deps.client, model, spec.output, outcome.error);
     if (next !== null) {

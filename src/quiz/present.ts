@@ -1,8 +1,9 @@
-import type { BatchDetail, BatchJobRecord, BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
+import type { BatchDetail, BatchJobRecord, BatchRecord, EconomyRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
 import { batchQuality } from './quality.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { QUEUES } from './payloads.js';
 import type {
+  EconomyView,
   CoverageView,
   BatchJobView,
   BatchStatus,
@@ -20,6 +21,7 @@ import type {
 export function jobKind(queue: string): QuizJobKind | (string & {}) {
   if (queue === QUEUES.chunk) return 'chunk';
   if (queue === QUEUES.assemble) return 'assemble';
+  if (queue === QUEUES.economy) return 'economy';
   return queue;
 }
 
@@ -37,7 +39,21 @@ export function deriveStatus(jobs: readonly BatchJobRecord[]): BatchStatus {
 }
 
 export function toJobView(job: BatchJobRecord): BatchJobView {
-  return { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
+  const kind = job.queue === QUEUES.assemble ? 'assemble' : job.queue === QUEUES.economy ? 'economy' : 'chunk';
+  return { id: job.id, kind, state: job.state, attempts: job.attempt };
+}
+
+/** An economy batch's Batch API outcome; `pending` before its economy job first ran. */
+export function toEconomyView(e: EconomyRecord | null): EconomyView {
+  return {
+    mode: e?.mode ?? 'pending',
+    reason: e?.reason ?? null,
+    providerBatchId: e?.providerBatchId ?? null,
+    providerStatus: e?.providerStatus ?? null,
+    requests: e?.requests ?? 0,
+    answered: e?.answered ?? 0,
+    polls: e?.polls ?? 0,
+  };
 }
 
 function requestOf(batch: BatchRecord) {
@@ -140,6 +156,7 @@ export function toTranscriptAttempt(call: ModelCallRecord): TranscriptAttemptVie
     usage: { promptTokens: call.promptTokens, completionTokens: call.completionTokens },
     latencyMs: call.latencyMs,
     error: toError(call.error),
+    ...(call.via === 'batch' ? { via: 'batch' as const } : {}),
     createdAt: call.createdAt.toISOString(),
   };
 }

@@ -8,6 +8,7 @@ import {
   existingBatchIds,
   getBatch,
   getBatchDetail,
+  getEconomyBatch,
   getBatchByIdempotencyKey,
   insertBatch,
   listBatches,
@@ -24,14 +25,14 @@ import type { GraphNode, Job, TaskDefinition } from '../engine/types.js';
 import { canonicalJson } from '../model/cassettes.js';
 import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
-import { BatchRequestSchema, QUIZ_LIMITS, type BatchRequest } from '../../schemas/batch-request.js';
+import { BatchRequestSchema, QUIZ_LIMITS, priorityOf, type BatchRequest } from '../../schemas/batch-request.js';
 import { resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
 import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownBatchesError, UnknownSourceError } from './errors.js';
-import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
+import { QUEUES, type AssemblePayload, type ChunkPayload, type EconomyPayload } from './payloads.js';
 import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
-import { jobKind, toBatchSummary, toBatchView, toTranscriptAttempt } from './present.js';
+import { jobKind, toBatchSummary, toBatchView, toEconomyView, toTranscriptAttempt } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { createSourceService, type SourceService } from './source-service.js';
@@ -124,7 +125,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     if (!d) return null;
     const sourceId = sourceIdOf(d.batch.request);
     const source = sourceId === null ? null : await sources.record(sourceId);
-    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls);
+    const view = toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls);
+    return priorityOf(view.request) === 'economy' ? { ...view, economy: toEconomyView(await getEconomyBatch(db, d.batch.id)) } : view;
   };
   const view = async (id: string): Promise<BatchView | null> => present(await getBatchDetail(db, id));
 
@@ -149,11 +151,14 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     const chunks = planChunks(request.count, config.chunkSize);
     const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.map((c) => c.count));
     const trace = traceCarrier();
+    const economy = priorityOf(request) === 'economy';
     const nodes: GraphNode[] = chunks.map((c) => {
       const share = shares?.[c.index];
       const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request, ...(share ? { sectionIds: share } : {}), ...trace };
-      return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts };
+      return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts, ...(economy ? { dependsOn: ['economy'] } : {}) };
     });
+    // Economy: one job sends every chunk's first call through the Batch API before the chunks run.
+    if (economy) nodes.unshift({ ref: 'economy', queue: QUEUES.economy, payload: { batchId, ...trace } satisfies EconomyPayload, groupId: batchId, maxAttempts: config.jobMaxAttempts });
     const assemble: AssemblePayload = { batchId, chunks: chunks.length, request, ...trace };
     nodes.push({
       ref: 'assemble',

@@ -4,3 +4,4 @@ export * from './model-calls.js';
 export * from './batch-detail.js';
 export * from './sources.js';
 export * from './delete-batches.js';
+export * from './economy.js';

@@ -23,6 +23,8 @@ export interface ModelCallInput {
   latencyMs: number;
   error: unknown;
   state: unknown;
+  /** 'batch' when the answer came through the provider's Batch API (batch-priced); absent or null: live. */
+  via?: 'batch' | null;
 }
 
 /** A recorded call: the DLQ transcript and the usage totals are read from these. */
@@ -42,7 +44,7 @@ export interface UsageTotals {
 }
 
 const COLUMNS = sql`id, job_id, batch_id, job_attempt, epoch, n, kind, counted, model, prompt_version, messages,
-  raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state, created_at, finished_at`;
+  raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state, via, created_at, finished_at`;
 
 function toModelCall(row: Record<string, unknown>): ModelCallRecord {
   return {
@@ -66,6 +68,7 @@ function toModelCall(row: Record<string, unknown>): ModelCallRecord {
     latencyMs: toInt(row.latency_ms, 'model_calls.latency_ms'),
     error: toJson(row.error),
     state: toJson(row.state),
+    via: row.via === 'batch' ? 'batch' : null,
     createdAt: toDate(row.created_at, 'model_calls.created_at'),
     finishedAt: row.finished_at === null || row.finished_at === undefined ? null : toDate(row.finished_at, 'model_calls.finished_at'),
   };
@@ -103,13 +106,13 @@ async function insertNumbered(ex: Executor, c: ModelCallInput, finished: boolean
         ex,
         sql`insert into model_calls (job_id, batch_id, job_attempt, epoch, n, kind, counted, model, prompt_version, messages,
               raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, latency_ms, error, state,
-              finished_at)
+              via, finished_at)
             select ${c.jobId}, ${c.batchId}, ${c.jobAttempt}, ${c.epoch},
               coalesce((select max(n) from model_calls where job_id = ${c.jobId}), 0) + 1,
               ${c.kind}, ${c.counted}, ${c.model}, ${c.promptVersion}, ${jsonArrayParam(c.messages)}::jsonb,
               ${c.rawOutput === null ? null : storableText(c.rawOutput)}, ${c.finishReason}, ${jsonArrayParam(c.issues)}::jsonb,
               ${jsonArrayParam(c.normalisations)}::jsonb, ${c.promptTokens}, ${c.completionTokens}, ${c.latencyMs},
-              ${jsonParam(c.error)}::jsonb, ${jsonParam(c.state)}::jsonb, ${finished ? sql`now()` : sql`null`}
+              ${jsonParam(c.error)}::jsonb, ${jsonParam(c.state)}::jsonb, ${c.via ?? null}, ${finished ? sql`now()` : sql`null`}
             where ${guard}
             returning ${COLUMNS}`,
       );

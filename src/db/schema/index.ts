@@ -3,3 +3,4 @@ export * from './quiz.js';
 export * from './model-capabilities.js';
 export * from './model-rate-limits.js';
 export * from './sources.js';
+export * from './economy.js';

@@ -72,6 +72,8 @@ export const modelCalls = pgTable(
     error: jsonb('error'),
     /** The repair loop's draft after this call, so a retried or replayed job resumes instead of restarting. */
     state: jsonb('state'),
+    /** Null for a live call; 'batch' when the answer came through the provider's Batch API (batch-priced). */
+    via: text('via'),
     createdAt: tz('created_at').notNull().defaultNow(),
     /** When the outcome was recorded; null for a call sent whose outcome never was (see startModelCall). */
     finishedAt: tz('finished_at'),
