@@ -94,8 +94,9 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
     while (draft.done === null) {
       if (used >= budget) throw exhausted(draft, used, budget);
       const { targets, kind, maxTokens, messages, body } = generationCall(deps, { request, draft, offset, shown, existing, output, model });
-      // An economy batch's first ask may already be answered by the provider's Batch API.
-      const batchAnswer = kind === 'generate' && used === 0 && priorityOf(request) === 'economy' ? await economyAnswer(deps.db, job.id) : null;
+      // An economy chunk's very first ask may already be answered by the provider's Batch API.
+      const firstAsk = kind === 'generate' && used === 0 && spec.epoch === 0 && spec.jobKind === 'chunk';
+      const batchAnswer = firstAsk && priorityOf(request) === 'economy' ? await economyAnswer(deps.db, job.id) : null;
       // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
       const meta = {
         topic: request.topic ?? '',

@@ -5,6 +5,8 @@ import type { BatchOutcome, ScriptedBatchServer } from '../../../src/model/scrip
 import type { ScriptFn } from '../../../src/model/scripted-server.js';
 import type { BatchView } from '../../../src/quiz/views.js';
 import { TOKEN_KEY } from '../../../src/quiz/economy.js';
+import { listModelCalls } from '../../../src/db/quiz/index.js';
+import { toTranscriptAttempt } from '../../../src/quiz/present.js';
 import { callsOf, startPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
@@ -111,6 +113,12 @@ describe('priority "economy": chunk first calls through the Batch API', () => {
     const chunk = done.jobs.find((j) => j.kind === 'chunk');
     const first = (await callsOf(getDb().database, chunk?.id ?? -1))[0];
     expect(JSON.stringify(first?.issues)).toContain('answer_out_of_range');
+    // The DLQ transcript shows which call the Batch API answered.
+    const transcript = (await listModelCalls(getDb().database.db, chunk?.id ?? -1)).map(toTranscriptAttempt);
+    expect(transcript.map((a) => [a.kind, a.via])).toEqual([
+      ['generate', 'batch'],
+      ['repair', undefined],
+    ]);
   });
 
   it('a failed provider batch falls back to live calls, and the batch says so', async () => {
