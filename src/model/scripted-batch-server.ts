@@ -20,6 +20,8 @@ export interface ScriptedBatchOptions {
   expiredAfter?: number;
   /** Delay the create's answer (after the batch exists): a client timeout then leaves an unrecorded batch. */
   createDelayMs?: (n: number) => number;
+  /** Refuse the n-th create request (1-based) with this error instead of creating a batch. */
+  createError?: (n: number) => { status: number; message: string } | null;
 }
 
 export interface StoredBatch {
@@ -51,6 +53,7 @@ export async function startScriptedBatchServer(script: ScriptFn, opts: ScriptedB
   const batches: StoredBatch[] = [];
   const files = new Map<string, string>();
   let lineN = 0;
+  let creates = 0;
   const outcomeOf = (n: number): BatchOutcome => (typeof opts.outcome === 'function' ? opts.outcome(n) : (opts.outcome ?? 'complete'));
   const nextOutcome = (): BatchOutcome => outcomeOf(batches.length + 1);
 
@@ -119,6 +122,8 @@ export async function startScriptedBatchServer(script: ScriptFn, opts: ScriptedB
       return text === undefined ? notFound(`no file ${content[1]}`) : { status: 200, text, contentType: 'application/octet-stream' };
     }
     if (req.method === 'POST' && req.path === '/v1/batches') {
+      const refused = opts.createError?.(++creates) ?? null;
+      if (refused !== null) return { status: refused.status, json: { error: { message: refused.message, type: 'invalid_request_error', param: null, code: null } } };
       const body = JSON.parse(req.text) as { input_file_id?: string; metadata?: Record<string, string> };
       if (body.input_file_id === undefined || !files.has(body.input_file_id)) return notFound(`no file ${String(body.input_file_id)}`);
       const lines = (files.get(body.input_file_id) ?? '').split('\n').filter((l) => l.trim() !== '').length;

@@ -7,12 +7,14 @@ import type { BatchView } from '../../../src/quiz/views.js';
 import { TOKEN_KEY } from '../../../src/quiz/economy.js';
 import { listModelCalls } from '../../../src/db/quiz/index.js';
 import { toTranscriptAttempt } from '../../../src/quiz/present.js';
+import { DEFAULT_QUIZ_CONFIG } from '../../../src/quiz/config.js';
 import { callsOf, startPipeline, type Pipeline } from './harness.js';
 
 const getDb = useTestDatabase();
 let p: Pipeline;
 let outcome: BatchOutcome = 'complete';
 let createDelayMs = 0;
+let createError: { status: number; message: string } | null = null;
 
 beforeAll(async () => {
   p = await startPipeline(getDb().database, {
@@ -22,7 +24,7 @@ beforeAll(async () => {
       const d = createDelayMs;
       createDelayMs = 0;
       return d;
-    } },
+    }, createError: () => createError },
   });
 });
 afterAll(async () => {
@@ -182,6 +184,37 @@ describe('priority "economy": chunk first calls through the Batch API', () => {
       expect(done.jobs.find((j) => j.kind === 'economy')?.attempts).toBe(2);
     } finally {
       createDelayMs = 0;
+    }
+  });
+
+  it('another 4xx from the Batch API falls back at once, naming the call and the error', async () => {
+    outcome = 'complete';
+    createError = { status: 400, message: 'scripted: the model is not available in batches' };
+    const topic = 'Reefs';
+    p.script(honest(topic));
+    try {
+      const done = await run(topic, 2);
+      expect(done.economy?.mode).toBe('live-fallback');
+      expect(done.economy?.reason).toBe('the Batch API failed (batches.create: bad_request HTTP 400: 400 scripted: the model is not available in batches): every chunk runs live');
+      expect(done.jobs.find((j) => j.kind === 'economy')?.attempts).toBe(1);
+    } finally {
+      createError = null;
+    }
+  });
+
+  it('a Batch API that keeps answering 5xx is retried by the engine, then the batch goes live on the last attempt', async () => {
+    outcome = 'complete';
+    createError = { status: 503, message: 'scripted: overloaded' };
+    const topic = 'Sandbars';
+    p.script(honest(topic));
+    try {
+      const done = await run(topic, 2);
+      expect(done.economy?.mode).toBe('live-fallback');
+      expect(done.economy?.reason).toMatch(/^the Batch API failed \(batches\.create: server_error HTTP 503: .*overloaded\): every chunk runs live$/);
+      expect(done.jobs.find((j) => j.kind === 'economy')?.attempts).toBe(DEFAULT_QUIZ_CONFIG.jobMaxAttempts);
+      expect(await chunkCalls(done)).toEqual([{ kind: 'generate', via: null }]);
+    } finally {
+      createError = null;
     }
   });
 });
