@@ -11,6 +11,7 @@ import {
   getEconomyBatch,
   listBatchJobsOnQueue,
   noteEconomyPoll,
+  noteProviderStatus,
   openEconomyBatch,
   recordEconomyInput,
   recordProviderBatch,
@@ -90,6 +91,23 @@ export function economyTask(deps: GenerationDeps): Pick<TaskDefinition, 'handler
       }
     },
   };
+}
+
+/**
+ * After a quiz batch was cancelled: cancels its provider batch if one is still waiting, so the
+ * provider stops working (and billing) for answers nobody will read, and records the status it
+ * answered. Best effort: on failure the recorded status stays as it was (the view shows it), since
+ * the quiz batch is cancelled either way.
+ */
+export async function cancelEconomyAtProvider(deps: Pick<GenerationDeps, 'db' | 'client'>, batchId: string): Promise<void> {
+  const rec = await getEconomyBatch(deps.db, batchId);
+  if (rec?.providerBatchId === null || rec?.providerBatchId === undefined || rec.mode !== null) return;
+  try {
+    const batch = await cancelProviderBatch(deps.client, rec.providerBatchId);
+    await noteProviderStatus(deps.db, batchId, batch.status);
+  } catch {
+    // Left as last seen: the view's providerStatus says the provider batch was not cancelled.
+  }
 }
 
 /**

@@ -37,6 +37,7 @@ import type { QuizMetrics } from './metrics.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { createSourceService, type SourceService } from './source-service.js';
 import { BATCH_EVENTS, quizTasks } from './tasks.js';
+import { cancelEconomyAtProvider } from './economy.js';
 import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
 
 export interface QuizServiceOptions {
@@ -220,10 +221,14 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
         return true;
       });
       if (!found) return null;
-      const batch = await view(id);
-      if (!batch) return null;
-      if (batch.status !== 'cancelled') throw new BatchFinishedError(id, batch.status);
-      return batch;
+      const before = await view(id);
+      if (!before) return null;
+      if (before.status !== 'cancelled') throw new BatchFinishedError(id, before.status);
+      if (before.economy === undefined || before.economy.mode !== 'pending' || before.economy.providerBatchId === null) return before;
+      // The provider batch would otherwise keep running (and billing) for answers nobody reads.
+      modelClient ??= createModelClient(resolveModelConfig());
+      await cancelEconomyAtProvider({ db, client: modelClient }, id);
+      return (await view(id)) ?? before;
     },
 
     async remove(id) {

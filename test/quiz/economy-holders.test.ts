@@ -61,3 +61,22 @@ describe('two holders of one economy job (a lease lost mid-submit)', () => {
     expect(record).toMatchObject({ requests: 2, mode: null });
   });
 });
+
+describe('cancelling an economy batch', () => {
+  it('cancels its waiting provider batch too, and the view shows it', async () => {
+    const { database } = getDb();
+    const service = createQuizService({ engine, database, modelClient: client, config: DEFAULT_QUIZ_CONFIG });
+    const { batch } = await service.submit(BatchRequestSchema.parse({ topic: 'Skerries', count: 2, priority: 'economy', verify: 'off' }));
+    const job = await engine.getJob(batch.jobs.find((j) => j.kind === 'economy')?.id ?? -1);
+    if (job === null) throw new Error('no economy job');
+    const task = economyTask({ db: database.db, client, prompts: loadPrompts(), config: DEFAULT_QUIZ_CONFIG });
+    const claimed: ClaimedJob = { ...job, attempt: 1, leaseToken: '00000000-0000-4000-8000-000000000002', leaseExpiresAt: new Date(Date.now() + 60_000) };
+    await expect(task.handler(claimed, ctx())).rejects.toBeInstanceOf(SnoozeError);
+    const provider = server.batches.at(-1);
+    expect(provider?.status).toBe('in_progress');
+    const cancelled = await service.cancel(batch.id);
+    expect(cancelled?.status).toBe('cancelled');
+    expect(provider?.status).toBe('cancelled');
+    expect(cancelled?.economy).toMatchObject({ mode: 'pending', providerBatchId: provider?.id, providerStatus: 'cancelled' });
+  });
+});

@@ -77,6 +77,11 @@ export async function recordProviderBatch(ex: Executor, batchId: string, provide
   return row !== null;
 }
 
+/** The provider's status of an unsettled economy batch, seen outside a poll (after cancelling it). */
+export async function noteProviderStatus(ex: Executor, batchId: string, status: string): Promise<void> {
+  await ex.execute(sql`update economy_batches set provider_status = ${status}, updated_at = now() where batch_id = ${batchId} and mode is null`);
+}
+
 /** One poll's answer from the provider. */
 export async function noteEconomyPoll(ex: Executor, batchId: string, status: string): Promise<void> {
   await ex.execute(
