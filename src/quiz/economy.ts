@@ -51,6 +51,8 @@ export const TOKEN_KEY = 'quizforge_token';
 
 const WAITING = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
 const TRANSIENT = new Set(['rate_limited', 'server_error', 'timeout', 'connection', 'unknown']);
+/** The calls whose 404 means the provider has no Batch API (a later 404 is a lost batch or file). */
+const SUBMITS = new Set(['files.create', 'batches.create']);
 
 /** custom_id of a chunk's first call: the chunk job and its call number (always 1: the first ask). */
 export function customIdFor(jobId: number): string {
@@ -84,7 +86,7 @@ export function economyTask(deps: GenerationDeps): Pick<TaskDefinition, 'handler
         // Transient trouble is retried by the engine; on the last attempt the batch goes live instead of failing.
         if (TRANSIENT.has(err.error.kind) && job.attempt < job.maxAttempts) throw errorForModelFailure(err.error);
         const cancelled = providerId === null ? '' : await cancelQuietly(deps, providerId, ctx.signal);
-        const why = isBatchApiMissing(err)
+        const why = isBatchApiMissing(err) && SUBMITS.has(err.operation)
           ? `the provider has no Batch API (${err.operation} answered HTTP ${err.error.status ?? '?'})`
           : `the Batch API failed (${err.operation}: ${err.error.kind}${err.error.status === undefined ? '' : ` HTTP ${err.error.status}`}: ${err.error.message})`;
         return settled(batchId, rec.requests, 'live-fallback', `${why}${cancelled}: every chunk runs live`, []);
