@@ -91,7 +91,7 @@ const Timestamp = z.iso.datetime({ offset: true });
 
 export const JobSummarySchema = z.object({
   id: z.int(),
-  kind: z.string(),
+  kind: z.string().describe('`chunk`, `assemble`, or `economy` (the Batch API job of a `priority: "economy"` batch).'),
   state: z.string(),
   attempts: z.int().min(0),
   usage: z
@@ -168,6 +168,18 @@ export const BatchViewSchema = z
       })
       .optional()
       .describe('Once succeeded: the quality summary of the questions.'),
+    economy: z
+      .object({
+        mode: z.enum(['pending', 'batch', 'live-fallback']).describe('`pending` until the provider batch ends; `batch` once the Batch API answered any chunk; `live-fallback` when every chunk ran live.'),
+        reason: z.string().nullable().describe('Why some or all chunks ran live (no Batch API, a failed or expired provider batch, failed lines); null when the Batch API answered every chunk.'),
+        providerBatchId: z.string().nullable(),
+        providerStatus: z.string().nullable().describe('The provider batch status last seen: validating, in_progress, finalizing, completed, failed, expired, cancelling, cancelled.'),
+        requests: z.int().min(0).describe('Chunk first calls sent in the provider batch.'),
+        answered: z.int().min(0).describe('Of those, answered by it (the rest ran live).'),
+        polls: z.int().min(0),
+      })
+      .optional()
+      .describe('Only with `priority: "economy"`: how the chunks\' first calls went through the provider\'s Batch API.'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   });
@@ -256,6 +268,7 @@ export const TranscriptAttemptSchema = z.object({
     costUsd: Usd.nullable().describe('Null when the model has no known price.'),
   }),
   error: z.looseObject({ kind: z.string(), message: z.string() }).nullable(),
+  via: z.literal('batch').optional().describe("Present when the provider's Batch API answered this call (an economy batch's first ask, batch-priced); absent for a live call."),
 });
 
 export const DlqEntrySchema = DlqItemSchema.extend({

@@ -21,6 +21,10 @@ export const QUALITY_LEVELS = ['standard', 'strict'] as const;
 export const VERIFY_MODES = ['off', 'best-effort', 'required'] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
 
+/** `economy`: first calls go through the provider's Batch API (cheaper, slower); `standard`: live calls. */
+export const PRIORITIES = ['standard', 'economy'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
 export const DIFFICULTIES = ['easy', 'medium', 'hard'] as const;
 export const DifficultySchema = z.enum(DIFFICULTIES);
 export type Difficulty = z.output<typeof DifficultySchema>;
@@ -74,6 +78,10 @@ export const BatchRequestSchema = z
       .enum(VERIFY_MODES)
       .optional()
       .describe('Independent key verification: `best-effort` (absent: the default) accepts questions the verifier could not answer as unverified; `required` dead-letters them; `off` makes no verification call.'),
+    priority: z
+      .enum(PRIORITIES)
+      .optional()
+      .describe('`standard` (absent: the default) calls the model live; `economy` sends each chunk\'s first call through the provider\'s Batch API (/v1/files + /v1/batches, about half the price, answered within 24 h), validated and repaired as usual (repairs go live). A provider without a Batch API falls back to live calls; the batch view says so in `economy`.'),
   })
   .superRefine((r, ctx) => {
     if (r.source !== undefined && r.sourceId !== undefined) {
@@ -106,6 +114,11 @@ export function requestedType(request: { type?: 'single' | 'multiple' | 'true_fa
  */
 export function verifyModeOf(request: { verify?: VerifyMode | undefined }): VerifyMode {
   return request.verify ?? 'best-effort';
+}
+
+/** The request's priority; absent means `standard`, not written into the request (hashes stay as they were). */
+export function priorityOf(request: { priority?: Priority | undefined }): Priority {
+  return request.priority ?? 'standard';
 }
 
 /** Options per question the pipeline asks for: the request's, except 2 for true/false. */

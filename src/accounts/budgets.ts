@@ -4,9 +4,10 @@
  * in the call's start statement (`startModelCall`), atomically across workers.
  */
 import type { Executor } from '../db/client.js';
-import { getTenantSpend, insertBatchSpend, upsertTenantBudget, type BudgetPeriod, type TenantSpendRecord } from '../db/accounts/spend.js';
+import { getBatchSpend, getTenantSpend, insertBatchSpend, upsertTenantBudget, type BudgetPeriod, type TenantSpendRecord } from '../db/accounts/spend.js';
 import { BudgetExhaustedError, UnpricedBudgetError } from './budget-errors.js';
-import type { PriceTable } from './prices.js';
+import { BATCH_PRICE_FACTOR, type PriceTable } from './prices.js';
+import { worstCase } from './worst-case.js';
 
 /** Sets a tenant's dollar budget per UTC day or month; null removes it (spend is still tracked). */
 export async function setTenantBudget(db: Executor, tenant: string, budget: { usd: number; per: BudgetPeriod } | null): Promise<void> {
@@ -85,4 +86,29 @@ export async function checkSubmitBudget(db: Executor, prices: PriceTable, plan: 
 /** Records a new batch's limits with the batch, in its submit transaction. */
 export function recordBatchBudget(tx: Executor, batchId: string, plan: Pick<SpendPlan, 'maxTokens' | 'maxCostUsd'>): Promise<void> {
   return insertBatchSpend(tx, batchId, { maxTokens: plan.maxTokens, maxUsd: plan.maxCostUsd });
+}
+
+/**
+ * Whether a batch's and its tenant's budgets have room, now, for the worst case of `bodies` sent
+ * at once at the Batch API's price: an economy batch sends all its first calls before any chunk
+ * reserves one, so it goes only when they fit; otherwise its chunks run live, reserving call by
+ * call. Returns why not, or null. A check, not a reservation: each answer is still reserved and
+ * settled when its chunk takes it.
+ */
+export async function bulkFitsBudgets(
+  db: Executor,
+  prices: PriceTable,
+  a: { batchId: string; tenant: string; bodies: ReadonlyArray<Parameters<typeof worstCase>[1]> },
+): Promise<string | null> {
+  const worst = a.bodies.map((b) => worstCase(prices, b));
+  const tokens = worst.reduce((n, w) => n + w.tokens, 0);
+  const usd = worst.some((w) => w.usd === null) ? null : worst.reduce((n, w) => n + (w.usd ?? 0), 0) * BATCH_PRICE_FACTOR;
+  const [batch, tenant] = await Promise.all([getBatchSpend(db, a.batchId), getTenantSpend(db, a.tenant)]);
+  const what = `the Batch API's ${a.bodies.length} calls (worst case ${tokens} tokens${usd === null ? '' : `, $${usd.toFixed(6)}`})`;
+  if (batch?.maxTokens != null && batch.spentTokens + batch.reservedTokens + tokens > batch.maxTokens) return `the batch's maxTokens cannot hold ${what}`;
+  if (batch?.maxUsd != null && (usd === null || batch.spentUsd + batch.reservedUsd + usd > batch.maxUsd)) return `the batch's maxCostUsd cannot hold ${what}`;
+  if (tenant.budget !== null && (usd === null || tenant.spentUsd + tenant.reservedUsd + usd > tenant.budget.usd)) {
+    return `tenant ${JSON.stringify(a.tenant)}'s budget cannot hold ${what}`;
+  }
+  return null;
 }

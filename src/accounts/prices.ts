@@ -7,6 +7,14 @@ import { readFileSync } from 'node:fs';
 import { calcPrice, type ModelInfo, type Provider } from '@pydantic/genai-prices';
 import { z } from 'zod';
 
+/**
+ * What a call answered through a provider's Batch API costs, as a share of its listed price:
+ * OpenAI, Together and Anthropic document 50% off for batch requests. One factor for all: the
+ * catalog has no batch prices, and a provider without a Batch API never gets here (economy
+ * falls back to live calls, priced in full).
+ */
+export const BATCH_PRICE_FACTOR = 0.5;
+
 /** Token counts a price applies to; `cachedTokens` are part of `promptTokens`. */
 export interface PricedUsage {
   promptTokens: number;

@@ -1,5 +1,5 @@
 import type { FailTransition } from '../db/jobs/fail.js';
-import { PermanentError, RetryAfterError, coerceError } from './errors.js';
+import { PermanentError, RetryAfterError, SnoozeError, coerceError } from './errors.js';
 import type { JobError } from './types.js';
 
 /** Upper bound of the retry delay after `attempt` (1-based): min(cap, base·2^(attempt−1)). */
@@ -31,14 +31,15 @@ export function toJobError(err: unknown): JobError {
 
 /**
  * The one place that decides what a failed attempt becomes: PermanentError → dead with its
- * reason; attempts exhausted → dead 'exhausted'; RetryAfterError → ready after its delay; anything
- * else → ready after a full-jitter backoff.
+ * reason; SnoozeError → ready after its delay, attempt given back; attempts exhausted → dead
+ * 'exhausted'; RetryAfterError → ready after its delay; anything else → ready after a full-jitter backoff.
  */
 export function decideFailure(
   job: { attempt: number; maxAttempts: number },
   err: unknown,
   policy: { baseMs: number; capMs: number; random?: () => number },
 ): FailTransition {
+  if (err instanceof SnoozeError) return { kind: 'snooze', delayMs: Math.max(0, Math.floor(err.delayMs)) };
   const error = toJobError(err);
   if (err instanceof PermanentError) return { kind: 'dead', reason: err.reason || 'permanent', error };
   if (job.attempt >= job.maxAttempts) return { kind: 'dead', reason: 'exhausted', error };

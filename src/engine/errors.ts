@@ -29,6 +29,21 @@ export class RetryAfterError extends Error {
   }
 }
 
+/**
+ * Not a failure: the job is waiting on something outside (a provider's batch, say) and should run
+ * again after `delayMs`. It is released without spending an attempt or writing an error, so a
+ * job may snooze as often as it needs while its attempts stay for real failures.
+ */
+export class SnoozeError extends Error {
+  override readonly name = 'SnoozeError';
+  constructor(
+    readonly delayMs: number,
+    message = `snoozed for ${delayMs} ms`,
+  ) {
+    super(message);
+  }
+}
+
 /** A dependency graph contains a cycle; `cycle` lists the refs around it. */
 export class CycleError extends Error {
   override readonly name = 'CycleError';

@@ -5,6 +5,7 @@ import {
   confirmCompleted,
   failJob as failJobRow,
   reapExpired,
+  snoozeJob,
   type FailTransition,
   type ReapResult,
 } from '../db/jobs/index.js';
@@ -76,6 +77,7 @@ export async function failInTransaction(
   return retryTransient(
     async () => {
       const run = async (ex: Executor): Promise<Job | null> => {
+        if (transition.kind === 'snooze') return snoozeJob(ex, { id: job.id, leaseToken: job.leaseToken, delayMs: transition.delayMs });
         const row = await failJobRow(ex, { id: job.id, leaseToken: job.leaseToken, workerId, transition });
         if (row && row.state === 'dead') {
           await blockDescendants(ex, [row.id]);
@@ -83,8 +85,8 @@ export async function failInTransaction(
         }
         return row;
       };
-      // A retry needs no transaction: one statement. A death spans several.
-      const row = transition.kind === 'retry' ? await run(database.db) : await database.transaction(run);
+      // A retry or a snooze needs no transaction: one statement. A death spans several.
+      const row = transition.kind === 'dead' ? await database.transaction(run) : await run(database.db);
       return row ? ({ applied: true, job: row } as FencedJobResult) : LEASE_LOST;
     },
     { onRetry: (err) => log.warn({ err: describeDbError(err), jobId: job.id }, 'fail transaction failed transiently; retrying') },

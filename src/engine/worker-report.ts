@@ -26,6 +26,11 @@ export class Reporter {
 
   failed(h: Held, transition: FailTransition, res: FencedJobResult, started: number): void {
     const { job } = h;
+    if (transition.kind === 'snooze') {
+      if (!res.applied) this.leaseLost(h, 'fail');
+      else this.log.debug({ jobId: job.id, queue: job.queue, delayMs: transition.delayMs }, 'job snoozed');
+      return;
+    }
     const outcome = transition.kind === 'dead' ? 'dead' : 'retry';
     this.metrics?.duration.observe({ queue: job.queue, outcome }, (performance.now() - started) / 1000);
     if (!res.applied) {

@@ -7,6 +7,7 @@ const STATE_AFTER: Record<string, string> = {
   'job.unblocked': 'ready',
   'job.started': 'running',
   'job.retry_scheduled': 'ready',
+  'job.snoozed': 'ready',
   'job.succeeded': 'succeeded',
   'job.dead': 'dead',
   'job.replayed': 'ready',

@@ -150,6 +150,14 @@ const CompletionShape = z.object({
     .nullish(),
 });
 
+/**
+ * A chat.completion body that came back some other way (a Batch API output line) as the outcome
+ * a live call would have had; no latency or rate-limit headers belong to it.
+ */
+export function completionOutcome(completion: unknown): ChatOutcome {
+  return toOutcome(completion, 0, null);
+}
+
 function toOutcome(completion: unknown, latencyMs: number, rateLimit: RateLimitInfo | null): ChatOutcome {
   const raw: unknown = JSON.parse(JSON.stringify(completion) ?? 'null');
   const parsed = CompletionShape.safeParse(completion);

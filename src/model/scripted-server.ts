@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
 /** What a chat completion request must look like for the scripted server to accept it. */
-const ChatCompletionRequestSchema = z.looseObject({
+export const ChatCompletionRequestSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(z.looseObject({ role: z.string(), content: z.unknown() })).min(1),
 });
@@ -48,6 +48,12 @@ export type ScriptFn = (req: {
   headers: Record<string, string>;
 }) => ScriptedReply | Promise<ScriptedReply>;
 
+/** An answer from an extra route (the Batch API sibling): JSON, or raw text such as a JSONL file. */
+export type RouteReply = { status: number; json: unknown; headers?: Record<string, string> } | { status: number; text: string; contentType: string };
+
+/** Extra routes tried before the 404 for anything but chat completions; null passes the request on. */
+export type ExtraRoutes = (req: { method: string; path: string; query: URLSearchParams; headers: Record<string, string>; text: string }) => Promise<RouteReply | null>;
+
 export type ScriptedServer = {
   /** Base URL including `/v1`, ready for the SDK's `baseURL`. */
   url: string;
@@ -60,7 +66,7 @@ export type ScriptedServer = {
  * A tiny OpenAI-compatible server on 127.0.0.1 whose answers are scripted, so tests and offline
  * fixture recording exercise the real SDK over real HTTP without a provider.
  */
-export async function startScriptedServer(script: ScriptFn): Promise<ScriptedServer> {
+export async function startScriptedServer(script: ScriptFn, opts: { routes?: ExtraRoutes } = {}): Promise<ScriptedServer> {
   const requests: ScriptedRequest[] = [];
   let n = 0;
   let seq = 0;
@@ -77,10 +83,21 @@ export async function startScriptedServer(script: ScriptFn): Promise<ScriptedSer
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = await readBody(req);
     const headers = flattenHeaders(req);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = new URL(req.url ?? '/', 'http://scripted');
+    const path = url.pathname;
     const body = parseJson(text);
     requests.push({ method: req.method ?? 'GET', path, headers, body });
-    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+    const isChat = req.method === 'POST' && path === '/v1/chat/completions';
+    const routed = isChat || !opts.routes ? null : await opts.routes({ method: req.method ?? 'GET', path, query: url.searchParams, headers, text });
+    if (routed !== null) {
+      if ('json' in routed) sendJson(res, routed.status, routed.json, routed.headers);
+      else {
+        res.writeHead(routed.status, { 'content-type': routed.contentType, 'content-length': Buffer.byteLength(routed.text) });
+        res.end(routed.text);
+      }
+      return;
+    }
+    if (!isChat) {
       sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: 'invalid_request_error' } });
       return;
     }
@@ -127,13 +144,25 @@ function sendReply(res: ServerResponse, reply: ScriptedReply, body: ChatCompleti
     res.socket?.destroy();
     return;
   }
+  const r = replyResponse(reply, body, seq);
+  sendJson(res, r.status, r.json, r.headers);
+}
+
+/**
+ * What the server answers for a scripted reply (other than a destroyed socket): status, JSON body
+ * and headers. The Batch API sibling writes the same bodies into its output files.
+ */
+export function replyResponse(
+  reply: Exclude<ScriptedReply, { destroySocket: true }>,
+  body: ChatCompletionRequestBody,
+  seq: number,
+): { status: number; json: unknown; headers: Record<string, string> } {
   if ('status' in reply) {
     const error = { message: reply.error.message, type: reply.error.type ?? 'error', param: null, code: reply.error.code ?? null };
-    sendJson(res, reply.status, { error }, reply.headers);
-    return;
+    return { status: reply.status, json: { error }, headers: reply.headers ?? {} };
   }
   if ('toolCall' in reply) {
-    sendCompletion(res, body, seq, {
+    return completionResponse(body, seq, {
       message: {
         role: 'assistant',
         content: null,
@@ -143,14 +172,13 @@ function sendReply(res: ServerResponse, reply: ScriptedReply, body: ChatCompleti
       finishReason: 'tool_calls',
       usage: reply.usage ?? { promptTokens: estimateTokens(JSON.stringify(body.messages)), completionTokens: estimateTokens(reply.toolCall.arguments) },
     });
-    return;
   }
   const isRefusal = 'refusal' in reply;
   const content = isRefusal ? null : reply.content;
   const promptTokens = isRefusal || !reply.usage ? estimateTokens(JSON.stringify(body.messages)) : reply.usage.promptTokens;
   const completionTokens =
     isRefusal || !reply.usage ? estimateTokens(isRefusal ? reply.refusal : reply.content) : reply.usage.completionTokens;
-  sendCompletion(res, body, seq, {
+  return completionResponse(body, seq, {
     message: { role: 'assistant', content, refusal: isRefusal ? reply.refusal : null },
     finishReason: isRefusal ? 'stop' : (reply.finishReason ?? 'stop'),
     usage: isRefusal || !reply.usage ? { promptTokens, completionTokens } : { ...reply.usage, promptTokens, completionTokens },
@@ -158,12 +186,11 @@ function sendReply(res: ServerResponse, reply: ScriptedReply, body: ChatCompleti
   });
 }
 
-function sendCompletion(
-  res: ServerResponse,
+function completionResponse(
   body: ChatCompletionRequestBody,
   seq: number,
   c: { message: Record<string, unknown>; finishReason: string; usage: ScriptedUsage; model?: string },
-): void {
+): { status: number; json: unknown; headers: Record<string, string> } {
   const { promptTokens, completionTokens, cachedTokens, reasoningTokens } = c.usage;
   const completion = {
     id: `chatcmpl-scripted-${seq}`,
@@ -179,7 +206,7 @@ function sendCompletion(
       ...(reasoningTokens === undefined ? {} : { completion_tokens_details: { reasoning_tokens: reasoningTokens } }),
     },
   };
-  sendJson(res, 200, completion, { 'x-request-id': `req_scripted_${seq}` });
+  return { status: 200, json: completion, headers: { 'x-request-id': `req_scripted_${seq}` } };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -24,6 +24,8 @@ export interface QuizConfig {
   verifyModel?: string | undefined;
   /** What calls cost: the catalog plus the QUIZFORGE_PRICES file; undefined: the catalog alone. */
   prices?: PriceTable | undefined;
+  /** How long an economy batch waits between polls of the provider's batch (QUIZFORGE_ECONOMY_POLL_MS, default 1 min). */
+  economyPollMs: number;
 }
 
 export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
@@ -35,6 +37,7 @@ export const DEFAULT_QUIZ_CONFIG: QuizConfig = {
   tokenOverhead: 200,
   maxTokensCap: 16_384,
   maxRetryAfterMs: 300_000,
+  economyPollMs: 60_000,
 };
 
 const positiveInt = z.coerce.number().int().positive();
@@ -44,6 +47,7 @@ const EnvSchema = z.object({
   QUIZFORGE_JOB_MAX_ATTEMPTS: positiveInt.max(100).optional(),
   QUIZFORGE_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(24 * 3_600_000).optional(),
   QUIZFORGE_VERIFY_MODEL: z.string().trim().min(1).max(100).optional(),
+  QUIZFORGE_ECONOMY_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).optional(),
 });
 
 /** Thrown for an unusable pipeline setting; the message names the variable. */
@@ -71,6 +75,7 @@ export function resolveQuizConfig(env: Record<string, string | undefined> = proc
     maxRetryAfterMs: e.QUIZFORGE_MAX_RETRY_AFTER_MS ?? DEFAULT_QUIZ_CONFIG.maxRetryAfterMs,
     verifyModel: e.QUIZFORGE_VERIFY_MODEL,
     prices: loadPriceTable(env),
+    economyPollMs: e.QUIZFORGE_ECONOMY_POLL_MS ?? DEFAULT_QUIZ_CONFIG.economyPollMs,
   };
 }
 

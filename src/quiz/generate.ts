@@ -3,19 +3,21 @@ import { countBudgetUsed, latestDraftState } from '../db/quiz/index.js';
 import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob } from '../engine/types.js';
 import type { ModelClient } from '../model/client.js';
-import { optionsPerQuestion, requestedType, type BatchRequest } from '../../schemas/batch-request.js';
+import { optionsPerQuestion, priorityOf, requestedType, type BatchRequest } from '../../schemas/batch-request.js';
+import type { ChatRequestBody } from '../model/chat.js';
 import { questionsJsonSchema, type AnyQuestion } from '../../schemas/question.js';
 import { tokenLimit, type QuizConfig } from './config.js';
 import { applyOutput, applyTruncation, isDraftState, type DraftState, type VerifyMark } from './draft.js';
 import { generateMessages, pipelineVersions, promptVersion, repairMessages, type ChatMessage } from './messages.js';
 import { observeCall, type QuizMetrics } from './metrics.js';
-import { chooseOutputMode, quizOutputRequest, quizOutputText } from './output.js';
+import { chooseOutputMode, quizOutputRequest, quizOutputText, type ModeChoice } from './output.js';
+import { economyAnswer } from './economy-answer.js';
 import { DEAD_REASONS } from './policy.js';
 import { sendRecordedCall } from './model-call.js';
 import { forgetVerification, verificationOf, verificationSettled, verifyDraft } from './verify-call.js';
 import type { Prompts } from './prompts.js';
 import { formatIssuesForPrompt, type Flaw } from './validate/index.js';
-import { loadExisting } from './existing.js';
+import { loadExisting, type ExistingQuestion } from './existing.js';
 import type { Section } from '../sources/types.js';
 import type { CallLedger } from './call-ledger.js';
 
@@ -93,14 +95,10 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
   for (;;) {
     while (draft.done === null) {
       if (used >= budget) throw exhausted(draft, used, budget);
-      const targets = draft.failing;
-      const kind = draft.previous === null ? 'generate' : 'repair';
-      const prompt: ChatMessage[] =
-        kind === 'generate'
-          ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset), shown, existing)
-          : repairMessages(deps.prompts, request, draft, offset, shown, existing);
-      const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
-      const { fields, messages } = quizOutputRequest(output.mode, prompt, targets.length, outputSchema(request, targets.length, shown));
+      const { targets, kind, maxTokens, messages, body } = generationCall(deps, { request, draft, offset, shown, existing, output, model });
+      // An economy chunk's very first ask may already be answered by the provider's Batch API.
+      const firstAsk = kind === 'generate' && used === 0 && spec.epoch === 0 && spec.jobKind === 'chunk';
+      const batchAnswer = firstAsk && priorityOf(request) === 'economy' ? await economyAnswer(deps.db, job.id) : null;
       // `count` is the batch's (what a client submits, as `fixtures list` shows it); `questions` this call's.
       const meta = {
         topic: request.topic ?? '',
@@ -121,11 +119,12 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
         record: { jobId: job.id, batchId: spec.batchId, jobAttempt: job.attempt, epoch: spec.epoch, kind, model, promptVersion: version },
         budget,
         messages,
-        body: { model, messages, ...fields, max_completion_tokens: maxTokens },
+        body,
         output,
         meta,
         signal: spec.signal,
         ledger: spec.ledger,
+        ...(batchAnswer === null ? {} : { batchAnswer }),
       });
       if (sent.kind === 'refused') throw exhausted(draft, await countBudgetUsed(deps.db, job.id, spec.epoch), budget);
       if (sent.kind === 'step_down') {
@@ -169,6 +168,35 @@ export async function generateQuestions(deps: GenerationDeps, spec: GenerationSp
  */
 export function isFirstRun(job: Pick<ClaimedJob, 'attempt' | 'errors'>): boolean {
   return job.attempt === 1 && job.errors.length === 0;
+}
+
+/** One call of the loop as it would be sent: a generation ask for an untouched draft, else a targeted repair. */
+export interface GenerationCall {
+  targets: number[];
+  kind: 'generate' | 'repair';
+  maxTokens: number;
+  messages: ChatMessage[];
+  body: ChatRequestBody & { model: string; max_completion_tokens: number };
+}
+
+/**
+ * The next call for `draft`, built one way for the live loop and for the economy job's Batch API
+ * input, so a batch answers exactly the ask a live call would have made.
+ */
+export function generationCall(
+  deps: Pick<GenerationDeps, 'prompts' | 'config'>,
+  a: { request: BatchRequest; draft: DraftState; offset: number; shown: readonly Section[] | undefined; existing: readonly ExistingQuestion[]; output: ModeChoice; model: string },
+): GenerationCall {
+  const { request, draft, offset, shown, existing } = a;
+  const targets = draft.failing;
+  const kind = draft.previous === null ? 'generate' : 'repair';
+  const prompt: ChatMessage[] =
+    kind === 'generate'
+      ? generateMessages(deps.prompts, request, targets.length, targets.map((t) => t + offset), shown, existing)
+      : repairMessages(deps.prompts, request, draft, offset, shown, existing);
+  const maxTokens = tokenLimit(deps.config, targets.length, draft.truncations);
+  const { fields, messages } = quizOutputRequest(a.output.mode, prompt, targets.length, outputSchema(request, targets.length, shown));
+  return { targets, kind, maxTokens, messages, body: { model: a.model, messages, ...fields, max_completion_tokens: maxTokens } };
 }
 
 /** The strict JSON Schema for `count` questions of the request's type. */

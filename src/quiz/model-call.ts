@@ -10,6 +10,7 @@ import type { ModelCallOutcome } from '../db/quiz/index.js';
 import { callChat, type ChatOutcome, type ChatRequestBody } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
 import { tenantOfBatch } from '../accounts/budget-tenant.js';
+import { BATCH_PRICE_FACTOR } from '../accounts/prices.js';
 import { worstCase } from '../accounts/worst-case.js';
 import { PermanentError } from '../engine/errors.js';
 import { pricesOf, type QuizConfig } from './config.js';
@@ -39,6 +40,8 @@ export interface RecordedCallSpec {
   signal: AbortSignal;
   /** The handler run's ledger: counts the call and its tokens, and holds `finishLater` writes. */
   ledger: CallLedger;
+  /** The provider's Batch API already answered this ask (an economy batch's first call): nothing is sent. */
+  batchAnswer?: Completion;
 }
 
 export type Completion = Extract<ChatOutcome, { kind: 'completion' }>;
@@ -58,21 +61,46 @@ export type RecordedCall =
       finishLater: (o: Partial<ModelCallOutcome>) => void;
     };
 
+/** The worst case reserved for a call, and what an aborted one is charged. */
+type Worst = { tokens: number; usd: number | null };
+
+/** The live call itself; the provider's limits it reports are learnt for every worker. */
+async function sendLive(deps: CallDeps, spec: RecordedCallSpec, startedId: number, worst: Worst): Promise<ChatOutcome> {
+  let outcome: ChatOutcome;
+  try {
+    outcome = await callChat(deps.client, spec.body, { meta: spec.meta, signal: spec.signal });
+  } catch (err) {
+    // Cancelled by us (the worker is stopping or lost the job): no completion came back, but the
+    // provider may bill what it did, so the budgets are charged the call's worst case.
+    const error = { kind: 'aborted', message: err instanceof Error ? err.message : String(err) };
+    await finishModelCall(deps.db, startedId, { ...NOT_ANSWERED, error }, { tokens: worst.tokens, usd: worst.usd }).catch(() => undefined);
+    throw err;
+  }
+  await observeModelLimits(deps.db, deps.client, spec.body.model, outcome, deps.config.maxRetryAfterMs);
+  return outcome;
+}
+
 /** Sends one call and records it; throws the engine's typed errors for provider and transport failures. */
 export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): Promise<RecordedCall> {
   const { model } = spec.body;
   const kind = spec.record.kind;
-  // The batch's owner is asked for while the slot is awaited (once per batch and process).
+  const batch = spec.batchAnswer;
+  // The batch's owner is asked for while the slot is awaited (once per batch and process); a
+  // Batch API answer takes no slot: nothing is sent.
   const [tenant] = await Promise.all([
     tenantOfBatch(deps.db, spec.record.batchId),
-    acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(spec.messages, spec.body.max_completion_tokens), spec.signal),
+    batch === undefined
+      ? acquireModelSlot(deps.db, deps.client, model, estimateCallTokens(spec.messages, spec.body.max_completion_tokens), spec.signal)
+      : undefined,
   ]);
   // Recorded before it is sent, so a worker killed while the provider answers leaves a record
-  // of the call instead of spent money no record shows.
-  // Its worst case is reserved against the tenant's and the batch's budgets in the same statement.
+  // of the call instead of spent money no record shows. Its worst case is reserved against the
+  // tenant's and the batch's budgets in the same statement. A Batch API answer is marked `via:
+  // 'batch'` and priced at the batch rate (`BATCH_PRICE_FACTOR`).
   const prices = pricesOf(deps.config);
   const worst = worstCase(prices, spec.body);
-  const start = await startModelCall(deps.db, { ...spec.record, messages: spec.messages }, spec.budget, { tenant, tokens: worst.tokens, usd: worst.usd });
+  const record = { ...spec.record, messages: spec.messages, ...(batch ? { via: 'batch' as const } : {}) };
+  const start = await startModelCall(deps.db, record, spec.budget, { tenant, tokens: worst.tokens, usd: worst.usd });
   if (start.kind === 'refused') {
     if (start.by === 'attempts') return { kind: 'refused' };
     observeBudgetRefusal(deps.metrics, start.by);
@@ -87,17 +115,7 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
     return finishModelCall(deps.db, started.id, outcome);
   };
   const finishLater = (o: Partial<ModelCallOutcome>) => ledger.defer(finish(o));
-  let outcome: ChatOutcome;
-  try {
-    outcome = await callChat(deps.client, spec.body, { meta: spec.meta, signal: spec.signal });
-  } catch (err) {
-    // Cancelled by us (the worker is stopping or lost the job): no completion came back, but the
-    // provider may bill what it did, so the budgets are charged the call's worst case.
-    const error = { kind: 'aborted', message: err instanceof Error ? err.message : String(err) };
-    await finishModelCall(deps.db, started.id, { ...NOT_ANSWERED, error }, { tokens: worst.tokens, usd: worst.usd }).catch(() => undefined);
-    throw err;
-  }
-  await observeModelLimits(deps.db, deps.client, model, outcome, deps.config.maxRetryAfterMs);
+  const outcome = batch ?? (await sendLive(deps, spec, started.id, worst));
   if (outcome.kind === 'error') {
     const next = await stepDownOutputMode(deps.db, deps.client, model, spec.output, outcome.error);
     if (next !== null) {
@@ -112,7 +130,8 @@ export async function sendRecordedCall(deps: CallDeps, spec: RecordedCallSpec): 
     observeCall(deps.metrics, kind, 'error', null);
     throw errorForModelFailure(error);
   }
-  const costUsd = prices.cost(model, outcome.usage);
+  const listed = prices.cost(model, outcome.usage);
+  const costUsd = listed === null || batch === undefined ? listed : listed * BATCH_PRICE_FACTOR;
   observeCost(deps.metrics, tenant, model, costUsd);
   const answered: Partial<ModelCallOutcome> = {
     counted: spec.budget !== 'uncounted',

@@ -4,7 +4,7 @@ import { AnyQuestionSchema } from '../../schemas/question.js';
 import { PermanentError } from '../engine/errors.js';
 
 /** Queue names of the batch DAG. */
-export const QUEUES = { chunk: 'quiz.chunk', assemble: 'quiz.assemble' } as const;
+export const QUEUES = { chunk: 'quiz.chunk', assemble: 'quiz.assemble', economy: 'quiz.economy' } as const;
 
 /** What a chunk job carries: enough to run without reading the batch row. */
 export const ChunkPayloadSchema = z.object({
@@ -27,6 +27,22 @@ export const AssemblePayloadSchema = z.object({
   traceparent: z.string().optional(),
 });
 export type AssemblePayload = z.output<typeof AssemblePayloadSchema>;
+
+/** The economy job of a `priority: "economy"` batch: sends its chunks' first calls through the Batch API. */
+export const EconomyPayloadSchema = z.object({
+  batchId: z.string().min(1),
+  traceparent: z.string().optional(),
+});
+export type EconomyPayload = z.output<typeof EconomyPayloadSchema>;
+
+/** What the economy job leaves for its chunks (they read their answers from `economy_answers`). */
+export interface EconomyResult {
+  batchId: string;
+  mode: 'batch' | 'live-fallback';
+  reason: string | null;
+  answered: number;
+  requests: number;
+}
 
 const UsageSchema = z.object({ promptTokens: z.number(), completionTokens: z.number(), modelCalls: z.number() });
 

@@ -1,9 +1,10 @@
-import type { BatchDetail, BatchJobRecord, BatchRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
+import type { BatchDetail, BatchJobRecord, BatchRecord, EconomyRecord, ModelCallRecord, QuestionRecord, UsageTotals } from '../db/quiz/index.js';
 import { batchQuality } from './quality.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { apiQuality } from '../../schemas/question.js';
 import { QUEUES } from './payloads.js';
 import type {
+  EconomyView,
   CoverageView,
   BatchJobView,
   BatchStatus,
@@ -23,6 +24,7 @@ import type {
 export function jobKind(queue: string): QuizJobKind | (string & {}) {
   if (queue === QUEUES.chunk) return 'chunk';
   if (queue === QUEUES.assemble) return 'assemble';
+  if (queue === QUEUES.economy) return 'economy';
   return queue;
 }
 
@@ -40,8 +42,22 @@ export function deriveStatus(jobs: readonly BatchJobRecord[]): BatchStatus {
 }
 
 export function toJobView(job: BatchJobRecord): BatchJobView {
-  const view: BatchJobView = { id: job.id, kind: job.queue === QUEUES.assemble ? 'assemble' : 'chunk', state: job.state, attempts: job.attempt };
+  const kind = job.queue === QUEUES.assemble ? 'assemble' : job.queue === QUEUES.economy ? 'economy' : 'chunk';
+  const view: BatchJobView = { id: job.id, kind, state: job.state, attempts: job.attempt };
   return job.usage === undefined ? view : { ...view, usage: job.usage };
+}
+
+/** An economy batch's Batch API outcome; `pending` before its economy job first ran. */
+export function toEconomyView(e: EconomyRecord | null): EconomyView {
+  return {
+    mode: e?.mode ?? 'pending',
+    reason: e?.reason ?? null,
+    providerBatchId: e?.providerBatchId ?? null,
+    providerStatus: e?.providerStatus ?? null,
+    requests: e?.requests ?? 0,
+    answered: e?.answered ?? 0,
+    polls: e?.polls ?? 0,
+  };
 }
 
 /** A job's transcript summed, as its DLQ entry shows it. */
@@ -176,6 +192,7 @@ export function toTranscriptAttempt(call: ModelCallRecord): TranscriptAttemptVie
     },
     latencyMs: call.latencyMs,
     error: toError(call.error),
+    ...(call.via === 'batch' ? { via: 'batch' as const } : {}),
     createdAt: call.createdAt.toISOString(),
   };
 }

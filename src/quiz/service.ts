@@ -8,6 +8,7 @@ import {
   existingBatchIds,
   getBatch,
   getBatchDetail,
+  getEconomyBatch,
   getBatchByIdempotencyKey,
   batchTenants,
   insertBatch,
@@ -31,19 +32,20 @@ import type { GraphNode, Job, JobState, TaskDefinition } from '../engine/types.j
 import { canonicalJson } from '../model/cassettes.js';
 import { createModelClient, type ModelClient } from '../model/client.js';
 import { resolveModelConfig } from '../model/config.js';
-import { QUIZ_LIMITS, verifyModeOf, type BatchRequest } from '../../schemas/batch-request.js';
+import { QUIZ_LIMITS, priorityOf, verifyModeOf, type BatchRequest } from '../../schemas/batch-request.js';
 import { pricesOf, resolveQuizConfig, type QuizConfig } from './config.js';
 import { acceptDeadChunk, reviewView } from './accept.js';
 import { BatchActiveError, BatchFinishedError, IdempotencyConflictError, ReplayRefusedError, UnknownBatchesError, UnknownSourceError } from './errors.js';
-import { QUEUES, type AssemblePayload, type ChunkPayload } from './payloads.js';
+import { QUEUES, type AssemblePayload, type ChunkPayload, type EconomyPayload } from './payloads.js';
 import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
-import { toBatchSummary, toBatchView, toTranscriptAttempt, transcriptUsage } from './present.js';
+import { toBatchSummary, toBatchView, toEconomyView, toTranscriptAttempt, transcriptUsage } from './present.js';
 import type { QuizMetrics } from './metrics.js';
 import { dlqItem, tenantDeadPage, validationBudget, withValidationBudget } from './dlq-helpers.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { createSourceService, type SourceService } from './source-service.js';
 import { BATCH_EVENTS, quizTasks } from './tasks.js';
+import { cancelEconomyAtProvider } from './economy.js';
 import type { BatchSummary, BatchView, DlqEntryView, DlqItemView, DlqReplayView, PageView } from './views.js';
 
 export interface QuizServiceOptions {
@@ -156,7 +158,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     if (!d) return null;
     const sourceId = sourceIdOf(d.batch.request);
     const source = sourceId === null ? null : await sources.record(sourceId);
-    return toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls, d.spend);
+    const view = toBatchView(d.batch, d.jobs, d.questions, d.usage, source?.sections, d.calls, d.spend);
+    return priorityOf(view.request) === 'economy' ? { ...view, economy: toEconomyView(await getEconomyBatch(db, d.batch.id)) } : view;
   };
   const view = async (id: string, scope: TenantScope = OPERATOR_SCOPE): Promise<BatchView | null> =>
     present(await getBatchDetail(db, id, ownerFilter(scope)));
@@ -189,11 +192,14 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     const chunks = planChunks(request.count, config.chunkSize);
     const shares = sectionIds === null ? null : assignSections(sectionIds, chunks.map((c) => c.count));
     const trace = traceCarrier();
+    const economy = priorityOf(request) === 'economy';
     const nodes: GraphNode[] = chunks.map((c) => {
       const share = shares?.[c.index];
       const payload: ChunkPayload = { batchId, index: c.index, start: c.start, count: c.count, request, ...(share ? { sectionIds: share } : {}), ...trace };
-      return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts };
+      return { ref: `chunk-${c.index}`, queue: QUEUES.chunk, payload, groupId: batchId, maxAttempts: config.jobMaxAttempts, ...(economy ? { dependsOn: ['economy'] } : {}) };
     });
+    // Economy: one job sends every chunk's first call through the Batch API before the chunks run.
+    if (economy) nodes.unshift({ ref: 'economy', queue: QUEUES.economy, payload: { batchId, ...trace } satisfies EconomyPayload, groupId: batchId, maxAttempts: config.jobMaxAttempts });
     const assemble: AssemblePayload = { batchId, chunks: chunks.length, request, ...trace };
     nodes.push({
       ref: 'assemble',
@@ -271,10 +277,14 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
         return true;
       });
       if (!found) return null;
-      const batch = await view(id);
-      if (!batch) return null;
-      if (batch.status !== 'cancelled') throw new BatchFinishedError(id, batch.status);
-      return batch;
+      const before = await view(id);
+      if (!before) return null;
+      if (before.status !== 'cancelled') throw new BatchFinishedError(id, before.status);
+      if (before.economy === undefined || before.economy.mode !== 'pending' || before.economy.providerBatchId === null) return before;
+      // The provider batch would otherwise keep running (and billing) for answers nobody reads.
+      modelClient ??= createModelClient(resolveModelConfig());
+      await cancelEconomyAtProvider({ db, client: modelClient }, id);
+      return (await view(id)) ?? before;
     },
 
     async remove(id, scope = OPERATOR_SCOPE) {

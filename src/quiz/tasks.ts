@@ -1,6 +1,5 @@
 import type { Executor } from '../db/client.js';
-import { getSource, insertQuestions, touchBatch, usageByJob } from '../db/quiz/index.js';
-import type { Section } from '../sources/types.js';
+import { insertQuestions, touchBatch, usageByJob } from '../db/quiz/index.js';
 import type { Engine } from '../engine/index.js';
 import { PermanentError } from '../engine/errors.js';
 import type { ClaimedJob, HandlerContext, HandlerSuccess, Job, TaskDefinition } from '../engine/types.js';
@@ -20,6 +19,8 @@ import {
   type ChunkResult,
 } from './payloads.js';
 import { tracedTask } from './task-trace.js';
+import { chunkMaterial, sourceSections } from './chunk-material.js';
+import { economyTask } from './economy.js';
 
 export interface TaskDeps extends GenerationDeps {
   events: Engine['events'];
@@ -37,7 +38,7 @@ function batchIdOf(job: Job): string | null {
 }
 
 /** A dead chunk or assemble fails its batch: say so in the journal, in the dead-lettering transaction. */
-function onDeadFor(deps: TaskDeps, kind: 'chunk' | 'assemble') {
+function onDeadFor(deps: TaskDeps, kind: 'chunk' | 'assemble' | 'economy') {
   return async (tx: Executor, job: Job): Promise<void> => {
     const batchId = batchIdOf(job);
     await deps.events.append(tx, {
@@ -55,10 +56,8 @@ export function chunkTask(deps: TaskDeps): TaskDefinition {
   return {
     async handler(job: ClaimedJob, ctx: HandlerContext): Promise<HandlerSuccess> {
       const p = parseOwn(ChunkPayloadSchema, job.payload, 'chunk payload');
-      const sections = await sourceSections(deps.db, p.request.sourceId);
-      const shown = sections?.filter((s) => p.sectionIds?.includes(s.id) ?? true);
       const { generated, usage, pending } = await generateRecorded(deps, {
-        material: sections === null || shown === undefined ? undefined : { sections, shown },
+        material: await chunkMaterial(deps.db, p),
         job,
         batchId: p.batchId,
         jobKind: 'chunk',
@@ -170,14 +169,6 @@ async function generateRecorded(
   return { generated, usage: await usageByJob(deps.db, spec.job.id), pending: null };
 }
 
-/** The sections of a batch's source, or null without one; a source that vanished is a permanent failure. */
-async function sourceSections(db: Executor, sourceId: string | undefined): Promise<Section[] | null> {
-  if (sourceId === undefined) return null;
-  const source = await getSource(db, sourceId);
-  if (source === null) throw new PermanentError('payload', `source ${sourceId} no longer exists`);
-  return source.sections;
-}
-
 /**
  * How each question of the batch was verified, from the chunk results in order. A chunk result
  * without marks (stored before verification, or accepted by a reviewer) counts its reviewer-fixed
@@ -203,5 +194,9 @@ function retryPolicy(deps: TaskDeps): Pick<TaskDefinition, 'retryBaseMs' | 'retr
 
 /** The pipeline's queues and their tasks, as a worker registers them. */
 export function quizTasks(deps: TaskDeps): Record<string, TaskDefinition> {
-  return { [QUEUES.chunk]: tracedTask(QUEUES.chunk, chunkTask(deps)), [QUEUES.assemble]: tracedTask(QUEUES.assemble, assembleTask(deps)) };
+  return {
+    [QUEUES.chunk]: tracedTask(QUEUES.chunk, chunkTask(deps)),
+    [QUEUES.assemble]: tracedTask(QUEUES.assemble, assembleTask(deps)),
+    [QUEUES.economy]: tracedTask(QUEUES.economy, { ...economyTask(deps), ...retryPolicy(deps), onDead: onDeadFor(deps, 'economy') }),
+  };
 }

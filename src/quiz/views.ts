@@ -8,7 +8,7 @@ import type { AnyQuestion, QuestionQuality } from '../../schemas/question.js';
 import type { BatchQualityView } from './quality.js';
 
 export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type QuizJobKind = 'chunk' | 'assemble';
+export type QuizJobKind = 'chunk' | 'assemble' | 'economy';
 
 export type BatchRequestView = BatchRequest;
 
@@ -68,9 +68,25 @@ export interface BatchView {
   coverage?: CoverageView;
   /** Once succeeded: verified / total, flags by code, repairs and the verification calls' tokens. */
   quality?: BatchQualityView;
+  /** Only for `priority: "economy"`: how the chunks' first calls went (Batch API or live fallback, and why). */
+  economy?: EconomyView;
   /** ISO-8601 timestamps. */
   createdAt: string;
   updatedAt: string;
+}
+
+export interface EconomyView {
+  /** `pending` until the provider batch ends; `batch` once any chunk was answered by it; else `live-fallback`. */
+  mode: 'pending' | 'batch' | 'live-fallback';
+  /** Why some or all chunks ran live; null when the Batch API answered every one. */
+  reason: string | null;
+  providerBatchId: string | null;
+  /** The provider's last reported status (validating, in_progress, completed, expired, failed, …). */
+  providerStatus: string | null;
+  /** Chunk first calls sent in the provider batch, and how many it answered. */
+  requests: number;
+  answered: number;
+  polls: number;
 }
 
 export interface CoverageView {
@@ -130,6 +146,8 @@ export interface TranscriptAttemptView {
   usage: { promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number; costUsd: number | null };
   latencyMs: number;
   error: ModelErrorView | null;
+  /** `batch` when the provider's Batch API answered this call (an economy batch's first ask); absent: live. */
+  via?: 'batch';
   createdAt: string;
 }
 

@@ -66,4 +66,21 @@ describe('quizforge submit --wait', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/not found/);
   }, 30_000);
+
+  it('--priority is sent as the request field (the service validates it)', async () => {
+    let posted: unknown = null;
+    server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString()));
+      req.on('end', () => {
+        posted = JSON.parse(text) as unknown;
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify(batch('queued')));
+      });
+    });
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const r = await runCli(['submit', '--topic', 'Tides', '--count', '1', '--priority', 'economy'], { QUIZFORGE_URL: url });
+    expect(r.code).toBe(0);
+    expect(posted).toEqual({ topic: 'Tides', count: 1, priority: 'economy' });
+  }, 30_000);
 });

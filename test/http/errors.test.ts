@@ -36,6 +36,15 @@ describe('one error envelope for every refusal', () => {
     expect(error.issues?.find((i) => i.path === 'cout')?.message).toBe('unknown field');
   });
 
+  it('an unknown priority is 422 naming `priority`', async () => {
+    const { request } = build();
+    for (const priority of ['cheap', 'ECONOMY', 1, null]) {
+      const res = await request('/v1/batches', json({ topic: 'Tides', count: 2, priority }, auth));
+      expect(res.status, String(priority)).toBe(422);
+      expect((await errorOf(res)).issues?.map((i) => i.path)).toEqual(['priority']);
+    }
+  });
+
   it('a JSON body that is not an object is 422, not 500', async () => {
     const { request } = build();
     for (const body of ['[]', 'null', '42', '"text"', 'true']) {

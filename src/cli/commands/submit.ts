@@ -16,6 +16,8 @@ Options:
   --language CODE         language of the quiz (default en)
   --model NAME            model to ask (default: the service's QUIZFORGE_MODEL)
   --max-attempts N        model calls per chunk before giving up, 1-10 (default 3)
+  --priority P            standard | economy (default standard); economy sends the first calls
+                          through the provider's Batch API: cheaper, answered within 24 h
   --idempotency-key KEY   repeat-safe submission key
   --wait                  follow progress live, then print the questions
   --timeout SECONDS       with --wait: give up after this long (default 600)
@@ -47,6 +49,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       language: { type: 'string' },
       model: { type: 'string' },
       'max-attempts': { type: 'string' },
+      priority: { type: 'string' },
       'idempotency-key': { type: 'string' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
@@ -68,6 +71,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (values.language) body.language = values.language;
   if (values.model) body.model = values.model;
   if (values['max-attempts']) body.maxAttempts = intOption('--max-attempts', values['max-attempts']);
+  if (values.priority) body.priority = values.priority;
   const timeoutMs = values.timeout ? intOption('--timeout', values.timeout) * 1000 : 600_000;
 
   const api = apiOptionsFromEnv(io.env);

@@ -7,13 +7,36 @@ import { eventsFrom, jsonParam, readyNotify, toJob } from './rows.js';
 /** What one failed attempt turns into; decided in one place (src/engine/backoff.ts). */
 export type FailTransition =
   | { kind: 'retry'; delayMs: number; error: JobError }
-  | { kind: 'dead'; reason: string; error: JobError };
+  | { kind: 'dead'; reason: string; error: JobError }
+  /** Not a failure: back to ready after the delay, the attempt given back, no error written. */
+  | { kind: 'snooze'; delayMs: number };
 
 export interface FailParams {
   id: number;
   leaseToken: string;
   workerId: string;
-  transition: FailTransition;
+  transition: Exclude<FailTransition, { kind: 'snooze' }>;
+}
+
+/**
+ * Releases a running job until now()+delay without spending its attempt (the claim bumped it;
+ * this gives it back) and without an error entry (`job.snoozed`). Fenced by the lease like every
+ * transition; null when the lease was lost.
+ */
+export async function snoozeJob(ex: Executor, p: { id: number; leaseToken: string; delayMs: number }): Promise<Job | null> {
+  const row = await queryOne(
+    ex,
+    sql`WITH upd AS (
+          UPDATE jobs j
+          SET state = 'ready', attempt = greatest(j.attempt - 1, 0),
+              run_at = now() + make_interval(secs => ${p.delayMs}::double precision / 1000),
+              lease_token = NULL, lease_expires_at = NULL, locked_by = NULL, updated_at = now()
+          WHERE j.id = ${p.id} AND j.state = 'running' AND j.lease_token = ${p.leaseToken}::uuid
+          RETURNING j.*
+        ), ev AS (${eventsFrom('upd', 'job.snoozed', sql`'runAt', e.run_at`)})
+        SELECT u.*, ${readyNotify('upd')} AS _wake FROM upd u`,
+  );
+  return row ? toJob(row) : null;
 }
 
 /**

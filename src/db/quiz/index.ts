@@ -5,3 +5,4 @@ export * from './batch-detail.js';
 export * from './sources.js';
 export * from './delete-batches.js';
 export * from './tenant-jobs.js';
+export * from './economy.js';

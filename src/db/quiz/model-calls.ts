@@ -29,6 +29,8 @@ export interface ModelCallInput {
   latencyMs: number;
   error: unknown;
   state: unknown;
+  /** 'batch' when the answer came through the provider's Batch API (batch-priced); absent or null: live. */
+  via?: 'batch' | null;
 }
 
 /** A recorded call: the DLQ transcript and the usage totals are read from these. */
@@ -54,7 +56,7 @@ export interface UsageTotals {
 
 const COLUMNS = sql`id, job_id, batch_id, job_attempt, epoch, n, kind, counted, model, prompt_version, messages,
   raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
-  latency_ms, error, state, created_at, finished_at`;
+  latency_ms, error, state, via, created_at, finished_at`;
 
 function toModelCall(row: Record<string, unknown>): ModelCallRecord {
   return {
@@ -81,6 +83,7 @@ function toModelCall(row: Record<string, unknown>): ModelCallRecord {
     latencyMs: toInt(row.latency_ms, 'model_calls.latency_ms'),
     error: toJson(row.error),
     state: toJson(row.state),
+    via: row.via === 'batch' ? 'batch' : null,
     createdAt: toDate(row.created_at, 'model_calls.created_at'),
     finishedAt: row.finished_at === null || row.finished_at === undefined ? null : toDate(row.finished_at, 'model_calls.finished_at'),
   };
@@ -123,7 +126,7 @@ async function withNextNumber<T>(insert: () => Promise<T>): Promise<T> {
 
 const INSERT_COLUMNS = sql`job_id, batch_id, job_attempt, epoch, n, kind, counted, model, prompt_version, messages,
   raw_output, finish_reason, issues, normalisations, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
-  latency_ms, error, state`;
+  latency_ms, error, state, via`;
 
 function insertValues(c: ModelCallInput): SQL {
   return sql`${c.jobId}, ${c.batchId}, ${c.jobAttempt}, ${c.epoch},
@@ -131,7 +134,7 @@ function insertValues(c: ModelCallInput): SQL {
     ${c.kind}, ${c.counted}, ${c.model}, ${c.promptVersion}, ${jsonArrayParam(c.messages)}::jsonb,
     ${c.rawOutput === null ? null : storableText(c.rawOutput)}, ${c.finishReason}, ${jsonArrayParam(c.issues)}::jsonb,
     ${jsonArrayParam(c.normalisations)}::jsonb, ${c.promptTokens}, ${c.completionTokens}, ${c.cachedTokens}, ${c.reasoningTokens},
-    ${c.costUsd}::numeric, ${c.latencyMs}, ${jsonParam(c.error)}::jsonb, ${jsonParam(c.state)}::jsonb`;
+    ${c.costUsd}::numeric, ${c.latencyMs}, ${jsonParam(c.error)}::jsonb, ${jsonParam(c.state)}::jsonb, ${c.via ?? null}`;
 }
 
 /** Records one finished call in its own statement, outside the job's completion transaction. */

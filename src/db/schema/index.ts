@@ -5,3 +5,4 @@ export * from './model-rate-limits.js';
 export * from './sources.js';
 export * from './accounts-spend.js';
 export * from './accounts.js';
+export * from './economy.js';

@@ -90,6 +90,9 @@ export const modelCalls = pgTable(
     error: jsonb('error'),
     /** The repair loop's draft after this call, so a retried or replayed job resumes instead of restarting. */
     state: jsonb('state'),
+    /** Null for a live call; 'batch' when the answer came through the provider's Batch API (batch-priced). */
+    // merge: cost — a call with via = 'batch' costs the provider's batch price (50% of live at OpenAI and Together).
+    via: text('via'),
     createdAt: tz('created_at').notNull().defaultNow(),
     /** When the outcome was recorded; null for a call sent whose outcome never was (see startModelCall). */
     finishedAt: tz('finished_at'),

@@ -7,6 +7,7 @@ import { createEngine, type Engine, type Worker } from '../../../src/engine/inde
 import { createModelClient, type ModelClient } from '../../../src/model/client.js';
 import { DEFAULT_MODEL, resolveFixturesDir, type ModelConfig } from '../../../src/model/config.js';
 import { startScriptedServer, type ScriptFn, type ScriptedServer } from '../../../src/model/scripted-server.js';
+import { startScriptedBatchServer, type ScriptedBatchOptions } from '../../../src/model/scripted-batch-server.js';
 import { DEFAULT_QUIZ_CONFIG, type QuizConfig } from '../../../src/quiz/config.js';
 import { createQuizMetrics } from '../../../src/quiz/metrics.js';
 import { readVerifyAsk, withVerifier } from '../../../src/quiz/demo-model.js';
@@ -48,6 +49,8 @@ export interface PipelineOptions {
    * calls, and key verification has its own tests (`verification.test.ts`).
    */
   verifyByDefault?: boolean;
+  /** Serve the scripted Batch API too (`/v1/files`, `/v1/batches`), scripted by these options. */
+  batchApi?: ScriptedBatchOptions;
 }
 
 /** The pipeline in strict replay of the shipped cassettes; nothing listens at the base URL. */
@@ -66,7 +69,8 @@ export async function startPipeline(database: Database, opts: PipelineOptions = 
   const truth = new Map<string, readonly string[]>();
   // Every script gets an honest verifier in front: verification calls agree with the keys it saw.
   const honest = withVerifier((req) => current(req), truth);
-  const server = opts.noServer ? null : await startScriptedServer((req) => (verifier !== null && readVerifyAsk(req.body) !== null ? verifier(req) : honest(req)));
+  const answer: ScriptFn = (req) => (verifier !== null && readVerifyAsk(req.body) !== null ? verifier(req) : honest(req));
+  const server = opts.noServer ? null : opts.batchApi ? await startScriptedBatchServer(answer, opts.batchApi) : await startScriptedServer(answer);
   const client = createModelClient({
     mode: 'live',
     baseURL: server?.url ?? 'http://127.0.0.1:9/v1',
