@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { setTenantBudget } from '../../src/accounts/budgets.js';
-import { DEFAULT_TENANT } from '../../src/accounts/budget-tenant.js';
+import { DEFAULT_TENANT } from '../../src/accounts/tenants.js';
 import { migrateDatabase, openDatabase, type Database } from '../../src/db/client.js';
 import { queryOne, toInt } from '../../src/db/rows.js';
 import { createEngine } from '../../src/engine/index.js';

@@ -7,31 +7,22 @@
  * (`HandlerSuccess.pending`), and a first run knows its usage without reading it back.
  */
 import type { UsageTotals } from '../db/quiz/index.js';
+import { sumUsage, type CallUsage } from './usage-sum.js';
 
 export class CallLedger {
   private readonly writes: Promise<void>[] = [];
   private failure: { err: unknown } | null = null;
-  private cost = 0;
-  private readonly totals: UsageTotals = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0, costUsd: 0, unpricedCalls: 0, modelCalls: 0 };
+  private calls = 0;
+  private readonly outcomes: CallUsage[] = [];
 
   /** A call was recorded as started (a model_calls row now exists). */
   started(): void {
-    this.totals.modelCalls += 1;
+    this.calls += 1;
   }
 
-  /**
-   * A call's outcome is being written: its tokens and cost count from now, summed as `USAGE_SUMS`
-   * sums the rows (a call with tokens but no price makes the total cost unknown).
-   */
-  finished(outcome: { promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number; costUsd: number | null }): void {
-    const t = this.totals;
-    t.promptTokens += outcome.promptTokens;
-    t.completionTokens += outcome.completionTokens;
-    t.cachedTokens += outcome.cachedTokens;
-    t.reasoningTokens += outcome.reasoningTokens;
-    if (outcome.costUsd !== null) this.cost += outcome.costUsd;
-    else if (outcome.promptTokens + outcome.completionTokens > 0) t.unpricedCalls += 1;
-    t.costUsd = t.unpricedCalls > 0 ? null : this.cost;
+  /** A call's outcome is being written: its tokens and cost count from now. */
+  finished(outcome: CallUsage): void {
+    this.outcomes.push(outcome);
   }
 
   /** Lets `write` run without waiting for it; its failure is kept for `settled()` (never unhandled). */
@@ -51,6 +42,6 @@ export class CallLedger {
 
   /** What this run's calls add up to: the job's usage when the run is its first (nothing recorded before). */
   get usage(): UsageTotals {
-    return { ...this.totals };
+    return sumUsage(this.outcomes, this.calls);
   }
 }

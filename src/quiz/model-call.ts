@@ -9,7 +9,7 @@ import { NOT_ANSWERED, finishModelCall, startModelCall } from '../db/quiz/index.
 import type { ModelCallOutcome } from '../db/quiz/index.js';
 import { callChat, type ChatOutcome, type ChatRequestBody } from '../model/chat.js';
 import type { ModelClient } from '../model/client.js';
-import { tenantOfBatch } from '../accounts/budget-tenant.js';
+import { tenantOfBatch } from './batch-tenant.js';
 import { BATCH_PRICE_FACTOR } from '../accounts/prices.js';
 import { worstCase } from '../accounts/worst-case.js';
 import { PermanentError } from '../engine/errors.js';

@@ -3,6 +3,7 @@ import { batchQuality } from './quality.js';
 import { BatchRequestSchema } from '../../schemas/batch-request.js';
 import { apiQuality } from '../../schemas/question.js';
 import { QUEUES } from './payloads.js';
+import { sumUsage } from './usage-sum.js';
 import type {
   EconomyView,
   CoverageView,
@@ -62,17 +63,7 @@ export function toEconomyView(e: EconomyRecord | null): EconomyView {
 
 /** A job's transcript summed, as its DLQ entry shows it. */
 export function transcriptUsage(calls: readonly ModelCallRecord[]): UsageView {
-  const sum = (f: (c: ModelCallRecord) => number) => calls.reduce((n, c) => n + f(c), 0);
-  const unpricedCalls = calls.filter((c) => c.costUsd === null && c.promptTokens + c.completionTokens > 0).length;
-  return toUsageView({
-    promptTokens: sum((c) => c.promptTokens),
-    completionTokens: sum((c) => c.completionTokens),
-    cachedTokens: sum((c) => c.cachedTokens),
-    reasoningTokens: sum((c) => c.reasoningTokens),
-    costUsd: unpricedCalls > 0 ? null : sum((c) => c.costUsd ?? 0),
-    unpricedCalls,
-    modelCalls: calls.length,
-  });
+  return toUsageView(sumUsage(calls));
 }
 
 function requestOf(batch: BatchRecord) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTenantBudget } from '../../src/accounts/budgets.js';
-import { DEFAULT_TENANT } from '../../src/accounts/budget-tenant.js';
+import { DEFAULT_TENANT } from '../../src/accounts/tenants.js';
 import { BatchViewSchema, TenantUsageSchema } from '../../schemas/api.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { ADMIN_KEY, API_KEY, bearer, buildApp, errorOf, json, startQuizStack, type Built, type QuizStack } from './harness.js';

@@ -134,9 +134,3 @@ export async function setBatchLimits(
           max_usd = case when ${keepUsd} then batch_spend.max_usd else excluded.max_usd end`,
   );
 }
-
-/** The tenant that owns a batch (whose budget its calls spend); null when no such batch exists. */
-export async function batchOwner(ex: Executor, batchId: string): Promise<string | null> {
-  const row = await queryOne(ex, sql`select tenant_id from batches where id = ${batchId}`);
-  return row === null ? null : toStr(row.tenant_id, 'batches.tenant_id');
-}

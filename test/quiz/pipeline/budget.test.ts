@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BudgetExhaustedError, UnpricedBudgetError } from '../../../src/accounts/budget-errors.js';
 import { setTenantBudget, tenantUsage } from '../../../src/accounts/budgets.js';
-import { DEFAULT_TENANT } from '../../../src/accounts/budget-tenant.js';
+import { DEFAULT_TENANT } from '../../../src/accounts/tenants.js';
 import { createPriceTable } from '../../../src/accounts/prices.js';
 import type { ScriptFn } from '../../../src/model/scripted-server.js';
 import { answerText, demoQuestion, readAsk } from '../../../src/quiz/demo-model.js';

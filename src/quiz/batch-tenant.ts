@@ -3,11 +3,9 @@
  * call's batch (`batches.tenant_id`). A batch's owner never changes, so each process asks once per
  * batch and keeps the answer (bounded: the map starts over past `MAX_CACHED` batches).
  */
+import { DEFAULT_TENANT } from '../accounts/tenants.js';
 import type { Executor } from '../db/client.js';
-import { batchOwner } from '../db/accounts/spend.js';
-import { DEFAULT_TENANT } from './tenants.js';
-
-export { DEFAULT_TENANT };
+import { batchTenants } from '../db/quiz/index.js';
 
 const MAX_CACHED = 10_000;
 const owners = new Map<string, string>();
@@ -16,7 +14,7 @@ const owners = new Map<string, string>();
 export async function tenantOfBatch(db: Executor, batchId: string): Promise<string> {
   const known = owners.get(batchId);
   if (known !== undefined) return known;
-  const tenant = (await batchOwner(db, batchId)) ?? DEFAULT_TENANT;
+  const tenant = (await batchTenants(db, [batchId])).get(batchId) ?? DEFAULT_TENANT;
   if (owners.size >= MAX_CACHED) owners.clear();
   owners.set(batchId, tenant);
   return tenant;
