@@ -4,7 +4,7 @@
  * in the call's start statement (`startModelCall`), atomically across workers.
  */
 import type { Executor } from '../db/client.js';
-import { getBatchSpend, getTenantSpend, insertBatchSpend, upsertTenantBudget, type BudgetPeriod, type TenantSpendRecord } from '../db/accounts/spend.js';
+import { getBatchSpend, getTenantSpend, upsertTenantBudget, type BudgetPeriod, type TenantSpendRecord } from '../db/accounts/spend.js';
 import { BudgetExhaustedError, UnpricedBudgetError } from './budget-errors.js';
 import { BATCH_PRICE_FACTOR, type PriceTable } from './prices.js';
 import { worstCase } from './worst-case.js';
@@ -68,24 +68,27 @@ export interface SpendPlan {
 }
 
 /**
- * Refuses a submit that could not run within its budgets: a dollar limit (the batch's or the
- * tenant's) over a model without a price (422), or a tenant whose period budget is spent or fully
- * reserved (402). Checked before anything is stored; the per-call reservation still decides.
+ * Refuses, before anything is stored, a batch dollar limit over a model without a price (422):
+ * nothing could ever be reserved against it.
  */
-export async function checkSubmitBudget(db: Executor, prices: PriceTable, plan: SpendPlan): Promise<void> {
+export function checkBatchLimitPriced(prices: PriceTable, plan: SpendPlan): void {
   const unpriced = plan.models.find((m) => !prices.has(m));
   if (unpriced !== undefined && plan.maxCostUsd !== null) throw new UnpricedBudgetError('maxCostUsd', unpriced, 'the batch limit maxCostUsd');
-  const spend = await getTenantSpend(db, plan.tenant);
+}
+
+/**
+ * Refuses a submit its tenant's budget cannot run: a model without a price under a dollar budget
+ * (422), or a period budget already spent or fully reserved (402). `spend` is read in the
+ * submit's own statement (`insertSubmittedBatch`); throwing rolls the submit back. The per-call
+ * reservation still decides each call.
+ */
+export function checkTenantBudget(prices: PriceTable, plan: SpendPlan, spend: TenantSpendRecord): void {
   if (spend.budget === null) return;
+  const unpriced = plan.models.find((m) => !prices.has(m));
   if (unpriced !== undefined) throw new UnpricedBudgetError('model', unpriced, `the tenant's budget of $${spend.budget.usd} per ${spend.budget.per}`);
   if (spend.spentUsd + spend.reservedUsd >= spend.budget.usd) {
     throw new BudgetExhaustedError(plan.tenant, spend.budget.usd, spend.spentUsd + spend.reservedUsd, spend.budget.per);
   }
-}
-
-/** Records a new batch's limits with the batch, in its submit transaction. */
-export function recordBatchBudget(tx: Executor, batchId: string, plan: Pick<SpendPlan, 'maxTokens' | 'maxCostUsd'>): Promise<void> {
-  return insertBatchSpend(tx, batchId, { maxTokens: plan.maxTokens, maxUsd: plan.maxCostUsd });
 }
 
 /**

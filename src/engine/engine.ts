@@ -158,7 +158,8 @@ export function createEngine(opts: EngineOptions): Engine {
       return one;
     },
     enqueueMany,
-    enqueueGraph: (nodes, o) => withEvents(o?.tx, inTransaction, (tx) => enqueueGraphIn(tx, nodes)),
+    // Its only events are the jobs' own `job.enqueued`, which the insert NOTIFYs itself (as in enqueueMany).
+    enqueueGraph: (nodes, o) => (o?.tx ? enqueueGraphIn(o.tx, nodes) : inTransaction((tx) => enqueueGraphIn(tx, nodes))),
     transaction: (fn) => database.transaction(fn),
     cancelGroup: (groupId, o) => withEvents(o?.tx, direct, (ex) => q.cancelGroup(ex, groupId)),
     getJob: (id, o) => q.getJob(o?.tx ?? db, id),

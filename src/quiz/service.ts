@@ -11,7 +11,7 @@ import {
   getEconomyBatch,
   getBatchByIdempotencyKey,
   batchTenants,
-  insertBatch,
+  insertSubmittedBatch,
   countTenantFinished,
   countTenantJobsByState,
   jobTenant,
@@ -22,7 +22,7 @@ import {
   type BatchDetail,
   type BatchRecord,
 } from '../db/quiz/index.js';
-import { checkSubmitBudget, recordBatchBudget, tenantUsage, type SpendPlan, type TenantUsageView } from '../accounts/budgets.js';
+import { checkBatchLimitPriced, checkTenantBudget, tenantUsage, type SpendPlan, type TenantUsageView } from '../accounts/budgets.js';
 import { setBatchLimits } from '../db/accounts/spend.js';
 import { OPERATOR_SCOPE, ownerFilter, type TenantScope } from '../accounts/index.js';
 import type { Engine } from '../engine/index.js';
@@ -230,26 +230,23 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     async submit(given, o = {}, scope = OPERATOR_SCOPE) {
       const tenantId = scope.tenant;
       const plan = spendPlan(given, tenantId);
-      // A repeat of a stored submit answers its batch whatever the budget says now.
-      const repeat = o.idempotencyKey === undefined ? null : await getBatchByIdempotencyKey(db, tenantId, o.idempotencyKey);
-      if (repeat === null) await checkSubmitBudget(db, pricesOf(config), plan);
+      const prices = pricesOf(config);
+      checkBatchLimitPriced(prices, plan);
       await checkDistinctFrom(given.distinctFrom ?? [], scope);
       const { request, sectionIds } = await resolveSource(given, scope);
       const key = o.idempotencyKey ?? null;
       const hash = requestHash(request);
       const outcome = await engine.transaction(async (tx) => {
-        if (key !== null) {
-          const existing = await getBatchByIdempotencyKey(tx, tenantId, key);
-          if (existing) return { created: false, batch: existingFor(existing, key, hash) };
-        }
-        const batch = await insertBatch(tx, { id: randomUUID(), tenantId, request, requestHash: hash, idempotencyKey: key });
+        const limits = { maxTokens: plan.maxTokens, maxUsd: plan.maxCostUsd };
+        const { batch, tenantSpend } = await insertSubmittedBatch(tx, { id: randomUUID(), tenantId, request, requestHash: hash, idempotencyKey: key, limits });
         if (!batch) {
-          // A concurrent submit with the same key committed first; its row is visible to this statement.
-          const winner = key === null ? null : await getBatchByIdempotencyKey(tx, tenantId, key);
-          if (!winner || key === null) throw new Error('batch insert lost a race but no batch holds the key');
-          return { created: false, batch: existingFor(winner, key, hash) };
+          // The key is taken (by an earlier submit, or a concurrent one that committed first; its
+          // row is visible to this statement). A repeat answers its batch whatever the budget says now.
+          const holder = key === null ? null : await getBatchByIdempotencyKey(tx, tenantId, key);
+          if (!holder || key === null) throw new Error('batch insert found its idempotency key taken but no batch holds it');
+          return { created: false, batch: existingFor(holder, key, hash) };
         }
-        await recordBatchBudget(tx, batch.id, plan);
+        checkTenantBudget(prices, plan, tenantSpend);
         await engine.enqueueGraph(graphFor(batch.id, request, sectionIds), { tx });
         // Read before the commit: the answer shows the batch as created (queued), whatever a
         // worker does the instant it commits.

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { setTenantBudget, tenantUsage } from '../../src/accounts/budgets.js';
-import { getBatchSpend, getTenantSpend, insertBatchSpend } from '../../src/db/accounts/spend.js';
-import { NOT_ANSWERED, finishModelCall, insertBatch, listModelCalls, startModelCall, type CallReservation } from '../../src/db/quiz/index.js';
+import { getBatchSpend, getTenantSpend } from '../../src/db/accounts/spend.js';
+import { NOT_ANSWERED, finishModelCall, insertSubmittedBatch, listModelCalls, startModelCall, type CallReservation } from '../../src/db/quiz/index.js';
 import { useTestDatabase } from '../helpers/db.js';
 
 const getDb = useTestDatabase();
@@ -11,8 +11,8 @@ let nextJob = 500_000;
 async function batchWith(limits: { maxTokens: number | null; maxUsd: number | null }): Promise<string> {
   const db = getDb().database.db;
   const id = randomUUID();
-  await insertBatch(db, { id, tenantId: 'default', request: {}, requestHash: id, idempotencyKey: null });
-  await insertBatchSpend(db, id, limits);
+  const { batch } = await insertSubmittedBatch(db, { id, tenantId: 'default', request: {}, requestHash: id, idempotencyKey: null, limits });
+  expect(batch?.id).toBe(id);
   return id;
 }
 

@@ -3,7 +3,7 @@
  * settlement run inside the model-call statements (`startModelCall`, `finishModelCall`, through
  * the SQL functions of drizzle/0021); these are the reads and the budget writes around them.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { queryOne, toDate, toInt, toNum, toNumOrNull, toStr } from '../rows.js';
 
@@ -68,20 +68,23 @@ export async function upsertTenantBudget(ex: Executor, tenant: string, budget: T
   );
 }
 
-/** A tenant's budget and its spend in the current UTC period (zeros when nothing was spent yet). */
-export async function getTenantSpend(ex: Executor, tenant: string): Promise<TenantSpendRecord> {
-  const row = await queryOne(
-    ex,
-    sql`with b as (select usd, per from tenant_budgets where tenant = ${tenant}),
-             p as (select coalesce((select per from b), 'month') as per),
-             w as (select p.per, date_trunc(p.per, now() at time zone 'UTC') at time zone 'UTC' as period_start from p)
-        select w.per, w.period_start, (select usd from b) as budget_usd,
-               coalesce(s.spent_tokens, 0) as spent_tokens, coalesce(s.spent_usd, 0) as spent_usd,
-               coalesce(s.reserved_tokens, 0) as reserved_tokens, coalesce(s.reserved_usd, 0) as reserved_usd,
-               coalesce(s.calls, 0) as calls, coalesce(s.unpriced_calls, 0) as unpriced_calls
-          from w left join tenant_spend s on s.tenant = ${tenant} and s.per = w.per and s.period_start = w.period_start`,
-  );
-  if (!row) throw new Error('database boundary: tenant spend read returned no row');
+/**
+ * A tenant's budget and its spend in the current UTC period, as one row (zeros when nothing was
+ * spent yet): a query of its own, or a CTE inside a larger statement (the submit's).
+ */
+export function tenantSpendQuery(tenant: string): SQL {
+  return sql`with b as (select usd, per from tenant_budgets where tenant = ${tenant}),
+                  p as (select coalesce((select per from b), 'month') as per),
+                  w as (select p.per, date_trunc(p.per, now() at time zone 'UTC') at time zone 'UTC' as period_start from p)
+             select w.per, w.period_start, (select usd from b) as budget_usd,
+                    coalesce(s.spent_tokens, 0) as spent_tokens, coalesce(s.spent_usd, 0) as spent_usd,
+                    coalesce(s.reserved_tokens, 0) as reserved_tokens, coalesce(s.reserved_usd, 0) as reserved_usd,
+                    coalesce(s.calls, 0) as calls, coalesce(s.unpriced_calls, 0) as unpriced_calls
+               from w left join tenant_spend s on s.tenant = ${tenant} and s.per = w.per and s.period_start = w.period_start`;
+}
+
+/** A `tenantSpendQuery` row as a record. */
+export function toTenantSpend(tenant: string, row: Record<string, unknown>): TenantSpendRecord {
   const per = toPeriod(row.per);
   const budgetUsd = toNumOrNull(row.budget_usd, 'tenant_budgets.usd');
   return {
@@ -98,12 +101,11 @@ export async function getTenantSpend(ex: Executor, tenant: string): Promise<Tena
   };
 }
 
-/** Records a new batch's limits (in its submit transaction); a batch without limits gets a row too, to track spend. */
-export async function insertBatchSpend(ex: Executor, batchId: string, limits: { maxTokens: number | null; maxUsd: number | null }): Promise<void> {
-  await ex.execute(
-    sql`insert into batch_spend (batch_id, max_tokens, max_usd) values (${batchId}, ${limits.maxTokens}, ${limits.maxUsd}::numeric)
-        on conflict (batch_id) do nothing`,
-  );
+/** A tenant's budget and its spend in the current UTC period (zeros when nothing was spent yet). */
+export async function getTenantSpend(ex: Executor, tenant: string): Promise<TenantSpendRecord> {
+  const row = await queryOne(ex, tenantSpendQuery(tenant));
+  if (!row) throw new Error('database boundary: tenant spend read returned no row');
+  return toTenantSpend(tenant, row);
 }
 
 /** A batch's limits and spend; null for a batch stored before budgets (it has none). */

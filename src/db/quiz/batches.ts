@@ -45,24 +45,6 @@ export function ownedBy(column: SQL, owner: Owner): SQL {
   return owner === null ? sql`` : sql`and ${column} = ${owner}`;
 }
 
-/**
- * Inserts a batch; returns null when another batch already holds the idempotency key, so the
- * caller decides between "same request" and "conflict" without catching a unique violation.
- */
-export async function insertBatch(
-  ex: Executor,
-  params: { id: string; tenantId: string; request: unknown; requestHash: string; idempotencyKey: string | null },
-): Promise<BatchRecord | null> {
-  const row = await queryOne(
-    ex,
-    sql`insert into batches (id, tenant_id, request, request_hash, idempotency_key)
-        values (${params.id}, ${params.tenantId}, ${JSON.stringify(params.request)}::jsonb, ${params.requestHash}, ${params.idempotencyKey})
-        on conflict (tenant_id, idempotency_key) do nothing
-        returning ${BATCH_COLUMNS}`,
-  );
-  return row ? toBatch(row) : null;
-}
-
 /** One batch by id, or null (also when `owner` does not own it). */
 export async function getBatch(ex: Executor, id: string, owner: Owner = null): Promise<BatchRecord | null> {
   const row = await queryOne(ex, sql`select ${BATCH_COLUMNS} from batches where id = ${id} ${ownedBy(sql`tenant_id`, owner)}`);

@@ -6,3 +6,4 @@ export * from './sources.js';
 export * from './delete-batches.js';
 export * from './tenant-jobs.js';
 export * from './economy.js';
+export * from './submit.js';
