@@ -1,5 +1,5 @@
 import type { Executor } from '../db/client.js';
-import { findByIdempotencyKeys, insertEdges, insertJobs, lockJobStates, type NewJob } from '../db/jobs/index.js';
+import { findByIdempotencyKeys, insertJobs, lockJobStates, type NewEdge, type NewJob } from '../db/jobs/index.js';
 import { UnknownDependencyError } from './errors.js';
 import { planGraph } from './graph.js';
 import type { GraphNode, GraphResult, Job, JobState } from './types.js';
@@ -11,7 +11,8 @@ const PARENT_FAILED: ReadonlySet<JobState> = new Set(['dead', 'discarded', 'bloc
 /**
  * Enqueues a DAG inside `tx`: validates it (cycles, unknown refs) before any write, share-locks
  * the existing jobs it depends on, computes each new node's pending-parent count and state
- * (ready / waiting / blocked when an ancestor already failed), inserts the jobs and their edges.
+ * (ready / waiting / blocked when an ancestor already failed), inserts the jobs and their edges
+ * in one statement.
  * A node whose idempotency key already exists resolves to that job and gets no new edges.
  */
 export async function enqueueGraphIn(tx: Executor, nodes: readonly GraphNode[]): Promise<GraphResult> {
@@ -63,9 +64,26 @@ export async function enqueueGraphIn(tx: Executor, nodes: readonly GraphNode[]):
     });
   }
 
+  // Edges travel with the rows: a parent is a new row's position, or an existing job's id.
+  const position = new Map(fresh.map((f, i) => [f.node.ref, i]));
+  const edges: NewEdge[] = [];
+  fresh.forEach(({ node }, child) => {
+    for (const dep of uniqueDeps(node)) {
+      if (typeof dep !== 'string') {
+        edges.push({ child, parent: null, parentJobId: dep.jobId });
+        continue;
+      }
+      const parent = position.get(dep);
+      const s = status.get(dep);
+      if (parent !== undefined) edges.push({ child, parent, parentJobId: null });
+      else if (s?.kind === 'existing') edges.push({ child, parent: null, parentJobId: s.job.id });
+      else throw new Error(`enqueueGraph: ${node.ref} depends on ${dep}, neither new nor existing (bug in planning)`);
+    }
+  });
   const outcomes = await insertJobs(
     tx,
     fresh.map((f) => f.row),
+    edges,
   );
   const jobs: Record<string, Job> = {};
   for (const [ref, s] of status) if (s.kind === 'existing') jobs[ref] = s.job;
@@ -76,15 +94,6 @@ export async function enqueueGraphIn(tx: Executor, nodes: readonly GraphNode[]):
     }
     jobs[f.node.ref] = o.job;
   });
-  const edges: Array<{ jobId: number; parentId: number }> = [];
-  for (const { node } of fresh) {
-    const child = jobs[node.ref] as Job;
-    for (const dep of uniqueDeps(node)) {
-      const parentId = typeof dep === 'string' ? (jobs[dep] as Job).id : dep.jobId;
-      edges.push({ jobId: child.id, parentId });
-    }
-  }
-  await insertEdges(tx, edges);
   return { jobs };
 }
 

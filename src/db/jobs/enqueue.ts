@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import type { Job, JobState } from './types.js';
 import { HotStatement, queryRows, toDate, toInt, toStr } from '../rows.js';
@@ -19,6 +19,12 @@ export interface NewJob {
   parentCount?: number;
 }
 
+/**
+ * A DAG edge written with the jobs (insertJobs): the child at input position `child` runs after
+ * the row at position `parent`, or, with `parent` null, after the existing job `parentJobId`.
+ */
+export type NewEdge = { child: number; parent: number; parentJobId: null } | { child: number; parent: null; parentJobId: number };
+
 /** Per input row, in input order: the inserted job, or the existing job its idempotency key hit. */
 export type InsertOutcome = { created: true; job: Job } | { created: false; job: Job };
 
@@ -34,7 +40,7 @@ export type InsertOutcome = { created: true; job: Job } | { created: false; job:
  * Jobs are built in JS instead of sending 20 columns of every row back through the driver's type
  * parsers (that was a third of a 20,000-job enqueue's wall time).
  */
-export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise<InsertOutcome[]> {
+export async function insertJobs(ex: Executor, rows: readonly NewJob[], edges?: readonly NewEdge[]): Promise<InsertOutcome[]> {
   if (rows.length === 0) return [];
   const input = rows.map((r) => [
     r.queue,
@@ -49,7 +55,9 @@ export async function insertJobs(ex: Executor, rows: readonly NewJob[]): Promise
     r.parentCount ?? 0,
   ]);
   const text = JSON.stringify(input);
-  const row = await INSERT_JOBS.one(ex, { rows: text });
+  const row = edges && edges.length > 0
+    ? await INSERT_GRAPH.one(ex, { rows: text, edges: JSON.stringify(edges.map((e) => [e.child, e.parent, e.parentJobId])) })
+    : await INSERT_JOBS.one(ex, { rows: text });
   const ids = toIdList(row?.ids, 'ids');
   if (ids.length !== rows.length) throw new Error(`enqueue: ${ids.length} ids for ${rows.length} rows`);
   const inserted = row?.inserted === null || row?.inserted === undefined ? null : new Set(toIdList(row.inserted, 'inserted'));
@@ -127,8 +135,8 @@ function toIdList(value: unknown, column: string): number[] {
  * it is one document built once per statement instead of once per row (timestamptz output was
  * most of the event rows' cost).
  */
-const INSERT_JOBS = new HotStatement(
-  sql`WITH input AS MATERIALIZED (
+function insertJobsStatement(edges: SQL): SQL {
+  return sql`WITH input AS MATERIALIZED (
         SELECT nextval('jobs_id_seq') AS new_id, r.ord, r.e->>0 AS queue, r.e->1 AS payload, (r.e->>2)::integer AS priority,
                (r.e->>3)::timestamptz AS run_at, (r.e->>4)::integer AS max_attempts, r.e->>5 AS idempotency_key,
                r.e->>6 AS group_id, r.e->>7 AS state, (r.e->>8)::integer AS pending_parents, (r.e->>9)::integer AS parent_count
@@ -146,26 +154,36 @@ const INSERT_JOBS = new HotStatement(
         type: 'job.enqueued',
         doc: sql`CASE WHEN e.priority = 0 AND e.run_at = now() THEN (SELECT jsonb_build_object('runAt', now(), 'priority', 0))
                       ELSE jsonb_build_object('runAt', e.run_at, 'priority', e.priority) END`,
-      })})
+      })})${edges}
       SELECT (SELECT json_agg(new_id ORDER BY ord) FROM input) AS ids,
              CASE WHEN (SELECT count(*) FROM ins) < (SELECT count(*) FROM input) THEN (SELECT coalesce(json_agg(id), '[]') FROM ins) END AS inserted,
              now() AS now, ${readyNotify('ins')} AS _wake,
-             (SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM ins HAVING count(*) > 0) AS _events_wake`,
-  { prepare: 'qf_enqueue' },
-);
-
-/** Inserts DAG edges (child runs after parent); both ends must exist. */
-export async function insertEdges(ex: Executor, edges: ReadonlyArray<{ jobId: number; parentId: number }>): Promise<void> {
-  if (edges.length === 0) return;
-  await queryRows(
-    ex,
-    sql`INSERT INTO job_dependencies (job_id, parent_id)
-        SELECT e.job_id, e.parent_id
-        FROM jsonb_to_recordset(${jsonParam(edges.map((e) => ({ job_id: e.jobId, parent_id: e.parentId })))})
-          AS e(job_id bigint, parent_id bigint)
-        ON CONFLICT DO NOTHING`,
-  );
+             (SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM ins HAVING count(*) > 0) AS _events_wake`;
 }
+
+const INSERT_JOBS = new HotStatement(insertJobsStatement(sql``), { prepare: 'qf_enqueue' });
+
+/**
+ * The same insert with a DAG's edges: `[child, parent, parentJobId]` per edge, child and parent
+ * as 0-based input positions (parent null for an existing job, named by parentJobId). An edge
+ * is written only when its new rows were inserted (a row lost to a key conflict gets none).
+ */
+const INSERT_GRAPH = new HotStatement(
+  insertJobsStatement(
+    sql`, dep AS (
+          INSERT INTO job_dependencies (job_id, parent_id)
+          SELECT c.id, coalesce(p.id, (x.e->>2)::bigint)
+          FROM jsonb_array_elements(${sql.placeholder('edges')}::jsonb) AS x(e)
+          JOIN input ci ON ci.ord = (x.e->>0)::bigint + 1
+          JOIN ins c ON c.id = ci.new_id
+          LEFT JOIN input pi ON pi.ord = (x.e->>1)::bigint + 1
+          LEFT JOIN ins p ON p.id = pi.new_id
+          WHERE x.e->1 = 'null'::jsonb OR p.id IS NOT NULL
+          ON CONFLICT DO NOTHING
+        )`,
+  ),
+  { prepare: 'qf_enqueue_graph' },
+);
 
 /**
  * Reads and share-locks existing jobs a new graph depends on, so none of them can change state
