@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../db/client.js';
-import { claimJobs, extendLeases, JOBS_CHANNEL, nextRunAt, pruneEvents, releaseJobs } from '../db/jobs/index.js';
+import { claimJobs, JOBS_CHANNEL, nextRunAt, pruneEvents } from '../db/jobs/index.js';
 import { decideFailure } from './backoff.js';
 import { Reporter } from './worker-report.js';
 import { Completer } from './completer.js';
@@ -12,9 +12,10 @@ import type { EngineMetrics } from './metrics.js';
 import { completeInTransaction, failInTransaction, reapOnce } from './ops.js';
 import type { EngineLogger, HandlerSuccess, TaskDefinition } from './types.js';
 import { WorkerEvents, type WorkerEventMap, type WorkerEventName } from './worker-events.js';
-import { JobCancelledError, LeaseLostError, WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
+import { WorkerStoppingError, type Worker, type WorkerOptions } from './worker-api.js';
 import { ReadyCache } from './ready-cache.js';
 import { abortJob, HeldContext, type Held } from './held.js';
+import { HeldJobs } from './leases.js';
 import type { EventNotifier } from './notifier.js';
 
 interface Deps {
@@ -29,8 +30,8 @@ interface Deps {
 /**
  * A worker: claims jobs of its queues in batches (when its ReadyCache says there is work), keeps
  * claimed-but-not-started jobs in a local heap in (priority, run_at, id) order, runs them under
- * leases it heartbeats, writes their outcomes fenced by the lease, and survives database errors
- * by logging and carrying on.
+ * leases it heartbeats (HeldJobs, ./leases.ts), writes their outcomes fenced by the lease, and
+ * survives database errors by logging and carrying on.
  */
 export class EngineWorker implements Worker {
   readonly id: string;
@@ -42,7 +43,7 @@ export class EngineWorker implements Worker {
   private readonly completer: Completer;
   private readonly cache: ReadyCache;
   private readonly local = new BinaryHeap<Held>((a, b) => runsBefore(a.rank, b.rank));
-  private readonly heldJobs = new Map<number, Held>();
+  private readonly heldJobs: HeldJobs;
   /** run() calls not yet returned (handler running or its outcome being written), and who waits for none. */
   private inFlight = 0;
   private onNoneInFlight: (() => void) | null = null;
@@ -82,6 +83,15 @@ export class EngineWorker implements Worker {
     this.log = deps.log.child({ component: 'worker', workerId: this.id });
     this.events = new WorkerEvents(this.log);
     this.report = new Reporter(deps.metrics, this.events, this.log);
+    this.heldJobs = new HeldJobs({
+      database: deps.database,
+      workerId: this.id,
+      leaseMs: this.cfg.leaseMs,
+      notifier: deps.notifier,
+      events: this.events,
+      report: this.report,
+      fault: (err, context) => this.fault(err, context),
+    });
     this.completer = new Completer(deps.database, {
       batch: c.completionBatch,
       flushMs: c.completionFlushMs,
@@ -121,7 +131,7 @@ export class EngineWorker implements Worker {
       this.timers.push(t);
     };
     every(this.cfg.pollMs, async () => this.poll());
-    every(this.cfg.heartbeatMs, async () => this.heartbeat());
+    every(this.cfg.heartbeatMs, async () => this.heldJobs.heartbeat());
     if (this.cfg.runReaper) every(this.cfg.reaperIntervalMs, async () => this.reap());
     this.events.emit('worker:started', { workerId: this.id });
     await this.poll();
@@ -139,7 +149,7 @@ export class EngineWorker implements Worker {
     this.cache.close();
     await this.unlisten?.().catch((err: unknown) => this.fault(err, 'unlisten'));
     while (this.claiming) await sleep(5);
-    let released = await this.release([...this.heldJobs.values()].filter((h) => h.phase === 'queued'));
+    let released = await this.heldJobs.release(this.heldJobs.inPhase('queued'));
     if (this.inFlight > 0) {
       const all = new Promise<void>((r) => (this.onNoneInFlight = r));
       // The grace timer is cleared once handlers finish: left pending, it kept the process alive for the whole grace period.
@@ -147,9 +157,9 @@ export class EngineWorker implements Worker {
       await Promise.race([all, new Promise<void>((r) => (graceTimer = setTimeout(r, graceMs)))]);
       clearTimeout(graceTimer);
     }
-    const late = [...this.heldJobs.values()].filter((h) => h.phase === 'running');
+    const late = this.heldJobs.inPhase('running');
     for (const h of late) abortJob(h, new WorkerStoppingError('worker stopping: grace period over'));
-    released += await this.release(late);
+    released += await this.heldJobs.release(late);
     await this.completer.drain().catch((err: unknown) => this.fault(err, 'drain'));
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -158,51 +168,15 @@ export class EngineWorker implements Worker {
     this.events.emit('worker:stopped', { workerId: this.id, released });
   }
 
-  /** Gives jobs back to ready (fenced); returns how many were released. */
-  private async release(list: Held[]): Promise<number> {
-    if (list.length === 0) return 0;
-    for (const h of list) {
-      h.lost = true;
-      this.heldJobs.delete(h.job.id);
-    }
-    try {
-      const jobs = await retryTransient(() =>
-        releaseJobs(this.deps.database.db, list.map((h) => h.job), this.id),
-      );
-      if (jobs.length > 0) this.deps.notifier.poke();
-      for (const job of jobs) this.events.emit('job:released', { job });
-      return jobs.length;
-    } catch (err) {
-      this.fault(err, 'release'); // their leases expire and the reaper takes them back
-      return 0;
-    }
-  }
-
   // ---- finding work -------------------------------------------------------------------------
 
   private onWake(payload: string): void {
     const cancelled = parseCancel(payload);
     if (cancelled) {
-      this.cancelHeld(cancelled);
+      this.heldJobs.cancel(cancelled);
       return;
     }
     if (this.state === 'running' && this.cache.noteWake(payload)) this.scheduleFill();
-  }
-
-  /**
-   * Jobs cancelled in the database (see cancelGroup): the row is already fenced against us, so
-   * stop at once. A queued one is dropped; a running one has its signal aborted, which aborts the
-   * in-flight model call; whatever it returns after is refused by the fence.
-   */
-  private cancelHeld(ids: readonly number[]): void {
-    for (const id of ids) {
-      const h = this.heldJobs.get(id);
-      if (!h || h.lost) continue;
-      h.lost = true;
-      if (h.phase === 'queued') this.heldJobs.delete(id);
-      abortJob(h, new JobCancelledError(`job ${id} was cancelled`));
-      this.events.emit('job:cancelled', { job: h.job });
-    }
   }
 
   /** Polling fallback: assume work may exist, and learn the next delayed job's time. */
@@ -268,7 +242,7 @@ export class EngineWorker implements Worker {
           lost: false,
           slotFreed: false,
         };
-        this.heldJobs.set(job.id, h);
+        this.heldJobs.add(h);
         this.local.push(h);
         this.deps.metrics?.claims.inc({ queue: job.queue });
       }
@@ -374,34 +348,7 @@ export class EngineWorker implements Worker {
     this.report.failed(h, transition, res, started);
   }
 
-  // ---- leases -------------------------------------------------------------------------------
-
-  private async heartbeat(): Promise<void> {
-    // Finishing jobs are extended too (a slow completion must not lose its lease) but never
-    // flagged as lost: their completion may simply have landed first.
-    const list = [...this.heldJobs.values()].filter((h) => !h.lost);
-    if (list.length === 0) return;
-    let extended: Map<number, Date>;
-    try {
-      extended = await retryTransient(() => extendLeases(this.deps.database.db, list.map((h) => h.job), this.cfg.leaseMs), {
-        attempts: 3,
-      });
-    } catch (err) {
-      this.fault(err, 'heartbeat');
-      return;
-    }
-    for (const h of list) {
-      const until = extended.get(h.job.id);
-      if (until) {
-        h.job.leaseExpiresAt = until;
-      } else if (h.phase !== 'finishing' && this.heldJobs.get(h.job.id) === h) {
-        h.lost = true;
-        if (h.phase === 'queued') this.heldJobs.delete(h.job.id);
-        abortJob(h, new LeaseLostError(`lease on job ${h.job.id} lost`));
-        this.report.leaseLost(h, 'heartbeat');
-      }
-    }
-  }
+  // ---- upkeep --------------------------------------------------------------------------------
 
   private async reap(): Promise<void> {
     if (this.state !== 'running') return;

@@ -21,12 +21,16 @@ import type {
   TranscriptAttemptView,
 } from './views.js';
 
+/** Queue → quiz job kind: the one mapping both the batch view and the DLQ view read. */
+const KIND_OF_QUEUE = new Map<string, QuizJobKind>([
+  [QUEUES.chunk, 'chunk'],
+  [QUEUES.assemble, 'assemble'],
+  [QUEUES.economy, 'economy'],
+]);
+
 /** The kind of a quiz job from its queue; other queues keep their name. */
 export function jobKind(queue: string): QuizJobKind | (string & {}) {
-  if (queue === QUEUES.chunk) return 'chunk';
-  if (queue === QUEUES.assemble) return 'assemble';
-  if (queue === QUEUES.economy) return 'economy';
-  return queue;
+  return KIND_OF_QUEUE.get(queue) ?? queue;
 }
 
 /**
@@ -43,7 +47,8 @@ export function deriveStatus(jobs: readonly BatchJobRecord[]): BatchStatus {
 }
 
 export function toJobView(job: BatchJobRecord): BatchJobView {
-  const kind = job.queue === QUEUES.assemble ? 'assemble' : job.queue === QUEUES.economy ? 'economy' : 'chunk';
+  // A batch's jobs are all quiz jobs; a queue outside the mapping reads as a chunk, as it always has.
+  const kind = KIND_OF_QUEUE.get(job.queue) ?? 'chunk';
   const view: BatchJobView = { id: job.id, kind, state: job.state, attempts: job.attempt };
   return job.usage === undefined ? view : { ...view, usage: job.usage };
 }
