@@ -18,7 +18,6 @@ import {
   listBatches,
   listModelCalls,
   touchBatch,
-  type BatchCursor,
   type BatchDetail,
   type BatchRecord,
 } from '../db/quiz/index.js';
@@ -27,7 +26,7 @@ import { setBatchLimits } from '../db/accounts/spend.js';
 import { OPERATOR_SCOPE, ownerFilter, type TenantScope } from '../accounts/index.js';
 import type { Engine } from '../engine/index.js';
 import { NotDeadError } from '../engine/errors.js';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../engine/cursor.js';
+import { decodeBatchCursor, encodeBatchCursor, pageLimit } from './paging.js';
 import type { GraphNode, Job, JobState, TaskDefinition } from '../engine/types.js';
 import { canonicalJson } from '../model/cassettes.js';
 import { createModelClient, type ModelClient } from '../model/client.js';
@@ -41,6 +40,7 @@ import { traceCarrier } from './task-trace.js';
 import { assignSections, planChunks } from './plan.js';
 import { toBatchSummary, toBatchView, toEconomyView, toTranscriptAttempt, transcriptUsage } from './present.js';
 import type { QuizMetrics } from './metrics.js';
+import { ReadCoalescer } from './read-coalescer.js';
 import { dlqItem, tenantDeadPage, validationBudget, withValidationBudget } from './dlq-helpers.js';
 import { loadPrompts, type Prompts } from './prompts.js';
 import { createSourceService, type SourceService } from './source-service.js';
@@ -70,6 +70,7 @@ export interface QuizService {
   submit(request: BatchRequest, opts?: { idempotencyKey?: string }, scope?: TenantScope): Promise<{ created: boolean; batch: BatchView }>;
   /** The tenant's tokens, cost, budget, spent and reserved in its current period (`GET /v1/usage`). */
   usage(tenant: string): Promise<TenantUsageView>;
+  /** A batch as its reader may see it; concurrent reads of one batch share a round trip, so the view is shared: do not mutate it. */
   get(id: string, scope?: TenantScope): Promise<BatchView | null>;
   /**
    * Cancels a batch: its unfinished jobs become cancelled (running ones are aborted, see
@@ -116,27 +117,9 @@ export interface ReplayOptions {
   maxCostUsd?: number | null;
 }
 
-const DEFAULT_PAGE = 20;
-const MAX_PAGE = 100;
-
 /** Stable fingerprint of a parsed request: the idempotency check compares these, not raw bodies. */
 export function requestHash(request: BatchRequest): string {
   return createHash('sha256').update(canonicalJson(request)).digest('hex');
-}
-
-function pageLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_PAGE;
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
-  return Math.min(limit, MAX_PAGE);
-}
-
-function encodeCursor(c: BatchCursor): string {
-  return encodeKeysetCursor(c.createdAt, c.id);
-}
-
-function decodeCursor(cursor: string | null | undefined): BatchCursor | null {
-  const c = decodeKeysetCursor(cursor, 'string');
-  return c === null ? null : { createdAt: c.at, id: c.id };
 }
 
 /**
@@ -163,6 +146,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
   };
   const view = async (id: string, scope: TenantScope = OPERATOR_SCOPE): Promise<BatchView | null> =>
     present(await getBatchDetail(db, id, ownerFilter(scope)));
+  const reads = new ReadCoalescer<BatchView | null>();
 
   /** Refuses a job of another tenant exactly as a job that does not exist. */
   const checkJobOwner = async (jobId: number, scope: TenantScope): Promise<boolean> =>
@@ -257,7 +241,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       return { created: outcome.created, batch };
     },
 
-    get: view,
+    // Pollers of one batch share its reads (never with a snapshot older than their request).
+    get: (id, scope = OPERATOR_SCOPE) => reads.read(JSON.stringify([ownerFilter(scope), id]), () => view(id, scope)),
 
     usage: (tenant) => tenantUsage(db, tenant),
 
@@ -309,7 +294,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
 
     async list(o = {}, scope = OPERATOR_SCOPE) {
       const limit = pageLimit(o.limit);
-      const rows = await listBatches(db, { before: decodeCursor(o.cursor), limit: limit + 1, owner: ownerFilter(scope) });
+      const rows = await listBatches(db, { before: decodeBatchCursor(o.cursor), limit: limit + 1, owner: ownerFilter(scope) });
       const page = rows.slice(0, limit);
       const ids = page.map((r) => r.batch.id);
       const jobs = ids.length === 0 ? [] : await engine.listJobs({ groupIds: ids });
@@ -318,7 +303,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
       const last = page[page.length - 1];
       return {
         items: page.map((r) => toBatchSummary(r.batch, byBatch.get(r.batch.id) ?? [])),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.position) : null,
+        nextCursor: rows.length > limit && last ? encodeBatchCursor(last.position) : null,
       };
     },
 
