@@ -67,12 +67,16 @@ export interface SpendPlan {
   maxCostUsd: number | null;
 }
 
+/** The first of the plan's models without a price, if any: both submit checks ask, so it is looked up once. */
+export function unpricedModel(prices: PriceTable, plan: SpendPlan): string | undefined {
+  return plan.models.find((m) => !prices.has(m));
+}
+
 /**
  * Refuses, before anything is stored, a batch dollar limit over a model without a price (422):
- * nothing could ever be reserved against it.
+ * nothing could ever be reserved against it. `unpriced` is `unpricedModel`'s answer.
  */
-export function checkBatchLimitPriced(prices: PriceTable, plan: SpendPlan): void {
-  const unpriced = plan.models.find((m) => !prices.has(m));
+export function checkBatchLimitPriced(plan: SpendPlan, unpriced: string | undefined): void {
   if (unpriced !== undefined && plan.maxCostUsd !== null) throw new UnpricedBudgetError('maxCostUsd', unpriced, 'the batch limit maxCostUsd');
 }
 
@@ -82,9 +86,8 @@ export function checkBatchLimitPriced(prices: PriceTable, plan: SpendPlan): void
  * submit's own statement (`insertSubmittedBatch`); throwing rolls the submit back. The per-call
  * reservation still decides each call.
  */
-export function checkTenantBudget(prices: PriceTable, plan: SpendPlan, spend: TenantSpendRecord): void {
+export function checkTenantBudget(plan: SpendPlan, unpriced: string | undefined, spend: TenantSpendRecord): void {
   if (spend.budget === null) return;
-  const unpriced = plan.models.find((m) => !prices.has(m));
   if (unpriced !== undefined) throw new UnpricedBudgetError('model', unpriced, `the tenant's budget of $${spend.budget.usd} per ${spend.budget.per}`);
   if (spend.spentUsd + spend.reservedUsd >= spend.budget.usd) {
     throw new BudgetExhaustedError(plan.tenant, spend.budget.usd, spend.spentUsd + spend.reservedUsd, spend.budget.per);

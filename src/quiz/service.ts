@@ -21,7 +21,7 @@ import {
   type BatchDetail,
   type BatchRecord,
 } from '../db/quiz/index.js';
-import { checkBatchLimitPriced, checkTenantBudget, tenantUsage, type SpendPlan, type TenantUsageView } from '../accounts/budgets.js';
+import { checkBatchLimitPriced, checkTenantBudget, tenantUsage, unpricedModel, type SpendPlan, type TenantUsageView } from '../accounts/budgets.js';
 import { setBatchLimits } from '../db/accounts/spend.js';
 import { OPERATOR_SCOPE, ownerFilter, type TenantScope } from '../accounts/index.js';
 import type { Engine } from '../engine/index.js';
@@ -214,8 +214,8 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
     async submit(given, o = {}, scope = OPERATOR_SCOPE) {
       const tenantId = scope.tenant;
       const plan = spendPlan(given, tenantId);
-      const prices = pricesOf(config);
-      checkBatchLimitPriced(prices, plan);
+      const unpriced = unpricedModel(pricesOf(config), plan);
+      checkBatchLimitPriced(plan, unpriced);
       await checkDistinctFrom(given.distinctFrom ?? [], scope);
       const { request, sectionIds } = await resolveSource(given, scope);
       const key = o.idempotencyKey ?? null;
@@ -230,7 +230,7 @@ export function createQuizService(opts: QuizServiceOptions): QuizService {
           if (!holder || key === null) throw new Error('batch insert found its idempotency key taken but no batch holds it');
           return { created: false, batch: existingFor(holder, key, hash) };
         }
-        checkTenantBudget(prices, plan, tenantSpend);
+        checkTenantBudget(plan, unpriced, tenantSpend);
         await engine.enqueueGraph(graphFor(batch.id, request, sectionIds), { tx });
         // Read before the commit: the answer shows the batch as created (queued), whatever a
         // worker does the instant it commits.
